@@ -1,0 +1,199 @@
+"""The `dossier` command line: everything the GUI does, with --json for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1  # ingest: some files could not be ingested; the rest went in
+EXIT_USAGE = 2
+EXIT_ERROR = 3  # the command could not run at all (e.g. a library built differently)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dossier", description=__doc__)
+    parser.add_argument(
+        "--data-dir", help="library folder (default: $DOSSIER_DATA_DIR or the user data folder)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "ingest", help="add files or folders (.txt .md .html .pdf .docx) to the library"
+    )
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+
+    p = sub.add_parser("sources", help="list the sources in the library")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("search", help="hybrid (vector + keyword) search over the library")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=8, help="number of passages (default 8)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="delete a source and its vectors")
+    p.add_argument("source_id")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("reindex", help="re-chunk and re-embed every stored source")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from retrieval.store import LibraryMismatch
+
+    try:
+        return COMMANDS[args.command](args)
+    except LibraryMismatch as exc:
+        print(f"dossier: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("dossier: interrupted", file=sys.stderr)
+        return 130
+
+
+def _print_json(value) -> None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _progress_bar(enabled: bool):
+    """A tqdm bar on stderr fed by IngestProgress events, or a no-op."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def update(event) -> None:
+        bar.total = event.files_total
+        bar.n = event.files_done
+        bar.set_postfix_str(f"{event.chunks_done} chunks", refresh=False)
+        bar.refresh()
+
+    return update, bar.close
+
+
+def _open(args, *, quiet: bool = False):
+    from .library import open_library
+
+    update, close = _progress_bar(not quiet and sys.stderr.isatty())
+    try:
+        return open_library(args.data_dir, progress=update)
+    finally:
+        close()
+
+
+def cmd_ingest(args) -> int:
+    library = _open(args, quiet=args.json)
+    update, close = _progress_bar(not args.json)
+    try:
+        report = library.ingest(args.paths, progress=update)
+    finally:
+        close()
+    if args.json:
+        _print_json(report)
+    else:
+        for failure in report.failed:
+            print(f"error: {failure.path}: {failure.reason}", file=sys.stderr)
+        print(
+            f"{len(report.added)} added, {len(report.replaced)} replaced, "
+            f"{len(report.unchanged)} unchanged, {len(report.failed)} failed; "
+            f"{report.chunks_added} chunks indexed"
+        )
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def cmd_sources(args) -> int:
+    sources = _open(args, quiet=args.json).sources()
+    if args.json:
+        _print_json([s.model_dump(mode="json") for s in sources])
+        return EXIT_OK
+    for s in sources:
+        title = s.meta.title or "(untitled)"
+        outlet = f" — {s.meta.outlet}" if s.meta.outlet else ""
+        print(f"{s.id}\t{s.n_chunks:>4} chunks\t{title}{outlet}")
+    print(f"{len(sources)} sources")
+    return EXIT_OK
+
+
+def cmd_search(args) -> int:
+    library = _open(args, quiet=args.json)
+    hits = library.search(args.query, k=args.k)
+    if args.json:
+        _print_json(
+            {
+                "query": args.query,
+                "k": args.k,
+                "hits": [
+                    {
+                        "rank": rank,
+                        "source_id": h.chunk.source_id,
+                        "chunk_id": h.chunk.id,
+                        "start": h.chunk.start,
+                        "end": h.chunk.end,
+                        "text": h.chunk.text,
+                        "score": h.score,
+                        "dense_rank": h.dense_rank,
+                        "bm25_rank": h.bm25_rank,
+                    }
+                    for rank, h in enumerate(hits, start=1)
+                ],
+            }
+        )
+        return EXIT_OK
+    for rank, h in enumerate(hits, start=1):
+        text = " ".join(h.chunk.text.split())
+        print(f"[{rank}] {h.chunk.source_id} {h.chunk.start}-{h.chunk.end} (score {h.score:.4f})")
+        print(f"    {text[:300]}{'…' if len(text) > 300 else ''}")
+    return EXIT_OK
+
+
+def cmd_remove(args) -> int:
+    removed = _open(args, quiet=args.json).remove(args.source_id)
+    if args.json:
+        _print_json({"source_id": args.source_id, "removed": removed})
+    elif removed:
+        print(f"removed {args.source_id}")
+    else:
+        print(f"dossier: no source with id {args.source_id!r}", file=sys.stderr)
+    return EXIT_OK if removed else EXIT_SOME_FAILED
+
+
+def cmd_reindex(args) -> int:
+    from retrieval.library import rebuild
+
+    from .settings import data_dir, library_dir
+
+    update, close = _progress_bar(not args.json)
+    try:
+        report = rebuild(library_dir(data_dir(args.data_dir)), progress=update)
+    finally:
+        close()
+    if args.json:
+        _print_json(report)
+    else:
+        print(f"reindexed {len(report.replaced)} sources; {report.chunks_added} chunks")
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "sources": cmd_sources,
+    "search": cmd_search,
+    "remove": cmd_remove,
+    "reindex": cmd_reindex,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

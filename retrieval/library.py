@@ -1,0 +1,378 @@
+"""The library of sources: ingest files, keep them on disk, and search them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from models.embedder import Embedder, default_embedder
+
+from .chunker import CHUNKER_VERSION, chunk_spans
+from .dense import INDEX_KIND, DenseIndex
+from .loaders import LoadError, iter_input_files, load_text
+from .metadata import extract_metadata
+from .schema import Chunk, FileError, Hit, IngestReport, Source, SourceMeta
+from .search import Bm25Index, rrf_fuse
+from .sentences import sentence_spans
+from .store import Store
+
+SIDECAR_NAME = "metadata.json"
+EMBED_BATCH_CHUNKS = 256  # files are embedded and committed in batches of about this many chunks
+
+
+class IngestProgress(BaseModel):
+    files_done: int
+    files_total: int
+    chunks_done: int
+    current: str | None = None
+
+
+ProgressFn = Callable[[IngestProgress], None]
+
+
+class _Prepared(BaseModel):
+    path: str
+    content_hash: str
+    text: str
+    meta: SourceMeta
+    spans: list[tuple[int, int]]
+
+
+class Library:
+    """One library folder. Safe to search from one thread while another ingests."""
+
+    def __init__(
+        self, folder: Path, *, embedder: Embedder | None = None, check_manifest: bool = True
+    ) -> None:
+        self.folder = Path(folder)
+        self.embedder = embedder or default_embedder()
+        self.store = Store(self.folder, self._manifest(), check_manifest=check_manifest)
+        self._lock = threading.RLock()
+        self._dense: DenseIndex | None = None
+        self._bm25: tuple[int, Bm25Index, np.ndarray] | None = None  # (generation, index, ids)
+
+    def _manifest(self) -> dict:
+        return {
+            "embedder": self.embedder.name,
+            "dim": self.embedder.dim,
+            "chunker": CHUNKER_VERSION,
+            "index": INDEX_KIND,
+        }
+
+    # -- reading ------------------------------------------------------------------------
+    def sources(self) -> list[Source]:
+        return self.store.sources()
+
+    def is_empty(self) -> bool:
+        return self.store.count_sources() == 0
+
+    def source_text(self, source_id: str) -> str | None:
+        return self.store.source_text(source_id)
+
+    def chunks_of(self, source_id: str) -> list[Chunk]:
+        return self.store.chunks_of(source_id)
+
+    # -- search -------------------------------------------------------------------------
+    def search(self, query: str, k: int = 8, *, candidates: int = 50) -> list[Hit]:
+        """Hybrid search: FAISS cosine and BM25 lists fused by reciprocal rank."""
+        if not query.strip():
+            return []
+        query_vector = self.embedder.embed([query])[0]
+        return self.search_with_vector(query, query_vector, k, candidates=candidates)
+
+    def search_with_vector(
+        self, query: str, query_vector: np.ndarray, k: int = 8, *, candidates: int = 50
+    ) -> list[Hit]:
+        depth = max(candidates, k)
+        dense_ids, _ = self._dense_index().search(query_vector, depth)
+        bm25, bm25_ids = self._bm25_index()
+        rows, _ = bm25.top_k(query, depth)
+        keyword_ids = bm25_ids[rows]
+        dense_rank = {int(c): r for r, c in enumerate(dense_ids, start=1)}
+        bm25_rank = {int(c): r for r, c in enumerate(keyword_ids, start=1)}
+        fused = rrf_fuse([dense_ids.tolist(), keyword_ids.tolist()])[:k]
+        chunks = self.store.chunks_by_ids([cid for cid, _ in fused])
+        return [
+            Hit(
+                chunk=chunks[cid],
+                score=score,
+                dense_rank=dense_rank.get(cid),
+                bm25_rank=bm25_rank.get(cid),
+            )
+            for cid, score in fused
+            if cid in chunks
+        ]
+
+    def _dense_index(self) -> DenseIndex:
+        with self._lock:
+            if self._dense is None:
+                generation = self.store.generation()
+                dense = DenseIndex.load(self.folder, generation, self.embedder.dim)
+                if dense is None:
+                    dense = DenseIndex(self.embedder.dim)
+                    ids, vectors = self.store.all_vectors(self.embedder.dim)
+                    dense.add(ids, vectors)
+                    dense.save(self.folder, generation)
+                self._dense = dense
+            return self._dense
+
+    def _bm25_index(self) -> tuple[Bm25Index, np.ndarray]:
+        with self._lock:
+            generation = self.store.generation()
+            if self._bm25 is None or self._bm25[0] != generation:
+                ids, texts = self.store.all_chunk_texts()
+                self._bm25 = (generation, Bm25Index(texts), ids)
+            return self._bm25[1], self._bm25[2]
+
+    # -- writing ------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: list[Path],
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestReport:
+        """Add or update files and folders; bad files are reported, the rest go in."""
+        files, skipped = iter_input_files([Path(p) for p in paths])
+        report = IngestReport(failed=[FileError(path=str(p), reason=r) for p, r in skipped])
+        sidecars: dict[Path, dict] = {}
+        pending: dict[str, str] = {}  # content hash -> resolved path, for this run's files
+        copies: list[str] = []  # paths of this run's files that a later file repeats exactly
+        batch: list[_Prepared] = []
+        batch_chunks = 0
+        done = 0
+
+        def tick(current: str | None) -> None:
+            if progress:
+                progress(
+                    IngestProgress(
+                        files_done=done,
+                        files_total=len(files),
+                        chunks_done=report.chunks_added,
+                        current=current,
+                    )
+                )
+
+        tick(None)
+        for path in files:
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                break
+            prepared = self._prepare(path, report, sidecars, pending, copies)
+            if prepared is not None:
+                pending[prepared.content_hash] = prepared.path
+                batch.append(prepared)
+                batch_chunks += len(prepared.spans)
+            if batch_chunks >= EMBED_BATCH_CHUNKS:
+                self._commit(batch, report)
+                batch, batch_chunks = [], 0
+            done += 1
+            tick(str(path))
+        if batch:
+            self._commit(batch, report)
+        # A file identical to an earlier file of this run is reported as that file's source.
+        report.unchanged += [known[0] for known in map(self.store.source_by_path, copies) if known]
+        self._persist_dense()
+        tick(None)
+        return report
+
+    def _prepare(
+        self,
+        path: Path,
+        report: IngestReport,
+        sidecars: dict,
+        pending: dict[str, str],
+        copies: list[str],
+    ) -> _Prepared | None:
+        resolved = str(path.resolve())
+        try:
+            content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            report.failed.append(
+                FileError(path=str(path), reason=f"cannot read file ({exc.strerror})")
+            )
+            return None
+        known = self.store.source_by_path(resolved)
+        if known and known[1] == content_hash:
+            report.unchanged.append(known[0])
+            return None
+        duplicate = self.store.source_by_hash(content_hash)
+        if duplicate and not known:
+            report.unchanged.append(duplicate)  # same bytes already in the library
+            return None
+        if content_hash in pending and not known:
+            copies.append(pending[content_hash])
+            return None
+        try:
+            text = load_text(path)
+        except LoadError as exc:
+            report.failed.append(FileError(path=str(path), reason=str(exc)))
+            return None
+        except Exception as exc:  # a parser bug must not stop the batch
+            report.failed.append(
+                FileError(path=str(path), reason=f"cannot be parsed ({type(exc).__name__}: {exc})")
+            )
+            return None
+        sentences = sentence_spans(text)
+        meta, excluded = extract_metadata(text, sentences)
+        meta = _apply_sidecar(meta, path, sidecars)
+        spans = [(c.start, c.end) for c in chunk_spans(text, sentences, excluded)]
+        if not spans:
+            report.failed.append(
+                FileError(path=str(path), reason="no article text left after removing boilerplate")
+            )
+            return None
+        return _Prepared(
+            path=resolved, content_hash=content_hash, text=text, meta=meta, spans=spans
+        )
+
+    def _commit(self, batch: list[_Prepared], report: IngestReport) -> None:
+        texts = [p.text[a:b] for p in batch for a, b in p.spans]
+        vectors = self.embedder.embed(texts)
+        added_ids: list[int] = []
+        added_vectors: list[np.ndarray] = []
+        removed_ids: list[int] = []
+        offset = 0
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.store.transaction() as db:
+            for prepared in batch:
+                known = self.store.source_by_path(prepared.path)
+                if known:
+                    source_id = known[0]
+                    removed_ids += self.store.chunk_ids_of(db, source_id)
+                    db.execute("DELETE FROM chunks WHERE source_id = ?", (source_id,))
+                    db.execute(
+                        "UPDATE sources SET content_hash=?, text=?, meta=?, added_at=? WHERE id=?",
+                        (
+                            prepared.content_hash,
+                            prepared.text,
+                            prepared.meta.model_dump_json(),
+                            now,
+                            source_id,
+                        ),
+                    )
+                else:
+                    source_id = self._new_id(Path(prepared.path))
+                    db.execute(
+                        "INSERT INTO sources(id, path, content_hash, text, meta, added_at) "
+                        "VALUES (?,?,?,?,?,?)",
+                        (
+                            source_id,
+                            prepared.path,
+                            prepared.content_hash,
+                            prepared.text,
+                            prepared.meta.model_dump_json(),
+                            now,
+                        ),
+                    )
+                n = len(prepared.spans)
+                own_vectors = vectors[offset : offset + n]
+                offset += n
+                spans = [(a, b, prepared.text[a:b]) for a, b in prepared.spans]
+                added_ids += Store.insert_chunks(db, source_id, spans, own_vectors)
+                added_vectors.append(own_vectors)
+                (report.replaced if known else report.added).append(source_id)
+                report.chunks_added += n
+        with self._lock:
+            if self._dense is not None:
+                self._dense.remove(removed_ids)
+                self._dense.add(np.asarray(added_ids, np.int64), np.concatenate(added_vectors))
+
+    def _new_id(self, path: Path) -> str:
+        """File name without extension; on a clash with another file, `-2`, `-3`, ... keep both."""
+        base = path.stem
+        candidate, n = base, 1
+        while self.store.id_taken(candidate):
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def _persist_dense(self) -> None:
+        with self._lock:
+            if self._dense is not None:
+                self._dense.save(self.folder, self.store.generation())
+
+    def remove(self, source_id: str) -> bool:
+        """Delete a source, its chunks and its vectors. False when no such source."""
+        if not self.store.id_taken(source_id):
+            return False
+        with self.store.transaction() as db:
+            ids = self.store.chunk_ids_of(db, source_id)
+            db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+        with self._lock:
+            if self._dense is not None:
+                self._dense.remove(ids)
+        self._persist_dense()
+        return True
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def rebuild(
+    folder: Path, *, embedder: Embedder | None = None, progress: ProgressFn | None = None
+) -> IngestReport:
+    """Re-chunk and re-embed every stored source with this Dossier's chunker and embedder.
+
+    The stored original texts and metadata are kept; all chunks and vectors are replaced in one
+    transaction, then the manifest is rewritten, so an interrupted rebuild changes nothing.
+    """
+    library = Library(folder, embedder=embedder, check_manifest=False)
+    try:
+        report = IngestReport()
+        stored = library.store.all_source_texts()
+        planned: list[tuple[str, list[tuple[int, int]], np.ndarray]] = []
+        for done, (source_id, text, _meta) in enumerate(stored, start=1):
+            sentences = sentence_spans(text)
+            _, excluded = extract_metadata(text, sentences)
+            spans = [(c.start, c.end) for c in chunk_spans(text, sentences, excluded)]
+            vectors = library.embedder.embed([text[a:b] for a, b in spans])
+            planned.append((source_id, spans, vectors))
+            report.chunks_added += len(spans)
+            if progress:
+                progress(
+                    IngestProgress(
+                        files_done=done,
+                        files_total=len(stored),
+                        chunks_done=report.chunks_added,
+                        current=source_id,
+                    )
+                )
+        texts = {source_id: text for source_id, text, _ in stored}
+        with library.store.transaction() as db:
+            db.execute("DELETE FROM chunks")
+            for source_id, spans, vectors in planned:
+                rows = [(a, b, texts[source_id][a:b]) for a, b in spans]
+                Store.insert_chunks(db, source_id, rows, vectors)
+                report.replaced.append(source_id)
+        library.store.rewrite_manifest(library._manifest())
+        library._dense = None
+        library._dense_index()  # writes the FAISS file for the new generation
+        return report
+    finally:
+        library.close()
+
+
+def _apply_sidecar(meta: SourceMeta, path: Path, cache: dict[Path, dict]) -> SourceMeta:
+    """A `metadata.json` beside the files may state what the text shows; it wins over guesses."""
+    folder = path.parent
+    if folder not in cache:
+        sidecar = folder / SIDECAR_NAME
+        try:
+            cache[folder] = (
+                json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
+            )
+        except (OSError, ValueError):
+            cache[folder] = {}
+    entry = cache[folder].get(path.name) or cache[folder].get(path.stem)
+    if not isinstance(entry, dict):
+        return meta
+    known = {k: v for k, v in entry.items() if k in SourceMeta.model_fields and v}
+    return meta.model_copy(update=known)

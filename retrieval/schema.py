@@ -1,0 +1,61 @@
+"""Pydantic models that cross the retrieval boundary (CLI JSON, GUI, answers)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class SourceMeta(BaseModel):
+    """What the article text itself shows about the article; None where it does not say."""
+
+    title: str | None = None
+    outlet: str | None = None
+    byline: str | None = None
+    dateline: str | None = None
+    published: str | None = None
+
+
+class Source(BaseModel):
+    id: str
+    path: str
+    content_hash: str
+    meta: SourceMeta = Field(default_factory=SourceMeta)
+    n_chars: int
+    n_chunks: int
+    added_at: str
+
+
+class Chunk(BaseModel):
+    """A passage of a source; `text == source_text[start:end]`."""
+
+    id: int
+    source_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+
+
+class Hit(BaseModel):
+    chunk: Chunk
+    score: float = Field(description="reciprocal-rank-fusion score")
+    dense_rank: int | None = Field(None, description="1-based rank in the vector search")
+    bm25_rank: int | None = Field(None, description="1-based rank in the keyword search")
+
+
+class FileError(BaseModel):
+    path: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    added: list[str] = Field(default_factory=list)
+    replaced: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    failed: list[FileError] = Field(default_factory=list)
+    chunks_added: int = 0
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

@@ -1,0 +1,74 @@
+"""Shared fakes and fixtures. Tests never use the network (pytest-socket, see pyproject)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+_WORD = re.compile(r"\w+")
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words embedder: feature-hashed, lower-cased tokens, L2-normalised.
+
+    Texts that share words get similar vectors, so search behaves like search, with no model.
+    """
+
+    name = "fake/hashing-bow"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts_embedded = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+                out[row, int.from_bytes(digest[:4], "little") % self.dim] += 1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0
+        return out
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own empty data folder; nothing touches the user's library."""
+    folder = tmp_path / "dossier-data"
+    monkeypatch.setenv("DOSSIER_DATA_DIR", str(folder))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return folder
+
+
+@pytest.fixture
+def library(tmp_path, fake_embedder):
+    from retrieval.library import Library
+
+    lib = Library(tmp_path / "lib", embedder=fake_embedder)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def seeded_library(library):
+    report = library.ingest([SEEDS])
+    assert report.ok and len(report.added) == 5
+    return library
