@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
-
-EXIT_OK = 0
-EXIT_SOME_FAILED = 1  # ingest: some files could not be ingested; the rest went in
-EXIT_USAGE = 2
-EXIT_ERROR = 3  # the command could not run at all (e.g. a library built differently)
+from . import cli_answers
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    open_cli_library,
+    print_json,
+    progress_bar,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", help="re-chunk and re-embed every stored source")
     p.add_argument("--json", action="store_true")
+    cli_answers.add_parsers(sub)
     return parser
 
 
@@ -60,49 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _print_json(value) -> None:
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
-def _progress_bar(enabled: bool):
-    """A tqdm bar on stderr fed by IngestProgress events, or a no-op."""
-    if not enabled:
-        return None, lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True, leave=False)
-
-    def update(event) -> None:
-        bar.total = event.files_total
-        bar.n = event.files_done
-        bar.set_postfix_str(f"{event.chunks_done} chunks", refresh=False)
-        bar.refresh()
-
-    return update, bar.close
-
-
-def _open(args, *, quiet: bool = False):
-    from .library import open_library
-
-    update, close = _progress_bar(not quiet and sys.stderr.isatty())
-    try:
-        return open_library(args.data_dir, progress=update)
-    finally:
-        close()
-
-
 def cmd_ingest(args) -> int:
-    library = _open(args, quiet=args.json)
-    update, close = _progress_bar(not args.json)
+    library = open_cli_library(args, quiet=args.json)
+    update, close = progress_bar(not args.json)
     try:
         report = library.ingest(args.paths, progress=update)
     finally:
         close()
     if args.json:
-        _print_json(report)
+        print_json(report)
     else:
         for failure in report.failed:
             print(f"error: {failure.path}: {failure.reason}", file=sys.stderr)
@@ -115,9 +84,9 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_sources(args) -> int:
-    sources = _open(args, quiet=args.json).sources()
+    sources = open_cli_library(args, quiet=args.json).sources()
     if args.json:
-        _print_json([s.model_dump(mode="json") for s in sources])
+        print_json([s.model_dump(mode="json") for s in sources])
         return EXIT_OK
     for s in sources:
         title = s.meta.title or "(untitled)"
@@ -128,10 +97,10 @@ def cmd_sources(args) -> int:
 
 
 def cmd_search(args) -> int:
-    library = _open(args, quiet=args.json)
+    library = open_cli_library(args, quiet=args.json)
     hits = library.search(args.query, k=args.k)
     if args.json:
-        _print_json(
+        print_json(
             {
                 "query": args.query,
                 "k": args.k,
@@ -160,9 +129,9 @@ def cmd_search(args) -> int:
 
 
 def cmd_remove(args) -> int:
-    removed = _open(args, quiet=args.json).remove(args.source_id)
+    removed = open_cli_library(args, quiet=args.json).remove(args.source_id)
     if args.json:
-        _print_json({"source_id": args.source_id, "removed": removed})
+        print_json({"source_id": args.source_id, "removed": removed})
     elif removed:
         print(f"removed {args.source_id}")
     else:
@@ -175,13 +144,13 @@ def cmd_reindex(args) -> int:
 
     from .settings import data_dir, library_dir
 
-    update, close = _progress_bar(not args.json)
+    update, close = progress_bar(not args.json)
     try:
         report = rebuild(library_dir(data_dir(args.data_dir)), progress=update)
     finally:
         close()
     if args.json:
-        _print_json(report)
+        print_json(report)
     else:
         print(f"reindexed {len(report.replaced)} sources; {report.chunks_added} chunks")
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
@@ -193,6 +162,7 @@ COMMANDS = {
     "search": cmd_search,
     "remove": cmd_remove,
     "reindex": cmd_reindex,
+    **cli_answers.COMMANDS,
 }
 
 if __name__ == "__main__":

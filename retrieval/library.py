@@ -91,11 +91,12 @@ class Library:
         self, query: str, query_vector: np.ndarray, k: int = 8, *, candidates: int = 50
     ) -> list[Hit]:
         depth = max(candidates, k)
-        dense_ids, _ = self._dense_index().search(query_vector, depth)
+        dense_ids, dense_scores = self._dense_index().search(query_vector, depth)
         bm25, bm25_ids = self._bm25_index()
         rows, _ = bm25.top_k(query, depth)
         keyword_ids = bm25_ids[rows]
         dense_rank = {int(c): r for r, c in enumerate(dense_ids, start=1)}
+        cosine = {int(c): float(s) for c, s in zip(dense_ids, dense_scores, strict=True)}
         bm25_rank = {int(c): r for r, c in enumerate(keyword_ids, start=1)}
         fused = rrf_fuse([dense_ids.tolist(), keyword_ids.tolist()])[:k]
         chunks = self.store.chunks_by_ids([cid for cid, _ in fused])
@@ -104,6 +105,7 @@ class Library:
                 chunk=chunks[cid],
                 score=score,
                 dense_rank=dense_rank.get(cid),
+                dense_score=cosine.get(cid),
                 bm25_rank=bm25_rank.get(cid),
             )
             for cid, score in fused

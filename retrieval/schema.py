@@ -40,6 +40,7 @@ class Hit(BaseModel):
     chunk: Chunk
     score: float = Field(description="reciprocal-rank-fusion score")
     dense_rank: int | None = Field(None, description="1-based rank in the vector search")
+    dense_score: float | None = Field(None, description="cosine similarity to the query")
     bm25_rank: int | None = Field(None, description="1-based rank in the keyword search")
 
 

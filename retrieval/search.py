@@ -42,6 +42,22 @@ def _lemma(word: str) -> str:
     return simplemma.lemmatize(word, lang="en").lower()
 
 
+@functools.cache
+def _stemmer_and_stop_words():
+    import bm25s
+    import Stemmer
+
+    # bm25s's list lacks question words; questions would otherwise match on "what".
+    return Stemmer.Stemmer("english"), frozenset(bm25s.stopwords.STOPWORDS_EN) | _QUESTION_WORDS
+
+
+def content_terms(text: str) -> list[str]:
+    """Content words of `text` as lemma stems: stop words out, "said" and "says" both "say"."""
+    stemmer, stop = _stemmer_and_stop_words()
+    lemmas = (_lemma(w) for w in _TOKEN.findall(text.lower()))
+    return stemmer.stemWords([w for w in lemmas if w not in stop])
+
+
 class Bm25Index:
     """BM25 (bm25s) over chunk texts: English stop words, lemmas, then Snowball stems.
 
@@ -51,26 +67,18 @@ class Bm25Index:
 
     def __init__(self, texts: Sequence[str]) -> None:
         import bm25s
-        import Stemmer
 
-        self._stemmer = Stemmer.Stemmer("english")
-        # bm25s's list lacks question words; questions would otherwise match on "what".
-        self._stop = set(bm25s.stopwords.STOPWORDS_EN) | _QUESTION_WORDS
         self.size = len(texts)
         self._retriever = bm25s.BM25()
         if texts:
-            corpus = [self.tokens(t) or ["\u2205"] for t in texts]  # no empty docs for bm25s
+            corpus = [content_terms(t) or ["\u2205"] for t in texts]  # no empty docs for bm25s
             self._retriever.index(corpus, show_progress=False)
-
-    def tokens(self, text: str) -> list[str]:
-        lemmas = (_lemma(w) for w in _TOKEN.findall(text.lower()))
-        return self._stemmer.stemWords([w for w in lemmas if w not in self._stop])
 
     def top_k(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Row indices and scores of the best k documents with a positive score."""
         if self.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        ids = self._retriever.get_tokens_ids(self.tokens(query))
+        ids = self._retriever.get_tokens_ids(content_terms(query))
         if not ids:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = self._retriever.get_scores_from_ids(ids)

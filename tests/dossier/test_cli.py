@@ -81,3 +81,84 @@ def test_data_dir_flag_overrides_environment(capsys, tmp_path):
     target = tmp_path / "elsewhere"
     run(capsys, "--data-dir", str(target), "sources")
     assert (target / "library" / "library.sqlite3").exists()
+
+
+@pytest.fixture
+def scripted_model(monkeypatch):
+    import dossier.models
+    from prompts import REFUSAL
+    from tests.fakes import ScriptedLLM
+
+    def reply(messages):
+        user = messages[-1]["content"]
+        if "stand for" in user and "Tactical Missile System" in user:
+            n = next(
+                line[1 : line.index("]")]
+                for line in user.splitlines()
+                if line.startswith("[") and "Tactical Missile System" in line
+            )
+            return f"ATACMS stands for the Army's Tactical Missile System [{n}]."
+        return REFUSAL
+
+    llm = ScriptedLLM(reply)
+    monkeypatch.setattr(dossier.models, "default_llm", lambda name=None, data=None: llm)
+    return llm
+
+
+def test_ask_json_has_the_documented_fields(capsys, scripted_model):
+    code, out, _ = run(capsys, "ask", "What does ATACMS stand for?", "--json")
+    assert code == EXIT_OK
+    answer = json.loads(out)
+    assert {
+        "question",
+        "answer",
+        "refused",
+        "sentences",
+        "citations",
+        "model",
+        "prompt_hash",
+        "timings",
+    } <= set(answer)
+    assert {
+        "load_s",
+        "ttft_s",
+        "total_s",
+        "prompt_tokens",
+        "completion_tokens",
+        "tokens_per_s",
+    } <= set(answer["timings"])
+    assert answer["model"] == {"id": "scripted", "sha256": "0" * 64}
+    [citation] = answer["citations"]
+    assert {"n", "source_id", "start", "end", "text", "support"} <= set(citation)
+    assert answer["sentences"][0]["supported"] is True
+
+
+def test_ask_streams_text_then_lists_sources(capsys, scripted_model):
+    code, out, _ = run(capsys, "ask", "What does ATACMS stand for?")
+    assert out.startswith("ATACMS stands for") and "Sources:" in out
+
+
+def test_eval_scores_a_question_file(capsys, scripted_model, tmp_path):
+    questions = tmp_path / "qa.jsonl"
+    questions.write_text(
+        '{"id": "q1", "question": "What does ATACMS stand for?", "answerable": true, '
+        '"gold_sources": ["002_8c75088e5995e160"], "key_facts": [["Tactical Missile"]]}\n'
+        '{"id": "q2", "question": "What is the unit price of one missile?", "answerable": false, '
+        '"gold_sources": [], "key_facts": []}\n'
+    )
+    out_file = tmp_path / "results.jsonl"
+    code, out, _ = run(capsys, "eval", str(questions), "--json", "--out", str(out_file))
+    assert code == EXIT_OK
+    metrics = json.loads(out)
+    assert metrics["key_fact_recall"] == 1.0 and metrics["refusal_accuracy"] == 1.0
+    assert metrics["citation_precision"] == 1.0 and metrics["false_refusals"] == 0
+    records = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["q1", "q2"] and records[1]["refused"] is True
+
+
+def test_models_json_lists_the_catalog(capsys):
+    code, out, _ = run(capsys, "models", "--json")
+    listing = json.loads(out)
+    assert listing["default"] == "default"
+    roles = {m["role"] for m in listing["models"]}
+    assert {"default", "fast", "tiny"} <= roles

@@ -1,0 +1,274 @@
+"""Grounded answers: retrieve, let the model answer from numbered passages, check every citation."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+
+from models.llm import LLM, Timings
+from prompts import REFUSAL, PromptSet
+from retrieval.library import Library
+from retrieval.sentences import sentence_spans
+
+from .citations import parse_citations, split_answer
+from .passages import select_passages
+from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passage, Turn
+from .verify import Support, assess
+
+DEFAULT_K = 8
+PASSAGE_BUDGET_TOKENS = 450  # prompt evaluation dominates time to first token on a CPU
+MAX_ANSWER_TOKENS = 300
+HISTORY_TURNS = 3
+# Below this cosine no passage is about the question at all: refuse without asking the model.
+MIN_RELEVANCE = 0.2
+
+TokenFn = Callable[[str], None]
+
+
+def ask(
+    question: str,
+    *,
+    history: list[Turn] | None = None,
+    library: Library | None = None,
+    llm: LLM | None = None,
+    k: int = DEFAULT_K,
+    on_token: TokenFn | None = None,
+    cancel: threading.Event | None = None,
+    prompts: PromptSet | None = None,
+) -> Answer:
+    """Answer `question` from the library, streaming the model's text to `on_token`."""
+    library = library or _default_library()
+    llm = llm or _default_llm()
+    prompts = prompts or PromptSet()
+    started = time.perf_counter()
+    standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=cancel)
+
+    query_vector = library.embedder.embed([standalone])[0]
+    hits = library.search_with_vector(standalone, query_vector, k=k)
+    texts = {h.chunk.source_id: library.source_text(h.chunk.source_id) for h in hits}
+    passages = select_passages(
+        standalone,
+        query_vector,
+        hits,
+        texts,
+        library.embedder,
+        budget_tokens=PASSAGE_BUDGET_TOKENS,
+        count_tokens=llm.count_tokens,
+    )
+    system = prompts.render("answer_system")
+    model = ModelInfo(id=llm.model_id, sha256=llm.sha256)
+    if not passages or not _relevant(hits):
+        return _refusal(question, standalone, passages, model, system.hash, Timings())
+
+    user = prompts.render("answer_user", passages=format_passages(passages), question=standalone)
+    messages = [{"role": "system", "content": system.text}, {"role": "user", "content": user.text}]
+    pieces: list[str] = []
+    for piece in llm.stream(messages, max_tokens=MAX_ANSWER_TOKENS, cancel=cancel):
+        pieces.append(piece)
+        if on_token:
+            on_token(piece)
+    timings = (llm.last_timings or Timings()).model_copy()
+    timings.total_s = round(time.perf_counter() - started, 3)
+    text = "".join(pieces).strip()
+    cancelled = bool(cancel is not None and cancel.is_set())
+    answer = check_answer(text, passages, library.embedder)
+    prompt_hash = f"{system.hash}:{user.hash}"
+    if cancelled:
+        return Answer(
+            question=question,
+            standalone_question=standalone,
+            answer=text,
+            refused=False,
+            sentences=answer[0],
+            citations=answer[1],
+            passages=passages,
+            model=model,
+            prompt_hash=prompt_hash,
+            timings=timings,
+            cancelled=True,
+        )
+    sentences, citations = answer
+    if is_refusal(text) or not any(s.supported for s in sentences):
+        return _refusal(question, standalone, passages, model, prompt_hash, timings)
+    return Answer(
+        question=question,
+        standalone_question=standalone,
+        answer=render_answer(sentences),
+        refused=False,
+        sentences=sentences,
+        citations=citations,
+        passages=passages,
+        model=model,
+        prompt_hash=prompt_hash,
+        timings=timings,
+    )
+
+
+def _relevant(hits) -> bool:
+    """Some passage shares a content word with the question or is close to it in meaning."""
+    best = max((h.dense_score or 0.0 for h in hits), default=0.0)
+    return best >= MIN_RELEVANCE or any(h.bm25_rank is not None for h in hits)
+
+
+def condense(
+    question: str,
+    history: list[Turn],
+    *,
+    llm: LLM,
+    prompts: PromptSet,
+    cancel: threading.Event | None = None,
+) -> str:
+    """A follow-up rewritten to stand alone (the model does it); the question itself otherwise."""
+    if not history:
+        return question
+    lines = []
+    for turn in history[-HISTORY_TURNS:]:
+        lines.append(f"User: {turn.question}")
+        lines.append(f"Assistant: {' '.join(turn.answer.split())[:400]}")
+    prompt = prompts.render("condense", history="\n".join(lines), question=question)
+    reply = "".join(
+        llm.stream(
+            [{"role": "user", "content": prompt.text}], max_tokens=60, stop=["\n"], cancel=cancel
+        )
+    )
+    rewritten = reply.strip().strip('"').strip()
+    return rewritten if len(rewritten) > 3 else question
+
+
+_CONTROL_TOKEN = re.compile(r"<\|[^|<>]{0,40}\|>")
+
+
+def format_passages(passages: list[Passage]) -> str:
+    """Numbered passages; chat control tokens in a source are removed so it stays data."""
+    return "\n".join(
+        f"[{p.n}] {' '.join(_CONTROL_TOKEN.sub(' ', p.text).split())}" for p in passages
+    )
+
+
+def is_refusal(text: str) -> bool:
+    core = REFUSAL.lower().rstrip(".")
+    return core in " ".join(text.lower().split())[: len(core) + 40]
+
+
+def check_answer(
+    text: str, passages: list[Passage], embedder
+) -> tuple[list[AnswerSentence], list[Citation]]:
+    """Map every [n] to its passage and keep only citations that support their sentence."""
+    by_n = {p.n: p for p in passages}
+    raw = [parse_citations(s) for s in split_answer(text)]
+    raw = [(clean, numbers) for clean, numbers in raw if clean and not is_refusal(clean)]
+    if not raw:
+        return [], []
+    passage_sentences = {
+        p.n: [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)] or [(p.start, p.end)]
+        for p in passages
+    }
+    flat = [(n, span) for n, spans in passage_sentences.items() for span in spans]
+    source_of = {p.n: p for p in passages}
+    vectors = embedder.embed(
+        [clean for clean, _ in raw] + [_slice(source_of[n], span) for n, span in flat]
+    )
+    sentence_vectors, span_vectors = vectors[: len(raw)], vectors[len(raw) :]
+    rows_of = {n: [i for i, (m, _) in enumerate(flat) if m == n] for n in passage_sentences}
+
+    def support(i: int, n: int) -> Support:
+        rows = rows_of[n]
+        return assess(
+            raw[i][0],
+            sentence_vectors[i],
+            by_n[n].text,
+            [flat[r][1] for r in rows],
+            span_vectors[rows],
+        )
+
+    sentences: list[AnswerSentence] = []
+    best_support: dict[int, float] = {}
+    for i, (clean, numbers) in enumerate(raw):
+        kept, rejected, evidence = [], [], []
+        for n in numbers:
+            if n not in by_n:
+                rejected.append(n)
+                continue
+            result = support(i, n)
+            if result.supported:
+                kept.append(n)
+                evidence.append(_evidence(by_n[n], result))
+                best_support[n] = max(best_support.get(n, 0.0), result.score)
+            else:
+                rejected.append(n)
+        attributed = False
+        if not kept:
+            results = {n: support(i, n) for n in by_n}
+            strong = {n: r for n, r in results.items() if r.strong}
+            if strong:
+                n = max(strong, key=lambda m: strong[m].score)
+                kept, attributed = [n], True
+                evidence.append(_evidence(by_n[n], strong[n]))
+                best_support[n] = max(best_support.get(n, 0.0), strong[n].score)
+        sentences.append(
+            AnswerSentence(
+                text=clean,
+                citations=kept,
+                supported=bool(kept),
+                attributed=attributed,
+                rejected_citations=rejected,
+                evidence=evidence,
+            )
+        )
+    citations = [
+        Citation(
+            n=n,
+            source_id=by_n[n].source_id,
+            start=by_n[n].start,
+            end=by_n[n].end,
+            text=by_n[n].text,
+            support=best_support[n],
+        )
+        for n in sorted(best_support)
+    ]
+    return sentences, citations
+
+
+def render_answer(sentences: list[AnswerSentence]) -> str:
+    """The answer text with only the citations that survived the check."""
+    parts = []
+    for s in sentences:
+        marks = "".join(f"[{n}]" for n in s.citations)
+        parts.append(f"{s.text} {marks}".strip() if marks else s.text)
+    return " ".join(parts)
+
+
+def _slice(passage: Passage, span: tuple[int, int]) -> str:
+    return passage.text[span[0] - passage.start : span[1] - passage.start]
+
+
+def _evidence(passage: Passage, support: Support) -> Evidence:
+    start, end = support.evidence
+    return Evidence(n=passage.n, source_id=passage.source_id, start=start, end=end)
+
+
+def _refusal(question, standalone, passages, model, prompt_hash, timings) -> Answer:
+    return Answer(
+        question=question,
+        standalone_question=standalone,
+        answer=REFUSAL,
+        refused=True,
+        passages=passages[:3],
+        model=model,
+        prompt_hash=prompt_hash,
+        timings=timings,
+    )
+
+
+def _default_library() -> Library:
+    from .library import open_library
+
+    return open_library()
+
+
+def _default_llm() -> LLM:
+    from .models import default_llm
+
+    return default_llm()

@@ -1,0 +1,65 @@
+"""Citation markers and quotations in model answers, as pure string functions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from retrieval.sentences import sentence_spans
+
+_MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+_ONLY_MARKERS = re.compile(r"^(?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+\s*[.,;:]?\s*$")
+_QUOTED = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
+_SPACE = re.compile(r"\s+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_EDGE_PUNCT = ".,;:!?'\"“”‘’()[]—–- "
+
+
+def parse_citations(sentence: str) -> tuple[str, list[int]]:
+    """The sentence without its [n] markers, and the cited numbers in order of first use."""
+    numbers: list[int] = []
+    for match in _MARKER.finditer(sentence):
+        for part in re.split(r"[,;]", match.group(1)):
+            n = int(part)
+            if n not in numbers:
+                numbers.append(n)
+    clean = _MARKER.sub("", sentence)
+    clean = re.sub(r"\s+([.,;:!?])", r"\1", clean).strip()
+    return clean, numbers
+
+
+def split_answer(answer: str) -> list[str]:
+    """Answer sentences with their markers; a lone marker after a full stop joins its sentence."""
+    sentences: list[str] = []
+    for start, end in sentence_spans(answer):
+        piece = answer[start:end]
+        if sentences and _ONLY_MARKERS.match(piece):
+            sentences[-1] = f"{sentences[-1]} {piece.strip()}"
+        else:
+            sentences.append(piece)
+    return sentences
+
+
+def quotations(sentence: str, min_words: int = 2) -> list[str]:
+    """Text the sentence puts in quotation marks (short scare quotes of one word are skipped)."""
+    return [q.strip() for q in _QUOTED.findall(sentence) if len(q.split()) >= min_words]
+
+
+def normalise(text: str) -> str:
+    """Case, quotes, dashes and spacing folded: a verbatim check is not fooled by typography."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = text.replace("—", "-").replace("–", "-")
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def quote_is_verbatim(quote: str, passage: str) -> bool:
+    """True when the quoted words appear in the passage exactly (up to typography and ellipses)."""
+    haystack = normalise(passage)
+    # An ellipsis in a quote joins pieces that must each be verbatim.
+    pieces = [p.strip(_EDGE_PUNCT) for p in re.split(r"\.\.\.|…", normalise(quote))]
+    return all(piece in haystack for piece in pieces if piece)
+
+
+def numbers_in(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}

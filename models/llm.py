@@ -1,0 +1,296 @@
+"""The language model runtime: one streaming call over llama-cpp-python, cancellable, timed.
+
+Consecutive calls on the same `LlamaCppLLM` reuse the KV cache for the longest shared token
+prefix (llama-cpp-python does this when the cache is not reset), so a long, fixed system
+prompt is evaluated once and later questions only pay for their own tokens.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from models.gguf import context_length
+from models.resolve import ResolvedModel, resolve_llm
+
+Message = dict[str, str]
+
+
+class Timings(BaseModel):
+    """Figures of one `stream` call."""
+
+    load_s: float = 0.0  # time spent loading the model during this call (0 once loaded)
+    prompt_tokens: int = 0  # tokens of the chat-formatted prompt
+    cached_prompt_tokens: int = 0  # of those, reused from the KV cache instead of evaluated
+    ttft_s: float | None = None  # call start (after loading) to first text; None if none came
+    completion_tokens: int = 0  # tokens sampled, the end-of-turn token included
+    total_s: float = 0.0  # call start (after loading) to end
+    tokens_per_s: float = 0.0  # generation speed after the first token
+    cancelled: bool = False
+
+    @property
+    def evaluated_prompt_tokens(self) -> int:
+        return self.prompt_tokens - self.cached_prompt_tokens
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """What the core needs from a language model."""
+
+    last_timings: Timings | None
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def n_ctx(self) -> int: ...
+
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Yield the reply to `messages` in pieces; stop early when `cancel` is set."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class Cancelled(Exception):
+    """Raised inside llama-cpp-python's loop to stop it between two decode steps."""
+
+
+def physical_cores() -> int:
+    """Physical cores this process may use: SMT siblings share one core's arithmetic units."""
+    try:
+        allowed = os.sched_getaffinity(0)
+    except AttributeError:  # not Linux
+        allowed = None
+    if allowed is not None:
+        cores = set()
+        for cpu in allowed:
+            topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+            try:
+                package = (topology / "physical_package_id").read_text().strip()
+                core = (topology / "core_id").read_text().strip()
+            except OSError:
+                return max(1, len(allowed))
+            cores.add((package, core))
+        return max(1, len(cores))
+    logical = os.cpu_count() or 1
+    # Without topology, assume 2-way SMT on larger machines (llama.cpp's own guess).
+    return max(1, logical // 2) if logical > 4 else logical
+
+
+class _Meter:
+    """Counts of one call, filled in from inside llama-cpp-python's decode loop."""
+
+    def __init__(self, cancel: threading.Event | None) -> None:
+        self.cancel = cancel
+        self.prompt_tokens: int | None = None
+        self.prompt_evaluated = 0
+        self.sampled = 0
+
+
+@functools.cache
+def _metered_llama_class() -> type:
+    """A Llama subclass that meters evaluation and can be cancelled between batches.
+
+    Built on first use so importing this module does not load the native library.
+    """
+    from llama_cpp import Llama
+
+    class MeteredLlama(Llama):
+        meter: _Meter | None = None
+
+        def eval(self, tokens):
+            meter = self.meter
+            if meter is None:
+                return super().eval(tokens)
+            if meter.prompt_tokens is None:
+                # The first eval of a call gets the prompt minus the prefix already cached.
+                meter.prompt_tokens = self.n_tokens + len(tokens)
+                meter.prompt_evaluated = len(tokens)
+            # Feed one batch at a time so a cancel during a long prompt takes effect quickly.
+            for start in range(0, max(len(tokens), 1), self.n_batch):
+                if meter.cancel is not None and meter.cancel.is_set():
+                    raise Cancelled
+                super().eval(tokens[start : start + self.n_batch])
+            return None
+
+        def sample(self, *args, **kwargs):
+            token = super().sample(*args, **kwargs)
+            if self.meter is not None:
+                self.meter.sampled += 1
+            return token
+
+    return MeteredLlama
+
+
+class LlamaCppLLM:
+    """A GGUF model run by llama-cpp-python on the CPU, loaded lazily on first use."""
+
+    def __init__(
+        self,
+        model: ResolvedModel,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        n_batch: int = 512,
+    ) -> None:
+        self._model = model
+        trained = (model.spec.context_length if model.spec else None) or context_length(model.path)
+        # A window larger than the model was trained for only produces garbage.
+        self._n_ctx = min(n_ctx, trained) if trained else n_ctx
+        self._n_threads = n_threads or physical_cores()
+        self._n_batch = n_batch
+        self._llama: Any = None
+        self._load_lock = threading.Lock()
+        # One generation at a time: a llama context is not safe to share between threads.
+        self._generate_lock = threading.Lock()
+        self.last_timings: Timings | None = None
+
+    @classmethod
+    def from_name(cls, name_or_path: str | Path, cache_dir: Path, **kwargs: Any) -> LlamaCppLLM:
+        """Resolve a catalog name or .gguf path (see `resolve_llm`) and wrap it, not loaded yet."""
+        return cls(resolve_llm(name_or_path, cache_dir), **kwargs)
+
+    @property
+    def model_id(self) -> str:
+        return self._model.model_id
+
+    @property
+    def sha256(self) -> str:
+        return self._model.sha256
+
+    @property
+    def path(self) -> Path:
+        return self._model.path
+
+    @property
+    def n_ctx(self) -> int:
+        return self._n_ctx
+
+    @property
+    def n_threads(self) -> int:
+        return self._n_threads
+
+    @property
+    def loaded(self) -> bool:
+        return self._llama is not None
+
+    def load(self) -> float:
+        """Load the weights now if not yet loaded; return the seconds it took (0 if loaded)."""
+        if self._llama is not None:
+            return 0.0
+        with self._load_lock:
+            if self._llama is not None:
+                return 0.0
+            started = time.perf_counter()
+            self._llama = _metered_llama_class()(
+                model_path=str(self._model.path),
+                n_ctx=self._n_ctx,
+                n_threads=self._n_threads,
+                n_threads_batch=self._n_threads,
+                n_batch=self._n_batch,
+                verbose=False,
+            )
+            return time.perf_counter() - started
+
+    def close(self) -> None:
+        """Free the weights; the next call loads them again."""
+        with self._load_lock, self._generate_lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` takes with this model's tokenizer (loads the model if needed)."""
+        self.load()
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Yield the reply to `messages` (formatted with the model's own chat template).
+
+        Setting `cancel` from another thread, or closing the generator, stops generation
+        before the next decode step. `last_timings` is set when the generator finishes.
+        """
+        if cancel is not None and cancel.is_set():
+            self.last_timings = Timings(cancelled=True)  # cancelled before it began: no load
+            return
+        load_s = self.load()
+        with self._generate_lock:
+            llama = self._llama
+            meter = _Meter(cancel)
+            llama.meter = meter
+            started = time.perf_counter()
+            first_at: float | None = None
+            cancelled = False
+            chunks = iter(())
+            try:
+                chunks = llama.create_chat_completion(
+                    messages=messages,
+                    stream=True,
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    stop=list(stop or []),
+                )
+                for chunk in chunks:
+                    if cancel is not None and cancel.is_set():
+                        cancelled = True
+                        break
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        if first_at is None:
+                            first_at = time.perf_counter()
+                        yield piece
+            except Cancelled:
+                cancelled = True
+            except GeneratorExit:
+                cancelled = True
+                raise
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()  # unwinds llama-cpp-python's generators: no more decoding
+                llama.meter = None
+                self.last_timings = _timings(meter, load_s, started, first_at, cancelled)
+
+
+def _timings(
+    meter: _Meter, load_s: float, started: float, first_at: float | None, cancelled: bool
+) -> Timings:
+    ended = time.perf_counter()
+    prompt = meter.prompt_tokens or 0
+    after_first = ended - first_at if first_at is not None else 0.0
+    return Timings(
+        load_s=load_s,
+        prompt_tokens=prompt,
+        cached_prompt_tokens=max(0, prompt - meter.prompt_evaluated),
+        ttft_s=first_at - started if first_at is not None else None,
+        completion_tokens=meter.sampled,
+        total_s=ended - started,
+        tokens_per_s=(meter.sampled - 1) / after_first if after_first > 0 else 0.0,
+        cancelled=cancelled,
+    )

