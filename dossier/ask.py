@@ -10,6 +10,7 @@ from collections.abc import Callable
 from models.llm import LLM, Timings
 from prompts import REFUSAL, PromptSet
 from retrieval.library import Library
+from retrieval.search import content_terms
 from retrieval.sentences import sentence_spans
 
 from .citations import parse_citations, split_answer
@@ -18,9 +19,11 @@ from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passa
 from .verify import Support, assess
 
 DEFAULT_K = 8
-PASSAGE_BUDGET_TOKENS = 450  # prompt evaluation dominates time to first token on a CPU
+PASSAGE_BUDGET_TOKENS = 300  # prompt evaluation dominates time to first token on a CPU
 MAX_ANSWER_TOKENS = 300
 HISTORY_TURNS = 3
+# A cited passage scoring this much below the best-supporting one is a mis-citation.
+CITATION_MARGIN = 0.15
 # Below this cosine no passage is about the question at all: refuse without asking the model.
 MIN_RELEVANCE = 0.2
 
@@ -90,12 +93,16 @@ def ask(
             cancelled=True,
         )
     sentences, citations = answer
-    if is_refusal(text) or not any(s.supported for s in sentences):
-        return _refusal(question, standalone, passages, model, prompt_hash, timings)
+    missing = unmentioned_names(standalone, passages)
+    if is_refusal(text) or not any(s.supported for s in sentences) or missing:
+        refusal = _refusal(question, standalone, passages, model, prompt_hash, timings)
+        refusal.draft = text
+        return refusal
     return Answer(
         question=question,
         standalone_question=standalone,
         answer=render_answer(sentences),
+        draft=text,
         refused=False,
         sentences=sentences,
         citations=citations,
@@ -110,6 +117,22 @@ def _relevant(hits) -> bool:
     """Some passage shares a content word with the question or is close to it in meaning."""
     best = max((h.dense_score or 0.0 for h in hits), default=0.0)
     return best >= MIN_RELEVANCE or any(h.bm25_rank is not None for h in hits)
+
+
+def unmentioned_names(question: str, passages: list[Passage]) -> list[str]:
+    """Names in the question (capitalised words after the first) that no passage mentions.
+
+    A question about someone or something the passages never name cannot be answered from
+    them, however fluent the model's reply.
+    """
+    shown = set(content_terms(" ".join(p.text.replace(".", "") for p in passages)))
+    words = re.findall(r"\b[A-Z][\w.'’-]*", question.replace("’s", "").replace("'s", ""))[1:]
+    missing = []
+    for word in words:
+        terms = content_terms(word.replace(".", ""))
+        if terms and not set(terms) & shown:
+            missing.append(word)
+    return missing
 
 
 def condense(
@@ -187,12 +210,16 @@ def check_answer(
     best_support: dict[int, float] = {}
     for i, (clean, numbers) in enumerate(raw):
         kept, rejected, evidence = [], [], []
+        results = {n: support(i, n) for n in by_n}
+        best_score = max((r.score for r in results.values() if r.supported), default=0.0)
         for n in numbers:
             if n not in by_n:
                 rejected.append(n)
                 continue
-            result = support(i, n)
-            if result.supported:
+            result = results[n]
+            # A cited passage must support the sentence about as well as the best one does:
+            # small models often cite a neighbour of the passage they used.
+            if result.supported and result.score >= best_score - CITATION_MARGIN:
                 kept.append(n)
                 evidence.append(_evidence(by_n[n], result))
                 best_support[n] = max(best_support.get(n, 0.0), result.score)
@@ -200,7 +227,6 @@ def check_answer(
                 rejected.append(n)
         attributed = False
         if not kept:
-            results = {n: support(i, n) for n in by_n}
             strong = {n: r for n, r in results.items() if r.strong}
             if strong:
                 n = max(strong, key=lambda m: strong[m].score)

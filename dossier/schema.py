@@ -60,6 +60,7 @@ class Answer(BaseModel):
     question: str
     standalone_question: str = Field(description="the question rewritten without the conversation")
     answer: str
+    draft: str = Field("", description="the model's own text, before the citation check")
     refused: bool
     sentences: list[AnswerSentence] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
