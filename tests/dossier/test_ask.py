@@ -208,8 +208,9 @@ def test_refusal_wording_is_recognised(reply, seeded_library):
 
 def test_a_question_about_a_name_no_passage_mentions_is_refused(seeded_library):
     llm = ScriptedLLM(citing("190 miles", "ATACMS have a range of about 190 miles"))
-    answer = ask("What did Zanzibar's parliament say about ATACMS?", library=seeded_library,
-                 llm=llm)
+    answer = ask(
+        "What did Zanzibar's parliament say about ATACMS?", library=seeded_library, llm=llm
+    )
     assert answer.refused and answer.draft.startswith("ATACMS have a range")
 
 
@@ -217,11 +218,22 @@ def test_a_citation_to_a_weaker_neighbour_is_moved_to_the_passage_that_says_it()
     from tests.conftest import FakeEmbedder
 
     passages = [
-        Passage(n=1, source_id="a", start=0, end=70,
-                text="Officials said the ferry service would resume on Sunday morning."),
-        Passage(n=2, source_id="b", start=0, end=60,
-                text="The ferry operator cut prices for the service."),
+        Passage(
+            n=1,
+            source_id="a",
+            start=0,
+            end=70,
+            text="Officials said the ferry service would resume on Sunday morning.",
+        ),
+        Passage(
+            n=2,
+            source_id="b",
+            start=0,
+            end=60,
+            text="The ferry operator cut prices for the service.",
+        ),
     ]
-    sentences, _ = check_answer("The ferry service would resume on Sunday morning [2].",
-                                passages, FakeEmbedder())
+    sentences, _ = check_answer(
+        "The ferry service would resume on Sunday morning [2].", passages, FakeEmbedder()
+    )
     assert sentences[0].citations == [1] and sentences[0].rejected_citations == [2]
