@@ -76,32 +76,22 @@ def ask(
     timings.total_s = round(time.perf_counter() - started, 3)
     text = "".join(pieces).strip()
     cancelled = bool(cancel is not None and cancel.is_set())
-    answer = check_answer(text, passages, library.embedder)
+    sentences, citations = check_answer(text, passages, library.embedder)
     prompt_hash = f"{system.hash}:{user.hash}"
-    if cancelled:
-        return Answer(
-            question=question,
-            standalone_question=standalone,
-            answer=text,
-            refused=False,
-            sentences=answer[0],
-            citations=answer[1],
-            passages=passages,
-            model=model,
-            prompt_hash=prompt_hash,
-            timings=timings,
-            cancelled=True,
-        )
-    sentences, citations = answer
-    missing = unmentioned_names(standalone, passages)
-    if is_refusal(text) or not any(s.supported for s in sentences) or missing:
+    refused = not cancelled and (
+        is_refusal(text)
+        or not any(s.supported for s in sentences)
+        or bool(unmentioned_names(standalone, passages))
+    )
+    if refused:
         refusal = _refusal(question, standalone, passages, model, prompt_hash, timings)
         refusal.draft = text
         return refusal
     return Answer(
         question=question,
         standalone_question=standalone,
-        answer=render_answer(sentences),
+        # A cancelled answer is shown as far as it came, unchecked text included.
+        answer=text if cancelled else render_answer(sentences),
         draft=text,
         refused=False,
         sentences=sentences,
@@ -110,6 +100,7 @@ def ask(
         model=model,
         prompt_hash=prompt_hash,
         timings=timings,
+        cancelled=cancelled,
     )
 
 
