@@ -249,11 +249,12 @@ def check_answer(
 
 
 def render_answer(sentences: list[AnswerSentence]) -> str:
-    """The answer text with only the citations that survived the check."""
+    """The answer text with only the citations that survived the check, before the full stop."""
     parts = []
     for s in sentences:
         marks = "".join(f"[{n}]" for n in s.citations)
-        parts.append(f"{s.text} {marks}".strip() if marks else s.text)
+        body, end = (s.text[:-1], s.text[-1]) if s.text[-1:] in ".!?" else (s.text, "")
+        parts.append(f"{body} {marks}{end}" if marks else s.text)
     return " ".join(parts)
 
 

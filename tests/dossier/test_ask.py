@@ -196,7 +196,7 @@ def test_render_answer_keeps_only_surviving_citations():
             AnswerSentence(text="Two.", citations=[], supported=False),
         ]
     )
-    assert text == "One. [1][2] Two."
+    assert text == "One [1][2]. Two."
 
 
 @pytest.mark.parametrize(
