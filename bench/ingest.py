@@ -20,32 +20,17 @@ lazily by the first search). Those builds are timed separately after ingest and 
 
 from __future__ import annotations
 
-import sys
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from collections import defaultdict
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections import defaultdict  # noqa: E402
-
-# Never touch the network: the model is loaded from its installed package folder.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-from _corpus import NewsText  # noqa: E402
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+from _common import peak_rss_mb  # also puts the repo on sys.path, models offline
+from _corpus import NewsText
 
 
 class TimedEmbedder:

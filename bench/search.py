@@ -27,34 +27,19 @@ Baseline measured in the same run: brute-force `matrix @ q` + argpartition top-k
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import argparse
+import gc
+import json
+import os
+import platform
+import time
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import time  # noqa: E402
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-import numpy as np  # noqa: E402
-from _corpus import NewsText  # noqa: E402
+import numpy as np
+from _common import peak_rss_mb  # also puts the repo on sys.path, models offline
+from _corpus import NewsText
 
 DIM = 384
 PAUSE_S = 0.3  # between timed loops, so spinning worker threads of the previous step go idle
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def current_rss_mb() -> float:

@@ -195,12 +195,13 @@ class Library:
     ) -> _Prepared | None:
         resolved = str(path.resolve())
         try:
-            content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+            data = path.read_bytes()
         except OSError as exc:
             report.failed.append(
                 FileError(path=str(path), reason=f"cannot read file ({exc.strerror})")
             )
             return None
+        content_hash = hashlib.sha256(data).hexdigest()
         known = self.store.source_by_path(resolved)
         if known and known[1] == content_hash:
             report.unchanged.append(known[0])
@@ -213,7 +214,7 @@ class Library:
             copies.append(pending[content_hash])
             return None
         try:
-            text = load_text(path)
+            text = load_text(path, data)
         except LoadError as exc:
             report.failed.append(FileError(path=str(path), reason=str(exc)))
             return None

@@ -35,16 +35,17 @@ def iter_input_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, st
     return files, skipped
 
 
-def load_text(path: Path) -> str:
-    """Extracted text of a supported file; raises LoadError with a reason."""
-    size = path.stat().st_size
+def load_text(path: Path, data: bytes | None = None) -> str:
+    """Extracted text of a supported file (its bytes, if already read); raises LoadError."""
+    size = len(data) if data is not None else path.stat().st_size
     if size == 0:
         raise LoadError("file is empty")
     if size > MAX_FILE_BYTES:
         raise LoadError(
             f"file is too large ({size / 1e6:.0f} MB; limit {MAX_FILE_BYTES / 1e6:.0f} MB)"
         )
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         text = _pdf_text(data)
