@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="re-chunk and re-embed every stored source")
     p.add_argument("--json", action="store_true")
     cli_answers.add_parsers(sub)
+
+    p = sub.add_parser("gui", help="open the desktop app")
+    p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
     return parser
 
 
@@ -156,7 +159,20 @@ def cmd_reindex(args) -> int:
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 
 
+def cmd_gui(args) -> int:
+    # Qt is imported here only: the core never depends on the desktop package.
+    from desktop.app import main as gui_main
+
+    argv = []
+    if args.data_dir:
+        argv += ["--data-dir", args.data_dir]
+    if args.model:
+        argv += ["--model", args.model]
+    return gui_main(argv)
+
+
 COMMANDS = {
+    "gui": cmd_gui,
     "ingest": cmd_ingest,
     "sources": cmd_sources,
     "search": cmd_search,
