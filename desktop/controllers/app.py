@@ -1,0 +1,128 @@
+"""The app controller: builds the other controllers, shortcuts, settings and the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSettings
+
+from ..engine import Engine, model_label
+from ..preferences import Preferences
+from ..views.main_window import MainWindow
+from ..views.settings_dialog import SettingsDialog
+from .briefing import BriefingController
+from .chat import ChatController
+from .library import LibraryController
+from .source import SourceController
+from .summaries import SummariesController
+
+
+class AppController(QObject):
+    def __init__(
+        self, window: MainWindow, engine: Engine, settings: QSettings | None = None
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.engine = engine
+        self.settings = settings
+        self.library = LibraryController(window.library, engine)
+        self.chat = ChatController(window.chat, engine)
+        self.source = SourceController(window, engine)
+        self.summaries = SummariesController(window.summaries, engine)
+        self.briefing = BriefingController(window, engine)
+
+        self.chat.open_passage.connect(self.open_passage)
+        self.summaries.open_passage.connect(self.open_passage)
+        self.library.status.connect(self._job_status)
+        self.briefing.status.connect(self._job_status)
+        self.library.status.connect(self._library_summary)
+        window.library.table.doubleClicked.connect(self._source_double_clicked)
+
+        window.add_files_action.triggered.connect(self.library.add_files)
+        window.export_action.triggered.connect(self.briefing.export)
+        window.settings_action.triggered.connect(self.open_settings)
+        window.focus_question_action.triggered.connect(self.focus_question)
+        window.stop_action.triggered.connect(self.stop)
+        engine.llm_state.connect(self._llm_state)
+        engine.library_state.connect(self._library_state)
+
+    # -- actions ------------------------------------------------------------------------
+    def open_passage(self, source_id: str, start: int, end: int) -> None:
+        if start < 0:
+            self.source.open(source_id)
+        else:
+            self.source.open(source_id, start, end)
+
+    def _source_double_clicked(self, index) -> None:
+        source = self.library.model.object_at(index.row())
+        self.source.open(source.id)
+
+    def focus_question(self) -> None:
+        self.window.show_tab(self.window.chat)
+        self.window.chat.question.setFocus()
+        self.window.chat.question.selectAll()
+
+    def stop(self) -> None:
+        """Esc: stop the answer, else a summary, else an ingest."""
+        if self.chat.busy:
+            self.chat.stop()
+        elif self.summaries.job is not None:
+            self.summaries.cancel()
+        elif self.library.job is not None and self.library.job.name == "ingest":
+            self.library.cancel()
+
+    def model_choices(self) -> list[tuple[str, str]]:
+        from dossier.settings import cache_dir, data_dir
+        from models.resolve import list_models
+
+        statuses = list_models(cache_dir(data_dir(self.engine.prefs.data_dir or None)))
+        choices = []
+        for s in statuses:
+            if s.kind != "llm":
+                continue
+            state = "" if s.installed else " — not installed"
+            choices.append((s.role or s.id, f"{s.display_name} [{s.role or s.id}]{state}"))
+        return choices
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.engine.prefs, self.model_choices(), self.window)
+        if dialog.exec():
+            self.apply_preferences(dialog.preferences())
+
+    def apply_preferences(self, prefs: Preferences) -> None:
+        old, self.engine.prefs = self.engine.prefs, prefs
+        if self.settings is not None:
+            prefs.save(self.settings)
+        if (prefs.model, prefs.threads, prefs.data_dir) != (old.model, old.threads, old.data_dir):
+            self.engine.load_llm()
+        if prefs.data_dir != old.data_dir:
+            self.engine.open_library()
+
+    # -- status bar ---------------------------------------------------------------------
+    def _llm_state(self, state: str) -> None:
+        label = self.window.model_status
+        if state == "ready":
+            label.setText(f"Model: {model_label(self.engine.llm)}")
+            label.setToolTip(str(getattr(self.engine.llm, "path", "")))
+        elif state == "loading":
+            label.setText(f"Model: loading {self.engine.prefs.model or 'default'}…")
+        else:
+            label.setText("Model: not available")
+            label.setToolTip(state)
+            self.window.chat.status.setText(f"The model could not be loaded: {state[8:]}")
+
+    def _library_state(self, state: str) -> None:
+        if state == "loading":
+            self.window.library_status.setText("Library: opening…")
+        elif state.startswith("failed"):
+            self.window.library_status.setText("Library: could not open")
+            self.window.library_status.setToolTip(state)
+
+    def _library_summary(self, message: str) -> None:
+        if message.startswith("Library:"):
+            self.window.library_status.setText(message)
+
+    def _job_status(self, message: str) -> None:
+        if not message.startswith("Library:"):
+            self.window.job_status.setText(message)
+
+    def shutdown(self) -> None:
+        self.engine.shutdown()

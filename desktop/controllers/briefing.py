@@ -1,0 +1,147 @@
+"""One-click briefing: save dialog (format from the extension), progress, then open it.
+
+Uses `dossier.briefing.brief` and `dossier.export.export_briefing`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
+
+from ..engine import Engine
+
+DEFAULT_FORMATS = [".md", ".html", ".pdf", ".docx"]
+FORMAT_NAMES = {".md": "Markdown", ".html": "Web page", ".pdf": "PDF", ".docx": "Word"}
+
+
+def export_formats() -> list[str]:
+    try:
+        from dossier.export import FORMATS
+    except ImportError:
+        return DEFAULT_FORMATS
+    return [f if str(f).startswith(".") else f".{f}" for f in FORMATS]
+
+
+class BriefingController(QObject):
+    exported = Signal(object)  # the Path written
+    status = Signal(str)
+
+    def __init__(self, parent: QWidget, engine: Engine) -> None:
+        super().__init__(parent)
+        self.parent_widget = parent
+        self.engine = engine
+        self.job = None
+        self.dialog: QProgressDialog | None = None
+
+    # Both dialogs are methods so tests can replace them.
+    def ask_save_path(self) -> Path | None:
+        formats = export_formats()
+        filters = ";;".join(f"{FORMAT_NAMES.get(f, f)} (*{f})" for f in formats)
+        path, chosen = QFileDialog.getSaveFileName(
+            self.parent_widget, "Export briefing", "briefing" + formats[0], filters
+        )
+        if not path:
+            return None
+        path = Path(path)
+        if path.suffix.lower() not in formats:
+            suffix = chosen[chosen.find("(*") + 2 : -1] if "(*" in chosen else formats[0]
+            path = path.with_name(path.name + suffix)
+        return path
+
+    def offer_open(self, path: Path) -> None:
+        box = QMessageBox(self.parent_widget)
+        box.setWindowTitle("Briefing exported")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"The briefing was saved to\n{path}")
+        open_file = box.addButton("Open file", QMessageBox.ButtonRole.AcceptRole)
+        open_folder = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if box.clickedButton() is open_file:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        elif box.clickedButton() is open_folder:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+
+    def export(self) -> None:
+        if self.job is not None:
+            return
+        if self.engine.library is None:
+            self.status.emit("The library is still opening.")
+            return
+        try:
+            from dossier.briefing import brief
+            from dossier.export import export_briefing
+        except ImportError:
+            self.status.emit("Briefings are not available in this build.")
+            return
+        path = self.ask_save_path()
+        if path is None:
+            return
+        library = self.engine.library
+        self.dialog = QProgressDialog("Preparing the briefing…", "Cancel", 0, 0, self.parent_widget)
+        self.dialog.setWindowTitle("Export briefing")
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.setMinimumDuration(0)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+
+        def work(job):
+            llm = self.engine.wait_llm(job.cancel)
+            if llm is None:
+                return None
+            briefing = brief(
+                library=library,
+                llm=llm,
+                progress=lambda done, total, label: job.progress((done, total, label)),
+                cancel=job.cancel,
+            )
+            if job.cancel.is_set():
+                return None
+            job.progress((1, 1, "Writing the file…"))
+            return export_briefing(briefing, path)
+
+        self.job = self.engine.runner.start(
+            work,
+            name="briefing",
+            on_progress=self._progress,
+            on_done=self._done,
+            on_failed=self._failed,
+        )
+        self.dialog.canceled.connect(self.job.cancel.set)
+        self.dialog.show()
+
+    def _progress(self, value) -> None:
+        done, total, label = value
+        if self.dialog is not None:
+            self.dialog.setRange(0, max(total, 1))
+            self.dialog.setValue(done)
+            self.dialog.setLabelText(label or "Writing the briefing…")
+
+    def _close_dialog(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def _done(self, path) -> None:
+        self.job = None
+        self._close_dialog()
+        if path is None:
+            self.status.emit("Briefing cancelled.")
+            return
+        path = Path(path)
+        self.status.emit(f"Briefing saved to {path}")
+        self.exported.emit(path)
+        self.offer_open(path)
+
+    def _failed(self, why: str) -> None:
+        self.job = None
+        self._close_dialog()
+        self.status.emit(f"Could not export the briefing: {why}")
+        self.show_error(f"The export failed:\n{why}")
+
+    def show_error(self, text: str) -> None:
+        QMessageBox.warning(self.parent_widget, "Export briefing", text)

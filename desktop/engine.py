@@ -1,0 +1,165 @@
+"""The app's handle on the core: the open library and the language model, loaded off-thread.
+
+The window appears first; `Engine.start()` then opens the library (the embedder and torch
+load here) and loads the model on worker threads, announcing each state by signal. Tests
+pass factories that return a fake-embedder library and a scripted model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from .preferences import Preferences
+from .workers import Job, Runner
+
+LibraryFactory = Callable[[Preferences, Callable[[Any], None]], Any]
+LlmFactory = Callable[[Preferences], Any]
+
+
+def real_library(prefs: Preferences, progress: Callable[[Any], None]):
+    from dossier.library import open_library
+
+    library = open_library(prefs.data_dir or None, progress=progress)
+    library.embedder.embed(["warm up"])  # torch and the embedder load here, not on first question
+    return library
+
+
+def real_llm(prefs: Preferences):
+    """The shared model of `dossier.models`; with an explicit thread count, a private one."""
+    from dossier.models import default_llm, model_choice
+    from dossier.settings import cache_dir, data_dir
+
+    if prefs.threads:
+        from models.llm import LlamaCppLLM
+
+        folder = cache_dir(data_dir(prefs.data_dir or None))
+        return LlamaCppLLM.from_name(
+            model_choice(prefs.model or None), folder, n_threads=prefs.threads
+        )
+    return default_llm(prefs.model or None, prefs.data_dir or None)
+
+
+def model_label(llm) -> str:
+    return getattr(llm, "model_id", None) or "model"
+
+
+class Engine(QObject):
+    """Holds the library and model; states are "loading", "ready" or "failed: <why>"."""
+
+    library_state = Signal(str)
+    llm_state = Signal(str)
+    library_changed = Signal()  # sources added, removed or reindexed, or a new library opened
+    seed_progress = Signal(object)
+
+    def __init__(
+        self,
+        prefs: Preferences,
+        *,
+        library_factory: LibraryFactory = real_library,
+        llm_factory: LlmFactory = real_llm,
+        runner: Runner | None = None,
+    ) -> None:
+        super().__init__()
+        self.prefs = prefs
+        self.runner = runner or Runner(self)
+        self._library_factory = library_factory
+        self._llm_factory = llm_factory
+        self.library = None
+        self.llm = None
+        self.library_status = "not loaded"
+        self.llm_status = "not loaded"
+        self._llm_event = threading.Event()  # set once a load attempt finished, good or bad
+        self._llm_error: str | None = None
+
+    # -- loading ------------------------------------------------------------------------
+    def start(self) -> None:
+        self.open_library()
+        self.load_llm()
+
+    def open_library(self) -> None:
+        self._set_library_status("loading")
+
+        def work(job: Job):
+            return self._library_factory(self.prefs, job.progress)
+
+        self.runner.start(
+            work,
+            name="library",
+            on_done=self._library_opened,
+            on_failed=lambda why: self._set_library_status(f"failed: {why}"),
+            on_progress=self.seed_progress.emit,
+        )
+
+    def load_llm(self) -> None:
+        self._set_llm_status("loading")
+        self.llm = None
+        self._llm_error = None
+        self._llm_event.clear()
+        prefs = self.prefs
+
+        def work(job: Job):
+            try:
+                llm = self._llm_factory(prefs)
+                load = getattr(llm, "load", None)
+                if load:
+                    load()
+            except Exception as exc:
+                self._llm_error = str(exc) or type(exc).__name__
+                self._llm_event.set()
+                raise
+            self.llm = llm  # visible to workers waiting in `wait_llm` right away
+            self._llm_event.set()
+            return llm
+
+        self.runner.start(
+            work,
+            name="llm",
+            on_done=self._llm_loaded,
+            on_failed=lambda why: self._set_llm_status(f"failed: {why}"),
+        )
+
+    def _library_opened(self, library) -> None:
+        old, self.library = self.library, library
+        if old is not None and old is not library:
+            old.close()
+        self._set_library_status("ready")
+        self.library_changed.emit()
+
+    def _llm_loaded(self, llm) -> None:
+        self.llm = llm
+        self._set_llm_status("ready")
+
+    def wait_llm(self, cancel: threading.Event | None = None):
+        """The model, waiting (on a worker thread) while it loads; None if cancelled first."""
+        while not self._llm_event.wait(0.1):
+            if cancel is not None and cancel.is_set():
+                return None
+        if self.llm is None:
+            raise RuntimeError(f"the model could not be loaded: {self._llm_error}")
+        return self.llm
+
+    def replace_library(self, library) -> None:
+        """Swap in a library reopened by a worker (after a reindex)."""
+        self._library_opened(library)
+
+    def _set_library_status(self, status: str) -> None:
+        self.library_status = status
+        self.library_state.emit(status)
+
+    def _set_llm_status(self, status: str) -> None:
+        self.llm_status = status
+        self.llm_state.emit(status)
+
+    @property
+    def ready(self) -> bool:
+        return self.library_status == "ready" and self.llm_status == "ready"
+
+    def shutdown(self) -> None:
+        self.runner.cancel_all()
+        self.runner.wait(10000)
+        if self.library is not None:
+            self.library.close()

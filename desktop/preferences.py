@@ -1,0 +1,29 @@
+"""The user's choices for the app, kept in QSettings: model, threads, passages, data folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings
+
+
+@dataclass
+class Preferences:
+    model: str = ""  # catalog name or .gguf path; "" = $DOSSIER_MODEL or the catalog default
+    threads: int = 0  # 0 = physical cores ($DOSSIER_THREADS if set)
+    k: int = 8  # passages retrieved per question
+    data_dir: str = ""  # "" = $DOSSIER_DATA_DIR or the platform's user data folder
+
+    @classmethod
+    def load(cls, settings: QSettings) -> Preferences:
+        prefs = cls()
+        prefs.model = str(settings.value("model", prefs.model) or "")
+        prefs.threads = int(settings.value("threads", prefs.threads) or 0)
+        prefs.k = int(settings.value("k", prefs.k) or 8)
+        prefs.data_dir = str(settings.value("data_dir", prefs.data_dir) or "")
+        return prefs
+
+    def save(self, settings: QSettings) -> None:
+        for key in ("model", "threads", "k", "data_dir"):
+            settings.setValue(key, getattr(self, key))
+        settings.sync()

@@ -1,0 +1,86 @@
+"""Answers as rich text for the chat transcript. Every piece of text is escaped.
+
+Source text and model output are data: `html.escape` runs on everything that goes into the
+markup, so a `<script>` or `<b>` in an article or an answer shows as those characters.
+Links use private schemes the chat view handles itself: `cite:<turn>:<n>` opens a cited
+passage, `passage:<turn>:<n>` one of the nearest passages of a refusal.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+UNSUPPORTED_TIP = "Not supported by the cited sources"
+
+
+def question_html(text: str) -> str:
+    return f'<p style="margin-top:14px; margin-bottom:4px;"><b>You:</b> {escape(text)}</p>'
+
+
+def streaming_html() -> str:
+    """The header the streamed text is appended after (as plain text, by the view)."""
+    return '<p style="margin-top:0px;"><b>Dossier:</b> </p>'
+
+
+def answer_html(answer, turn: int, titles: dict[str, str] | None = None) -> str:
+    """The checked answer: clickable [n] markers, unsupported sentences marked, sources listed."""
+    titles = titles or {}
+    if answer.cancelled:
+        body = escape(answer.answer or "")
+        return f'<p><b>Dossier:</b> {body} <span style="color:#a15c00;">(stopped)</span></p>'
+    if answer.refused:
+        return refusal_html(answer, turn, titles)
+    parts = []
+    for s in answer.sentences:
+        body, end = (s.text[:-1], s.text[-1]) if s.text[-1:] in ".!?" else (s.text, "")
+        marks = "".join(
+            f'<a href="cite:{turn}:{n}" style="text-decoration:none;"><sup>[{n}]</sup></a>'
+            for n in s.citations
+        )
+        sentence = f"{escape(body)}{marks}{escape(end)}"
+        if not s.supported:
+            sentence = (
+                f'<span style="background-color:#fde2e1; color:#7a1c1c;" title="{UNSUPPORTED_TIP}">'
+                f"⚠ {sentence}</span>"
+            )
+        parts.append(sentence)
+    html = [f"<p><b>Dossier:</b> {' '.join(parts)}</p>"]
+    if any(not s.supported for s in answer.sentences):
+        html.append(
+            '<p style="color:#7a1c1c; font-size:small;">⚠ marks sentences the sources '
+            "do not support.</p>"
+        )
+    if answer.citations:
+        html.append('<p style="font-size:small; color:#444;">Sources: ')
+        items = []
+        for c in answer.citations:
+            title = titles.get(c.source_id, c.source_id)
+            items.append(f'<a href="cite:{turn}:{c.n}">[{c.n}]</a> {escape(title)}')
+        html.append(" · ".join(items) + "</p>")
+    return "".join(html)
+
+
+def refusal_html(answer, turn: int, titles: dict[str, str]) -> str:
+    html = [f'<p><b>Dossier:</b> <span style="color:#7a4b00;">{escape(answer.answer)}</span></p>']
+    if answer.passages:
+        html.append('<p style="font-size:small; color:#444;">Nearest passages:</p><ul>')
+        for p in answer.passages:
+            snippet = " ".join(p.text.split())
+            snippet = snippet[:220] + ("…" if len(snippet) > 220 else "")
+            title = titles.get(p.source_id, p.source_id)
+            html.append(
+                f'<li style="font-size:small;"><a href="passage:{turn}:{p.n}">'
+                f"{escape(title)}</a>: {escape(snippet)}</li>"
+            )
+        html.append("</ul>")
+    return "".join(html)
+
+
+def answer_plain(answer, titles: dict[str, str] | None = None) -> str:
+    """The answer for the clipboard: text with [n] markers, then the cited passages."""
+    titles = titles or {}
+    lines = [answer.answer]
+    for c in answer.citations:
+        snippet = " ".join(c.text.split())
+        lines.append(f"[{c.n}] {titles.get(c.source_id, c.source_id)}: {snippet}")
+    return "\n".join(lines)

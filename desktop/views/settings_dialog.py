@@ -1,0 +1,96 @@
+"""Settings: model (catalog or any GGUF file), CPU threads, passages per question, data folder."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from ..preferences import Preferences
+
+
+class SettingsDialog(QDialog):
+    """`models` is a list of (value, label) pairs; a chosen GGUF file is added to the list."""
+
+    def __init__(self, prefs: Preferences, models: list[tuple[str, str]], parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.model = QComboBox()
+        self.model.addItem("Default ($DOSSIER_MODEL or the catalog default)", "")
+        for value, label in models:
+            self.model.addItem(label, value)
+        if prefs.model and self.model.findData(prefs.model) < 0:
+            self.model.addItem(os.path.basename(prefs.model), prefs.model)
+        self.model.setCurrentIndex(max(0, self.model.findData(prefs.model)))
+        browse = QPushButton("GGUF file…")
+        browse.clicked.connect(self._browse_model)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(browse)
+
+        self.threads = QSpinBox()
+        self.threads.setRange(0, os.cpu_count() or 64)
+        self.threads.setSpecialValueText("Automatic (physical cores)")
+        self.threads.setValue(prefs.threads)
+        self.k = QSpinBox()
+        self.k.setRange(1, 30)
+        self.k.setValue(prefs.k)
+        self.data_dir = QLineEdit(prefs.data_dir)
+        self.data_dir.setPlaceholderText("Default ($DOSSIER_DATA_DIR or the user data folder)")
+        choose = QPushButton("Choose…")
+        choose.clicked.connect(self._browse_data)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_dir, 1)
+        data_row.addWidget(choose)
+
+        form = QFormLayout(self)
+        form.addRow("Model:", _wrap(model_row))
+        form.addRow("CPU threads:", self.threads)
+        form.addRow("Passages per question:", self.k)
+        form.addRow("Data folder:", _wrap(data_row))
+        form.addRow(QLabel("A new model or data folder loads in the background."))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF (*.gguf)")
+        if path:
+            if self.model.findData(path) < 0:
+                self.model.addItem(os.path.basename(path), path)
+            self.model.setCurrentIndex(self.model.findData(path))
+
+    def _browse_data(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose the data folder")
+        if path:
+            self.data_dir.setText(path)
+
+    def preferences(self) -> Preferences:
+        return Preferences(
+            model=self.model.currentData() or "",
+            threads=self.threads.value(),
+            k=self.k.value(),
+            data_dir=self.data_dir.text().strip(),
+        )
+
+
+def _wrap(layout) -> QWidget:
+    widget = QWidget()
+    layout.setContentsMargins(0, 0, 0, 0)
+    widget.setLayout(layout)
+    return widget

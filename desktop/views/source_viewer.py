@@ -1,0 +1,87 @@
+"""One source: its metadata above, its text below as plain text, a passage highlighted."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
+
+HIGHLIGHT = QColor("#ffe58a")
+
+
+def utf16_offset(text: str, index: int) -> int:
+    """Qt counts UTF-16 code units; Python counts code points (they differ beyond the BMP)."""
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+class SourceViewer(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("No source open")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # a title is data, never markup
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.meta = QLabel("Click a citation [n] in an answer to see its passage here.")
+        self.meta.setTextFormat(Qt.TextFormat.PlainText)
+        self.meta.setWordWrap(True)
+        self.meta.setStyleSheet("color: #555;")
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setObjectName("source_text")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.meta)
+        layout.addWidget(self.text, 1)
+        self.source_id: str | None = None
+        self.highlighted: tuple[int, int] | None = None  # Python offsets into the source text
+        self._raw = ""
+
+    def show_source(self, source, text: str, start: int | None = None, end: int | None = None):
+        """Show `text` (setPlainText: HTML in a source stays visible characters)."""
+        self.source_id = source.id if source is not None else None
+        meta = source.meta if source is not None else None
+        self.title.setText((meta.title if meta and meta.title else None) or self.source_id or "")
+        parts = []
+        if meta:
+            parts += [meta.outlet, meta.byline, meta.published or meta.dateline]
+        if source is not None:
+            parts.append(f"{source.n_chunks} passages · {source.id}")
+        self.meta.setText("  ·  ".join(p for p in parts if p))
+        if text != self._raw:
+            self._raw = text
+            self.text.setPlainText(text)
+        self.highlight(start, end)
+
+    def highlight(self, start: int | None, end: int | None) -> None:
+        if start is None or end is None:
+            self.highlighted = None
+            self.text.setExtraSelections([])
+            return
+        self.highlighted = (start, end)
+        a, b = utf16_offset(self._raw, start), utf16_offset(self._raw, end)
+        cursor = self.text.textCursor()
+        cursor.setPosition(a)
+        cursor.setPosition(b, QTextCursor.MoveMode.KeepAnchor)
+        selection = QTextEdit.ExtraSelection()
+        fmt = QTextCharFormat()
+        fmt.setBackground(HIGHLIGHT)
+        selection.format = fmt
+        selection.cursor = cursor
+        self.text.setExtraSelections([selection])
+        # Scroll so the passage is in view: end first, then start, so its top is visible.
+        end_cursor = self.text.textCursor()
+        end_cursor.setPosition(b)
+        self.text.setTextCursor(end_cursor)
+        self.text.ensureCursorVisible()
+        start_cursor = self.text.textCursor()
+        start_cursor.setPosition(a)
+        self.text.setTextCursor(start_cursor)
+        self.text.centerCursor()
+
+    def highlighted_text(self) -> str:
+        if self.highlighted is None:
+            return ""
+        return self._raw[self.highlighted[0] : self.highlighted[1]]
