@@ -65,9 +65,9 @@ def test_clicking_a_citation_opens_the_source_at_the_highlighted_passage(qtbot, 
 
 
 def test_a_sentence_the_sources_do_not_support_is_marked(qtbot, make_window):
-    reply = lambda m: (
-        ATACMS(m) + " The missiles were painted bright pink by volunteers in Lisbon [1]."
-    )
+    def reply(m):
+        return ATACMS(m) + " The missiles were painted bright pink by volunteers in Lisbon [1]."
+
     window, app = make_window(ScriptedLLM(reply))
     with qtbot.waitSignal(app.chat.answered, timeout=20000) as answered:
         app.chat.ask("What does ATACMS stand for?")

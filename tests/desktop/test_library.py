@@ -57,7 +57,19 @@ def test_ingesting_a_folder_with_a_broken_file_shows_progress_and_the_error(
     assert window.library_status.text() == "Library: 2 sources, 2 passages"
 
 
-def test_an_ingest_can_be_cancelled(qtbot, make_window, tmp_path):
+def test_an_ingest_can_be_cancelled(qtbot, make_window, tmp_path, monkeypatch):
+    import time
+
+    import retrieval.library
+
+    # GIVEN files that take a moment each to read
+    original = retrieval.library.load_text
+
+    def slow_load_text(path, data):
+        time.sleep(0.05)
+        return original(path, data)
+
+    monkeypatch.setattr(retrieval.library, "load_text", slow_load_text)
     window, app = make_window(ScriptedLLM([]), folder=None)
     folder = tmp_path / "many"
     folder.mkdir()
@@ -73,8 +85,9 @@ def test_an_ingest_can_be_cancelled(qtbot, make_window, tmp_path):
     with qtbot.waitSignal(app.library.ingest_finished, timeout=30000) as finished:
         app.library.ingest([folder])
         app.library.job.signals.progress.connect(cancel_once)
+    # THEN the ingest stops after the current file and says so
     report = finished.args[0]
-    assert report.cancelled
+    assert report.cancelled and len(report.added) < 40
     assert not window.library.progress_box.isVisible()
     assert window.job_status.text().startswith("Cancelled:")
 
