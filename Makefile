@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.setup-stamp
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup run test test-fast lint format bench clean
+.PHONY: setup run screenshots test test-fast lint format bench clean
 
 setup: $(STAMP)
 
@@ -19,10 +19,16 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The window needs a real display: drop the offscreen platform this Makefile sets for tests.
+RUN_ENV := $(if $(filter file,$(origin QT_QPA_PLATFORM)),env -u QT_QPA_PLATFORM,)
+
 run: setup
-	$(VENV)/bin/dossier sources
-	@echo
-	$(VENV)/bin/dossier search "What did Blinken say in Kyiv?" --k 3
+	$(RUN_ENV) $(PY) -m desktop
+
+# The real app under Xvfb with the default model: asks, clicks a citation, saves docs/*.png.
+# Needs: apt-get install xvfb libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
+screenshots: setup
+	env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1440x900x24" $(PY) scripts/screenshots.py
 
 test: setup
 	$(PY) -m pytest
@@ -41,6 +47,7 @@ format: setup
 bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/search.py
+	$(PY) bench/gui_stall.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass, field
 
 STARTED = time.perf_counter()
 
@@ -26,6 +27,55 @@ def build(engine=None, settings=None, prefs=None):
     return window, controller
 
 
+@dataclass
+class Launched:
+    app: object
+    window: object
+    controller: object
+    engine: object
+    marks: dict[str, float] = field(default_factory=dict)  # seconds since process start
+
+
+def launch(prefs, settings=None, *, report=False) -> Launched:
+    """Show the window, then start loading; `marks` gets "window" and "ready" times."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .engine import Engine
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Dossier")
+    app.setOrganizationName("Dossier")
+    engine = Engine(prefs)
+    window, controller = build(engine, settings)
+    launched = Launched(app, window, controller, engine)
+    window.show()
+
+    def visible() -> None:
+        launched.marks["window"] = time.perf_counter() - STARTED
+        if report:
+            print(
+                f"dossier-gui: window visible after {launched.marks['window']:.2f} s",
+                file=sys.stderr,
+            )
+        engine.start()
+
+    def check_ready(_state: str) -> None:
+        if engine.ready and "ready" not in launched.marks:
+            launched.marks["ready"] = time.perf_counter() - STARTED
+            if report:
+                print(
+                    f"dossier-gui: ready to answer after {launched.marks['ready']:.2f} s",
+                    file=sys.stderr,
+                )
+
+    engine.library_state.connect(check_ready)
+    engine.llm_state.connect(check_ready)
+    QTimer.singleShot(0, visible)  # runs once the event loop has shown the window
+    app.aboutToQuit.connect(controller.shutdown)
+    return launched
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dossier gui", description=__doc__)
     parser.add_argument("--data-dir", help="library folder (default: the user data folder)")
@@ -33,45 +83,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timings", action="store_true", help="print time to window and to ready-to-answer"
     )
+    parser.add_argument(
+        "--quit-when-ready", action="store_true", help="exit once ready (for start-up benchmarks)"
+    )
     args = parser.parse_args(argv)
 
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from .engine import Engine
     from .preferences import Preferences
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Dossier")
-    app.setOrganizationName("Dossier")
+    QApplication.instance() or QApplication(sys.argv[:1])
+    QApplication.setApplicationName("Dossier")
+    QApplication.setOrganizationName("Dossier")
     settings = QSettings()
     prefs = Preferences.load(settings)
     if args.data_dir:
         prefs.data_dir = args.data_dir
     if args.model:
         prefs.model = args.model
-    engine = Engine(prefs)
-    window, controller = build(engine, settings)
-    window.show()
-    marks: dict[str, float] = {}
+    launched = launch(prefs, settings, report=args.timings)
+    if args.quit_when_ready:
+        engine = launched.engine
 
-    def visible() -> None:
-        marks["window"] = time.perf_counter() - STARTED
-        if args.timings:
-            print(f"dossier-gui: window visible after {marks['window']:.2f} s", file=sys.stderr)
-        engine.start()
+        def maybe_quit(_state: str) -> None:
+            failed = engine.library_status.startswith("failed") or engine.llm_status.startswith(
+                "failed"
+            )
+            if engine.ready or failed:
+                QTimer.singleShot(0, launched.app.quit)
 
-    def check_ready(_state: str) -> None:
-        if engine.ready and "ready" not in marks:
-            marks["ready"] = time.perf_counter() - STARTED
-            if args.timings:
-                print(f"dossier-gui: ready to answer after {marks['ready']:.2f} s", file=sys.stderr)
-
-    engine.library_state.connect(check_ready)
-    engine.llm_state.connect(check_ready)
-    QTimer.singleShot(0, visible)  # runs once the window has been shown by the event loop
-    app.aboutToQuit.connect(controller.shutdown)
-    return app.exec()
+        engine.library_state.connect(maybe_quit)
+        engine.llm_state.connect(maybe_quit)
+    return launched.app.exec()
 
 
 if __name__ == "__main__":

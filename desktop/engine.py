@@ -126,8 +126,8 @@ class Engine(QObject):
         old, self.library = self.library, library
         if old is not None and old is not library:
             old.close()
-        self._set_library_status("ready")
         self.library_changed.emit()
+        self._set_library_status("ready")
 
     def _llm_loaded(self, llm) -> None:
         self.llm = llm
@@ -163,3 +163,4 @@ class Engine(QObject):
         self.runner.wait(10000)
         if self.library is not None:
             self.library.close()
+            self.library = None

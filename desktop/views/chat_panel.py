@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -75,6 +75,30 @@ class ChatPanel(QWidget):
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(text)
         self.scroll_to_end()
+
+    def links(self) -> list[tuple[str, int]]:
+        """(href, document position) of every link in the transcript, in order."""
+        found = []
+        block = self.transcript.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                fragment = it.fragment()
+                href = fragment.charFormat().anchorHref()
+                if href:
+                    found.append((href, fragment.position()))
+                it += 1
+            block = block.next()
+        return found
+
+    def link_point(self, position: int) -> QPoint:
+        """Viewport point over the character at `position` (scrolled into view first)."""
+        cursor = QTextCursor(self.transcript.document())
+        cursor.setPosition(position + 1)
+        self.transcript.setTextCursor(cursor)
+        self.transcript.ensureCursorVisible()
+        rect = self.transcript.cursorRect(cursor)
+        return QPoint(rect.left() - 2, rect.center().y())
 
     def scroll_to_end(self) -> None:
         bar = self.transcript.verticalScrollBar()

@@ -38,7 +38,7 @@ def test_an_answer_streams_in_and_its_citations_are_links(qtbot, make_window):
     text = window.chat.transcript.toPlainText()
     assert "ATACMS stands for the Army's Tactical Missile System" in text
     n = answer.citations[0].n
-    assert (f"cite:0:{n}") in [href for href, _ in anchors(window.chat.transcript)]
+    assert (f"cite:0:{n}") in [href for href, _ in anchors(window.chat)]
     assert window.chat.question.text() == ""
     assert window.chat.copy_button.isEnabled()
 
@@ -50,7 +50,7 @@ def test_clicking_a_citation_opens_the_source_at_the_highlighted_passage(qtbot, 
         app.chat.ask("What does ATACMS stand for?")
     citation = answered.args[0].citations[0]
     # WHEN the user clicks the [n] marker
-    click_anchor(qtbot, window.chat.transcript, "cite:")
+    click_anchor(qtbot, window.chat, "cite:")
     # THEN the source viewer shows that source, the cited passage highlighted and in view
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.source, timeout=5000)
     viewer = window.source
@@ -84,7 +84,7 @@ def test_a_refusal_reads_as_such_and_shows_the_nearest_passages(qtbot, make_wind
         app.chat.ask("What range do the missiles have?")
     text = window.chat.transcript.toPlainText()
     assert REFUSAL in text and "Nearest passages" in text
-    click_anchor(qtbot, window.chat.transcript, "passage:")
+    click_anchor(qtbot, window.chat, "passage:")
     qtbot.waitUntil(lambda: window.source.highlighted_text() != "", timeout=5000)
 
 

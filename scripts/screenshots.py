@@ -1,0 +1,120 @@
+"""Screenshots of the real app on the seeds with the real default model (run under Xvfb).
+
+    xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python scripts/screenshots.py
+
+Launches the window, waits until it is ready, asks "What did Blinken say in Kyiv?", clicks
+the first citation, summarises the cited source, and saves docs/chat.png, docs/source.png
+and docs/summaries.png. Prints the start-up and answer figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+QUESTION = "What did Blinken say in Kyiv?"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", default=str(REPO / "build" / "screenshots-data"))
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--out", default=str(REPO / "docs"))
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per step")
+    args = parser.parse_args()
+
+    from desktop.app import launch
+    from desktop.preferences import Preferences
+
+    launched = launch(Preferences(model=args.model, data_dir=args.data_dir), report=True)
+    app, window, controller, engine = (
+        launched.app,
+        launched.window,
+        launched.controller,
+        launched.engine,
+    )
+    from PySide6.QtCore import QEventLoop, Qt
+    from PySide6.QtTest import QTest
+
+    def wait_until(condition, what: str) -> None:
+        deadline = time.monotonic() + args.timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"timed out waiting for {what}")
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.01)
+
+    def settle(seconds: float = 0.5) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.01)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def shot(name: str) -> None:
+        settle()
+        path = out / name
+        window.grab().save(str(path))
+        print(f"saved {path}", file=sys.stderr)
+
+    window.resize(1400, 860)
+    wait_until(
+        lambda: engine.ready or "failed" in engine.llm_status + engine.library_status,
+        "the library and model",
+    )
+    if not engine.ready:
+        print(f"not ready: {engine.library_status} / {engine.llm_status}", file=sys.stderr)
+        return 1
+
+    answers = []
+    controller.chat.answered.connect(answers.append)
+    window.chat.question.setText(QUESTION)
+    asked = time.monotonic()
+    QTest.mouseClick(window.chat.ask_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: answers, "the answer")
+    answer = answers[0]
+    print(
+        f"answer in {time.monotonic() - asked:.1f} s (ttft {answer.timings.ttft_s or 0:.1f} s); "
+        f"refused={answer.refused}; citations={[c.n for c in answer.citations]}",
+        file=sys.stderr,
+    )
+    print(answer.answer, file=sys.stderr)
+    window.chat.transcript.verticalScrollBar().setValue(0)
+    shot("chat.png")
+
+    links = [(h, p) for h, p in window.chat.links() if h.startswith(("cite:", "passage:"))]
+    if links:
+        point = window.chat.link_point(links[0][1])
+        QTest.mouseClick(window.chat.transcript.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        wait_until(lambda: window.tabs.currentWidget() is window.source, "the source viewer")
+        shot("source.png")
+
+    summaries = controller.summaries
+    source_id = window.source.source_id
+    if source_id:
+        summaries.select_source(source_id)
+    window.show_tab(window.summaries)
+    if window.summaries.summarize_button.isEnabled():
+        done = []
+        summaries.summarized.connect(done.append)
+        started = time.monotonic()
+        summaries.summarize()
+        wait_until(lambda: done or summaries.job is None, "the summary")
+        print(f"summary in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    shot("summaries.png")
+    print(f"marks: {launched.marks}", file=sys.stderr)
+    controller.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
