@@ -134,7 +134,10 @@ class SummariesController(QObject):
         done, total, label = value
         self.view.progress.setRange(0, max(total, 1))
         self.view.progress.setValue(done)
-        self.view.status.setText(label or "Summarising…")
+        if total > 1 and done < total:
+            self.view.status.setText(f"Summarising part {done + 1} of {total}…")
+        else:
+            self.view.status.setText("Summarising…")
 
     def _done(self, summary) -> None:
         self.job = None
