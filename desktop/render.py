@@ -2,8 +2,9 @@
 
 Source text and model output are data: `html.escape` runs on everything that goes into the
 markup, so a `<script>` or `<b>` in an article or an answer shows as those characters.
-Links use private schemes the chat view handles itself: `cite:<turn>:<n>` opens a cited
-passage, `passage:<turn>:<n>` one of the nearest passages of a refusal.
+Links use private schemes the chat view handles itself: `cite:<turn>:<n>[:<sentence>]` opens
+a cited passage (and the sentence's evidence in it), `passage:<turn>:<n>` one of the nearest
+passages of a refusal.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ def answer_html(answer, turn: int, titles: dict[str, str] | None = None) -> str:
     if answer.refused:
         return refusal_html(answer, turn, titles)
     parts = []
-    for s in answer.sentences:
+    for i, s in enumerate(answer.sentences):
         body, end = (s.text[:-1], s.text[-1]) if s.text[-1:] in ".!?" else (s.text, "")
         marks = "".join(
-            f'<a href="cite:{turn}:{n}" style="text-decoration:none;"><sup>[{n}]</sup></a>'
+            f'<a href="cite:{turn}:{n}:{i}" style="text-decoration:none;"><sup>[{n}]</sup></a>'
             for n in s.citations
         )
         sentence = f"{escape(body)}{marks}{escape(end)}"

@@ -45,11 +45,12 @@ class AppController(QObject):
         engine.library_state.connect(self._library_state)
 
     # -- actions ------------------------------------------------------------------------
-    def open_passage(self, source_id: str, start: int, end: int) -> None:
+    def open_passage(self, source_id: str, start: int, end: int, focus=None) -> None:
+        """Show a source; `start`/`end` (-1: none) the passage, `focus` a sentence in it."""
         if start < 0:
             self.source.open(source_id)
         else:
-            self.source.open(source_id, start, end)
+            self.source.open(source_id, start, end, focus)
 
     def _source_double_clicked(self, index) -> None:
         source = self.library.model.object_at(index.row())

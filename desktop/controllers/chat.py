@@ -21,7 +21,7 @@ TRANSCRIPT_STYLE = "<style>p { margin-bottom: 6px; } a { color: #1a5fb4; }</styl
 class ChatController(QObject):
     """`open_passage(source_id, start, end)` is emitted when a citation is clicked."""
 
-    open_passage = Signal(str, int, int)
+    open_passage = Signal(str, int, int, object)  # source id, start, end, (start, end) | None
     answered = Signal(object)  # the Answer, once checked (or cancelled)
 
     def __init__(self, view: ChatPanel, engine: Engine) -> None:
@@ -152,14 +152,19 @@ class ChatController(QObject):
         """`cite:<turn>:<n>` and `passage:<turn>:<n>` open that passage in the source viewer."""
         try:
             kind = url.scheme()
-            turn, n = (int(x) for x in url.path().split(":"))
+            numbers = [int(x) for x in url.path().split(":")]
+            turn, n = numbers[:2]
             answer = self.answers[turn]
+            sentence = answer.sentences[numbers[2]] if len(numbers) > 2 else None
         except (ValueError, IndexError):
             return
+        focus = None
+        if sentence is not None:
+            focus = next(((e.start, e.end) for e in sentence.evidence if e.n == n), None)
         items = answer.citations if kind == "cite" else answer.passages
         for item in items:
             if item.n == n:
-                self.open_passage.emit(item.source_id, item.start, item.end)
+                self.open_passage.emit(item.source_id, item.start, item.end, focus)
                 return
 
     def copy_answer(self) -> None:

@@ -14,7 +14,13 @@ class SourceController(QObject):
         self.window = window
         self.engine = engine
 
-    def open(self, source_id: str, start: int | None = None, end: int | None = None) -> None:
+    def open(
+        self,
+        source_id: str,
+        start: int | None = None,
+        end: int | None = None,
+        focus: tuple[int, int] | None = None,
+    ) -> None:
         library = self.engine.library
         if library is None:
             return
@@ -23,5 +29,5 @@ class SourceController(QObject):
             self.window.job_status.setText(f"The source {source_id} is no longer in the library.")
             return
         source = next((s for s in library.sources() if s.id == source_id), None)
-        self.window.source.show_source(source, text, start, end)
+        self.window.source.show_source(source, text, start, end, focus)
         self.window.show_tab(self.window.source)

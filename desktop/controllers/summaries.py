@@ -22,7 +22,7 @@ def summaries_module():
 
 
 class SummariesController(QObject):
-    open_passage = Signal(str, int, int)
+    open_passage = Signal(str, int, int, object)
     summarized = Signal(object)  # the SourceSummary shown
 
     def __init__(self, view: SummariesPanel, engine: Engine) -> None:
@@ -191,9 +191,9 @@ class SummariesController(QObject):
         point = self.model.object_at(index.row())
         if point.evidence:
             span = point.evidence[0]
-            self.open_passage.emit(span.source_id, span.start, span.end)
+            self.open_passage.emit(span.source_id, span.start, span.end, None)
         elif self.summary is not None:
-            self.open_passage.emit(self.summary.source_id, -1, -1)
+            self.open_passage.emit(self.summary.source_id, -1, -1, None)
 
 
 __all__ = ["SummariesController", "source_date"]

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
-HIGHLIGHT = QColor("#ffe58a")
+HIGHLIGHT = QColor("#fff1b8")  # the cited passage
+FOCUS = QColor("#ffc94d")  # the sentence of it that supports the answer
 
 
 def utf16_offset(text: str, index: int) -> int:
@@ -37,9 +38,10 @@ class SourceViewer(QWidget):
         layout.addWidget(self.text, 1)
         self.source_id: str | None = None
         self.highlighted: tuple[int, int] | None = None  # Python offsets into the source text
+        self.focused: tuple[int, int] | None = None
         self._raw = ""
 
-    def show_source(self, source, text: str, start: int | None = None, end: int | None = None):
+    def show_source(self, source, text: str, start=None, end=None, focus=None) -> None:
         """Show `text` (setPlainText: HTML in a source stays visible characters)."""
         self.source_id = source.id if source is not None else None
         meta = source.meta if source is not None else None
@@ -53,24 +55,32 @@ class SourceViewer(QWidget):
         if text != self._raw:
             self._raw = text
             self.text.setPlainText(text)
-        self.highlight(start, end)
+        self.highlight(start, end, focus)
 
-    def highlight(self, start: int | None, end: int | None) -> None:
+    def _selection(self, start: int, end: int, color: QColor) -> QTextEdit.ExtraSelection:
+        cursor = self.text.textCursor()
+        cursor.setPosition(utf16_offset(self._raw, start))
+        cursor.setPosition(utf16_offset(self._raw, end), QTextCursor.MoveMode.KeepAnchor)
+        selection = QTextEdit.ExtraSelection()
+        fmt = QTextCharFormat()
+        fmt.setBackground(color)
+        selection.format = fmt
+        selection.cursor = cursor
+        return selection
+
+    def highlight(self, start: int | None, end: int | None, focus=None) -> None:
+        """Highlight `text[start:end]` (and the `focus` span inside it more strongly)."""
         if start is None or end is None:
             self.highlighted = None
             self.text.setExtraSelections([])
             return
         self.highlighted = (start, end)
+        self.focused = tuple(focus) if focus else None
+        selections = [self._selection(start, end, HIGHLIGHT)]
+        if self.focused:
+            selections.append(self._selection(*self.focused, FOCUS))
+        self.text.setExtraSelections(selections)
         a, b = utf16_offset(self._raw, start), utf16_offset(self._raw, end)
-        cursor = self.text.textCursor()
-        cursor.setPosition(a)
-        cursor.setPosition(b, QTextCursor.MoveMode.KeepAnchor)
-        selection = QTextEdit.ExtraSelection()
-        fmt = QTextCharFormat()
-        fmt.setBackground(HIGHLIGHT)
-        selection.format = fmt
-        selection.cursor = cursor
-        self.text.setExtraSelections([selection])
         # Scroll so the passage is in view: end first, then start, so its top is visible.
         end_cursor = self.text.textCursor()
         end_cursor.setPosition(b)

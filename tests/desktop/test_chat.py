@@ -38,7 +38,7 @@ def test_an_answer_streams_in_and_its_citations_are_links(qtbot, make_window):
     text = window.chat.transcript.toPlainText()
     assert "ATACMS stands for the Army's Tactical Missile System" in text
     n = answer.citations[0].n
-    assert (f"cite:0:{n}") in [href for href, _ in anchors(window.chat)]
+    assert f"cite:0:{n}:0" in [href for href, _ in anchors(window.chat)]
     assert window.chat.question.text() == ""
     assert window.chat.copy_button.isEnabled()
 
@@ -57,8 +57,10 @@ def test_clicking_a_citation_opens_the_source_at_the_highlighted_passage(qtbot, 
     assert viewer.source_id == citation.source_id
     assert viewer.highlighted_text() == citation.text
     assert "Tactical Missile System" in viewer.highlighted_text()
-    [selection] = viewer.text.extraSelections()
-    assert "Tactical Missile System" in selection.cursor.selectedText()
+    passage, sentence = viewer.text.extraSelections()  # the passage, and its evidence sentence
+    assert "Tactical Missile System" in passage.cursor.selectedText()
+    assert "Tactical Missile System" in sentence.cursor.selectedText()
+    assert len(sentence.cursor.selectedText()) < len(passage.cursor.selectedText())
     assert viewer.text.cursorRect().intersects(viewer.text.viewport().rect())
     assert "Blinken" in viewer.title.text()  # the source's metadata above the text
     assert citation.source_id in viewer.meta.text()  # id and passage count at least
