@@ -83,7 +83,8 @@ class BriefingController(QObject):
         library = self.engine.library
         self.dialog = QProgressDialog("Preparing the briefing…", "Cancel", 0, 0, self.parent_widget)
         self.dialog.setWindowTitle("Export briefing")
-        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        # Not modal: a modal QProgressDialog runs the event loop inside setValue (re-entrancy).
+        self.dialog.setWindowModality(Qt.WindowModality.NonModal)
         self.dialog.setMinimumDuration(0)
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
@@ -115,10 +116,11 @@ class BriefingController(QObject):
 
     def _progress(self, value) -> None:
         done, total, label = value
-        if self.dialog is not None:
-            self.dialog.setRange(0, max(total, 1))
-            self.dialog.setValue(done)
-            self.dialog.setLabelText(label or "Writing the briefing…")
+        dialog = self.dialog
+        if dialog is not None:
+            dialog.setRange(0, max(total, 1))
+            dialog.setValue(done)
+            dialog.setLabelText(label or "Writing the briefing…")
 
     def _close_dialog(self) -> None:
         if self.dialog is not None:

@@ -30,10 +30,11 @@ def test_a_summary_is_made_on_demand_and_its_points_open_their_evidence(qtbot, m
     app.summaries.select_source(SOURCE)
     assert app.summaries.current_source_id() == SOURCE
     progress = []
+    show_progress = app.summaries._progress
+    app.summaries._progress = lambda value: (progress.append(value), show_progress(value))
     # WHEN the user presses Summarise
     with qtbot.waitSignal(app.summaries.summarized, timeout=30000) as summarized:
         qtbot.mouseClick(window.summaries.summarize_button, Qt.MouseButton.LeftButton)
-        app.summaries.job.signals.progress.connect(progress.append)
         assert window.summaries.progress.isVisible()
     # THEN the points are listed, with progress shown while it ran
     summary = summarized.args[0]

@@ -1,0 +1,93 @@
+"""Export briefing: button or Ctrl+E, save dialog (stubbed), progress, then offer to open it."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from tests.fakes import ScriptedLLM
+
+
+@pytest.fixture
+def stand_in_core(monkeypatch):
+    """`dossier.briefing` and `dossier.export` stand-ins that record their calls."""
+    calls = {"brief": [], "export": []}
+    release = threading.Event()
+    release.set()
+
+    def brief(*, library=None, llm=None, progress=None, cancel=None):
+        sources = library.sources()
+        for i, source in enumerate(sources):
+            release.wait(10)
+            if cancel is not None and cancel.is_set():
+                break
+            progress(i, len(sources), source.id)
+        calls["brief"].append(len(sources))
+        return {"sources": [s.id for s in sources]}
+
+    def export_briefing(briefing, path):
+        calls["export"].append(path)
+        path.write_text("# Briefing\n" + "\n".join(briefing["sources"]))
+        return path
+
+    briefing_module = types.ModuleType("dossier.briefing")
+    briefing_module.brief = brief
+    export_module = types.ModuleType("dossier.export")
+    export_module.export_briefing = export_briefing
+    export_module.FORMATS = [".md", ".html", ".pdf", ".docx"]
+    monkeypatch.setitem(sys.modules, "dossier.briefing", briefing_module)
+    monkeypatch.setitem(sys.modules, "dossier.export", export_module)
+    calls["release"] = release
+    return calls
+
+
+def test_the_export_button_writes_the_briefing_and_offers_to_open_it(
+    qtbot, make_window, tmp_path, stand_in_core
+):
+    # GIVEN the window, with the save dialog answered and the "open it?" box recorded
+    window, app = make_window(ScriptedLLM([]))
+    target = tmp_path / "out" / "briefing.md"
+    target.parent.mkdir()
+    app.briefing.ask_save_path = lambda: target
+    offered = []
+    app.briefing.offer_open = offered.append
+    progress = []
+    show_progress = app.briefing._progress
+    app.briefing._progress = lambda value: (progress.append(value), show_progress(value))
+    # WHEN the user clicks Export briefing in the toolbar
+    with qtbot.waitSignal(app.briefing.exported, timeout=20000) as exported:
+        window.export_action.trigger()
+        assert app.briefing.dialog is not None and app.briefing.dialog.isVisible()
+    # THEN the file was written with progress on the way and the user may open it
+    assert exported.args[0] == target and target.read_text().startswith("# Briefing")
+    assert progress and progress[-1][2] == "Writing the file…"
+    assert offered == [target]
+    assert app.briefing.dialog is None
+    assert str(target) in window.job_status.text()
+
+
+def test_ctrl_e_exports_and_cancel_stops_it(qtbot, make_window, tmp_path, stand_in_core):
+    window, app = make_window(ScriptedLLM([]))
+    app.briefing.ask_save_path = lambda: tmp_path / "b.md"
+    app.briefing.offer_open = lambda path: pytest.fail("a cancelled export offers nothing")
+    stand_in_core["release"].clear()  # hold the briefing at its first source
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert app.briefing.job is not None
+    cancel_button = app.briefing.dialog.findChild(QPushButton)
+    qtbot.mouseClick(cancel_button, Qt.MouseButton.LeftButton)
+    stand_in_core["release"].set()
+    qtbot.waitUntil(lambda: app.briefing.job is None, timeout=10000)
+    assert not (tmp_path / "b.md").exists()
+    assert window.job_status.text() == "Briefing cancelled."
+
+
+def test_closing_the_save_dialog_exports_nothing(qtbot, make_window, stand_in_core):
+    window, app = make_window(ScriptedLLM([]))
+    app.briefing.ask_save_path = lambda: None
+    window.export_action.trigger()
+    assert app.briefing.job is None and stand_in_core["brief"] == []
