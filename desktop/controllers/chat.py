@@ -60,7 +60,6 @@ class ChatController(QObject):
         if self.engine.library is None:
             self.view.status.setText("The library is still opening; ask again in a moment.")
             return False
-        from dossier.ask import ask
         from dossier.schema import Turn
 
         history = [Turn(question=t.question, answer=t.answer) for t in self.history]
@@ -76,6 +75,8 @@ class ChatController(QObject):
         )
 
         def work(job):
+            from dossier.ask import ask  # imported off the GUI thread, like everything slow
+
             llm = self.engine.wait_llm(job.cancel)
             if llm is None:
                 return None
