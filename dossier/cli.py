@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cli_answers
+from . import cli_answers, cli_briefing
 from .cli_common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="re-chunk and re-embed every stored source")
     p.add_argument("--json", action="store_true")
     cli_answers.add_parsers(sub)
+    cli_briefing.add_parsers(sub)
 
     p = sub.add_parser("gui", help="open the desktop app")
     p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
@@ -179,6 +180,7 @@ COMMANDS = {
     "remove": cmd_remove,
     "reindex": cmd_reindex,
     **cli_answers.COMMANDS,
+    **cli_briefing.COMMANDS,
 }
 
 if __name__ == "__main__":

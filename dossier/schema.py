@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from models.llm import Timings
+from retrieval.schema import Source
 
 
 class Passage(BaseModel):
@@ -79,3 +80,112 @@ class Turn(BaseModel):
 
     question: str
     answer: str
+
+
+# -- summaries and the briefing (see summaries.py, quotes.py, timeline.py, briefing.py) -------
+
+
+class SourceSpan(BaseModel):
+    """A stretch of one source: `text == source_text[start:end]`."""
+
+    source_id: str
+    start: int
+    end: int
+    text: str
+
+
+class SummaryPoint(BaseModel):
+    text: str
+    supported: bool = Field(description="the cited source sentences support the point")
+    attributed: bool = Field(False, description="the checker found the evidence, not the model")
+    evidence: list[SourceSpan] = Field(default_factory=list)
+
+
+class SourceSummary(BaseModel):
+    source_id: str
+    title: str | None = None
+    outlet: str | None = None
+    byline: str | None = None
+    date: str | None = None
+    points: list[SummaryPoint] = Field(default_factory=list)
+    quoted: list[str] = Field(default_factory=list, description="speakers quoted in the source")
+    angle: str | None = Field(None, description="the model's one-line reading of the framing")
+    parts: int = Field(1, description="pieces a long source was summarised in")
+    model: ModelInfo
+    prompt_hash: str
+    content_hash: str
+    cached: bool = False
+    timings: Timings = Field(default_factory=Timings)
+
+
+class Quote(BaseModel):
+    """A direct quotation in a source, with its speaker as the text attributes it."""
+
+    text: str
+    speaker: str | None = None
+    speaker_inferred: bool = Field(
+        False, description="the sentence says 'he/she said'; the speaker is the last one named"
+    )
+    setting: str | None = None
+    span: SourceSpan = Field(description="the quoted words, offsets into the source")
+    sentence: SourceSpan
+    verbatim: bool = Field(description="the quoted words are in the source exactly")
+
+
+class QuoteGroup(BaseModel):
+    """The same quotation as reported by one or more sources."""
+
+    text: str
+    speaker: str | None
+    quotes: list[Quote]
+
+    @property
+    def source_ids(self) -> list[str]:
+        return sorted({q.span.source_id for q in self.quotes})
+
+
+class TimelineEvent(BaseModel):
+    when: str = Field(description="the date as resolved, e.g. 2024-09-11, 2022-09, 'August 6'")
+    date_text: str = Field(description="the words in the source that state the date")
+    precision: str = Field(description="day, month or year")
+    year_known: bool
+    sort_key: tuple[int, int, int]
+    sentence: SourceSpan
+
+
+class DifferenceSide(BaseModel):
+    statement: SourceSpan
+    value: str | None = Field(None, description="the differing number or stance, when there is one")
+
+
+class Difference(BaseModel):
+    kind: str = Field(description="number, stance, speaker or only-one-source")
+    topic: str
+    sides: list[DifferenceSide]
+
+
+class Provenance(BaseModel):
+    dossier_version: str
+    model: ModelInfo
+    prompt_hashes: dict[str, str]
+    embedder: str
+    index: str
+    generated_at: str
+
+
+class Briefing(BaseModel):
+    title: str
+    generated_at: str
+    overview: list[AnswerSentence] = Field(default_factory=list)
+    overview_sources: list[SourceSpan] = Field(
+        default_factory=list, description="the passage behind overview citation n is item n-1"
+    )
+    summaries: list[SourceSummary] = Field(default_factory=list)
+    quotes: list[QuoteGroup] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    undated: list[SourceSpan] = Field(
+        default_factory=list, description="sentences naming a day with no date to resolve it"
+    )
+    differences: list[Difference] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    provenance: Provenance

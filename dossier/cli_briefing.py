@@ -1,0 +1,115 @@
+"""CLI commands for summaries and the briefing: summarize, brief."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, open_cli_library, print_json
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("summarize", help="key points of each source, checked against its text")
+    p.add_argument("source_ids", nargs="*", help="sources to summarise (default: all)")
+    p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
+    p.add_argument("--refresh", action="store_true", help="ignore cached summaries")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("brief", help="export a briefing of the whole library in one go")
+    p.add_argument("--out", type=Path, help="FILE.md, .html, .pdf or .docx")
+    p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
+    p.add_argument("--json", action="store_true", help="print the briefing's structure as JSON")
+
+
+def step_bar(enabled: bool, unit: str):
+    """A tqdm bar on stderr fed by (done, total, label) progress calls, or a no-op."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def update(done: int, total: int, label: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_description_str(label[:40], refresh=False)
+        bar.refresh()
+
+    return update, bar.close
+
+
+def cmd_summarize(args) -> int:
+    from .cli_answers import _llm
+    from .summaries import SourceNotFound, summarize
+
+    library = open_cli_library(args, quiet=args.json)
+    known = [s.id for s in library.sources()]
+    ids = args.source_ids or known
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        print(f"dossier: no source with id {', '.join(unknown)} (see `dossier sources`)",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    llm = _llm(args)
+    update, close = step_bar(not args.json, "source")
+    summaries = []
+    try:
+        for i, source_id in enumerate(ids):
+            if update:
+                update(i, len(ids), source_id)
+            summaries.append(summarize(source_id, library=library, llm=llm, refresh=args.refresh))
+        if update:
+            update(len(ids), len(ids), "done")
+    except SourceNotFound as exc:
+        print(f"dossier: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        close()
+    if args.json:
+        print_json([s.model_dump(mode="json") for s in summaries])
+        return EXIT_OK
+    for s in summaries:
+        cached = " (cached)" if s.cached else ""
+        print(f"{s.source_id} — {s.title or '(untitled)'}{cached}")
+        for point in s.points:
+            where = ", ".join(f"{e.start}-{e.end}" for e in point.evidence)
+            mark = "-" if point.supported else "!"
+            note = f"  [{where}]" if where else "  (not supported by the text; not a fact)"
+            print(f"  {mark} {point.text}{note}")
+        if s.quoted:
+            print(f"  quoted: {', '.join(s.quoted)}")
+        if s.angle:
+            print(f"  framing (model's reading): {s.angle}")
+        print()
+    return EXIT_OK
+
+
+def cmd_brief(args) -> int:
+    from .briefing import brief
+    from .cli_answers import _llm
+    from .export import FORMATS, export_briefing
+
+    if args.out is None and not args.json:
+        print("dossier: give --out FILE.md|.html|.pdf|.docx or --json", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out is not None and args.out.suffix.lower() not in FORMATS:
+        print(f"dossier: cannot export to {args.out.name}: use {', '.join(FORMATS)}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    library = open_cli_library(args, quiet=args.json)
+    llm = _llm(args)
+    update, close = step_bar(not args.json, "step")
+    try:
+        briefing = brief(library=library, llm=llm, progress=update)
+    finally:
+        close()
+    if args.out is not None:
+        path = export_briefing(briefing, args.out)
+        if not args.json:
+            print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    if args.json:
+        print_json(briefing)
+    return EXIT_OK
+
+
+COMMANDS = {"summarize": cmd_summarize, "brief": cmd_brief}

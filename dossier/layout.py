@@ -1,0 +1,245 @@
+"""The briefing's layout, shared by every export format: sections of paragraphs whose claims
+point at numbered notes, each note quoting the passage behind the claim and naming its source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from retrieval.schema import Source
+
+from .schema import Briefing, SourceSpan
+
+MAX_UNDATED = 12
+
+
+@dataclass
+class Para:
+    text: str
+    notes: list[int] = field(default_factory=list)
+    style: str = "body"  # body, bullet, quote, small
+    strong: bool = False
+
+
+@dataclass
+class Section:
+    heading: str
+    level: int = 1
+    paras: list[Para] = field(default_factory=list)
+
+
+@dataclass
+class Note:
+    n: int
+    label: str
+    text: str
+
+
+@dataclass
+class Document:
+    title: str
+    subtitle: str
+    sections: list[Section] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+
+class _Notes:
+    """Numbered notes, one per distinct passage, in order of first reference."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self.labels = {s.id: source_label(s) for s in sources}
+        self.items: list[Note] = []
+        self._index: dict[tuple[str, int, int], int] = {}
+
+    def ref(self, span: SourceSpan) -> int:
+        key = (span.source_id, span.start, span.end)
+        if key not in self._index:
+            n = len(self.items) + 1
+            label = self.labels.get(span.source_id, span.source_id)
+            self.items.append(Note(n=n, label=label, text=" ".join(span.text.split())))
+            self._index[key] = n
+        return self._index[key]
+
+
+def source_label(source: Source) -> str:
+    bits = [source.meta.title or source.id]
+    if source.meta.outlet:
+        bits.append(source.meta.outlet)
+    return f"{' — '.join(bits)} [{source.id}]"
+
+
+def document(b: Briefing) -> Document:
+    notes = _Notes(b.sources)
+    doc = Document(
+        title=b.title,
+        subtitle=f"Generated {b.generated_at} by Dossier from {len(b.sources)} sources, offline.",
+    )
+    doc.sections.append(_overview(b, notes))
+    doc.sections.append(Section("Sources in brief"))
+    doc.sections += _summaries(b, notes)
+    doc.sections.append(_quotes(b, notes))
+    doc.sections.append(_timeline(b, notes))
+    doc.sections.append(_differences(b, notes))
+    doc.sections.append(_source_list(b))
+    doc.sections.append(_provenance(b))
+    doc.notes = notes.items
+    return doc
+
+
+def _overview(b: Briefing, notes: _Notes) -> Section:
+    section = Section("Overview")
+    if not b.overview:
+        section.paras.append(Para("No overview: the model wrote nothing the sources support."))
+    for sentence in b.overview:
+        refs = [notes.ref(b.overview_sources[n - 1]) for n in sentence.citations
+                if 0 < n <= len(b.overview_sources)]  # fmt: skip
+        section.paras.append(Para(sentence.text, refs))
+    return section
+
+
+def _summaries(b: Briefing, notes: _Notes) -> list[Section]:
+    sections = []
+    for s in b.summaries:
+        section = Section(s.title or s.source_id, level=2)
+        facts = [
+            f"Outlet: {s.outlet or 'not stated'}",
+            f"Byline: {s.byline or 'not stated'}",
+            f"Date: {s.date or 'not stated'}",
+            f"Source id: {s.source_id}",
+        ]
+        section.paras.append(Para(" · ".join(facts), style="small"))
+        supported = [p for p in s.points if p.supported]
+        for point in supported:
+            section.paras.append(
+                Para(point.text, [notes.ref(e) for e in point.evidence], style="bullet")
+            )
+        if not supported:
+            section.paras.append(Para("No key point could be checked against the text."))
+        left_out = len(s.points) - len(supported)
+        if s.quoted:
+            section.paras.append(Para(f"Quoted: {', '.join(s.quoted)}.", style="small"))
+        if s.angle:
+            section.paras.append(
+                Para(f"Framing (the model's reading, not checked): {s.angle}", style="small")
+            )
+        if left_out:
+            section.paras.append(
+                Para(
+                    f"{left_out} point(s) the checker could not verify were left out.",
+                    style="small",
+                )  # fmt: skip
+            )
+        sections.append(section)
+    return sections
+
+
+def _quotes(b: Briefing, notes: _Notes) -> Section:
+    section = Section("Quote ledger")
+    if not b.quotes:
+        section.paras.append(Para("No direct quotations found."))
+    for group in b.quotes:
+        who = group.speaker or "speaker not stated"
+        if group.speaker and all(q.speaker_inferred for q in group.quotes if q.speaker):
+            who += " (from “he/she said”: the person named just before)"
+        settings = sorted({q.setting for q in group.quotes if q.setting})
+        where = f", {settings[0]}" if settings else ""
+        outlets = len(group.source_ids)
+        also = f" — reported by {outlets} sources" if outlets > 1 else ""
+        verbatim = "" if all(q.verbatim for q in group.quotes) else " [not verbatim]"
+        section.paras.append(
+            Para(
+                f"“{group.text.rstrip(',')}” — {who}{where}{also}{verbatim}",
+                [notes.ref(q.sentence) for q in group.quotes],
+                style="quote",
+            )
+        )
+    return section
+
+
+def _timeline(b: Briefing, notes: _Notes) -> Section:
+    section = Section("Timeline")
+    if not b.timeline:
+        section.paras.append(Para("No dated events: the sources state no dates."))
+    for event in b.timeline:
+        section.paras.append(
+            Para(
+                f"{event.when}: {event.sentence.text}", [notes.ref(event.sentence)], style="bullet"
+            )  # fmt: skip
+        )
+    if b.undated:
+        section.paras.append(
+            Para(
+                "Mentioned with a weekday or relative date but no stated date to resolve it "
+                "(not placed on the timeline):",
+                style="small",
+            )
+        )
+        for span in b.undated[:MAX_UNDATED]:
+            section.paras.append(Para(span.text, [notes.ref(span)], style="bullet"))
+        if len(b.undated) > MAX_UNDATED:
+            section.paras.append(Para(f"… and {len(b.undated) - MAX_UNDATED} more.", style="small"))
+    return section
+
+
+_KIND_TITLES = {
+    "number": "Different figures",
+    "stance": "Different accounts",
+    "speaker": "Different speakers for the same words",
+    "only-one-source": "Reported by one source only",
+}
+
+
+def _differences(b: Briefing, notes: _Notes) -> Section:
+    section = Section("Differences between sources")
+    if not b.differences:
+        section.paras.append(Para("No differences found between the sources."))
+    for kind, title in _KIND_TITLES.items():
+        items = [d for d in b.differences if d.kind == kind]
+        if not items:
+            continue
+        section.paras.append(Para(title, strong=True))
+        for d in items:
+            if kind == "only-one-source":
+                side = d.sides[0]
+                label = notes.labels.get(side.statement.source_id, side.statement.source_id)
+                section.paras.append(
+                    Para(
+                        f"{label}: {side.statement.text}",
+                        [notes.ref(side.statement)],
+                        style="bullet",
+                    )  # fmt: skip
+                )
+                continue
+            sides = []
+            refs = []
+            for side in d.sides:
+                label = notes.labels.get(side.statement.source_id, side.statement.source_id)
+                value = f" ({side.value})" if side.value else ""
+                sides.append(f"{label}{value}: “{side.statement.text}”")
+                refs.append(notes.ref(side.statement))
+            section.paras.append(Para(f"{d.topic} — " + " versus ".join(sides), refs,
+                                      style="bullet"))  # fmt: skip
+    return section
+
+
+def _source_list(b: Briefing) -> Section:
+    section = Section("Sources")
+    for s in b.sources:
+        bits = [s.meta.title or "(untitled)", s.meta.outlet, s.meta.byline, s.meta.published]
+        text = " · ".join(bit for bit in bits if bit)
+        section.paras.append(Para(f"{s.id}: {text} ({s.n_chars} characters)", style="bullet"))
+    return section
+
+
+def _provenance(b: Briefing) -> Section:
+    p = b.provenance
+    section = Section("Provenance")
+    lines = [
+        f"Dossier version: {p.dossier_version}",
+        f"Model: {p.model.id}, GGUF sha256 {p.model.sha256}",
+        f"Embedder: {p.embedder}",
+        f"Index: {p.index}",
+        "Prompt hashes: " + ", ".join(f"{k} {v}" for k, v in sorted(p.prompt_hashes.items())),
+        f"Generated: {p.generated_at}",
+    ]
+    section.paras += [Para(line, style="small") for line in lines]
+    return section

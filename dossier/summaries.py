@@ -1,0 +1,314 @@
+"""Per-source summaries: key points that cite the source's own sentences, checked like answers."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from models.llm import LLM, Timings
+from prompts import PromptSet
+from retrieval.library import Library
+from retrieval.sentences import sentence_spans
+
+from .cache import SummaryCache
+from .citations import parse_citations
+from .quotes import find_quotes
+from .schema import ModelInfo, SourceSpan, SourceSummary, SummaryPoint
+from .verify import assess
+
+MAX_POINTS = 7
+PART_TOKENS = 1200  # source text per model call; longer sources are summarised in parts
+SUMMARY_MAX_TOKENS = 320
+DUPLICATE_COSINE = 0.85  # two points this close say the same thing (parts overlap in topic)
+PROMPTS = ("summary_system", "summary_user")
+MAX_EVIDENCE = 3
+EVIDENCE_MARGIN = 0.15  # a cited sentence this far below the best one is not evidence
+
+ProgressFn = Callable[[int, int, str], None]
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+_ANGLE = re.compile(r"^\s*\**angle\**\s*:\s*(.*)$", re.IGNORECASE)
+
+
+class SourceNotFound(KeyError):
+    pass
+
+
+def summary_prompt_hash(prompts: PromptSet | None = None) -> str:
+    prompts = prompts or PromptSet()
+    return ":".join(prompts.template_hash(name) for name in PROMPTS)
+
+
+def cached_summary(
+    source_id: str,
+    *,
+    library: Library | None = None,
+    llm: LLM | None = None,
+    prompts: PromptSet | None = None,
+) -> SourceSummary | None:
+    """The summary made earlier for this exact text, model and prompt, without running anything."""
+    library = library or _default_library()
+    llm = llm or _default_llm()
+    source = _source(library, source_id)
+    cache = SummaryCache(library.folder)
+    try:
+        found = cache.get(source.content_hash, _model_key(llm), summary_prompt_hash(prompts))
+    finally:
+        cache.close()
+    if found is not None:
+        found.cached = True
+        found.source_id = source_id
+    return found
+
+
+def summarize(
+    source_id: str,
+    *,
+    library: Library | None = None,
+    llm: LLM | None = None,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    refresh: bool = False,
+    prompts: PromptSet | None = None,
+) -> SourceSummary:
+    """Key points of one source with the sentences behind them; cached unless `refresh`."""
+    library = library or _default_library()
+    llm = llm or _default_llm()
+    prompts = prompts or PromptSet()
+    if not refresh:
+        found = cached_summary(source_id, library=library, llm=llm, prompts=prompts)
+        if found is not None:
+            if progress:
+                progress(1, 1, source_id)
+            return found
+    source = _source(library, source_id)
+    text = library.source_text(source_id) or ""
+    spans = content_sentences(text, [(c.start, c.end) for c in library.chunks_of(source_id)])
+    sentences = [text[a:b] for a, b in spans]
+    vectors = library.embedder.embed(sentences) if sentences else np.zeros((0, 1), np.float32)
+    parts = split_parts(sentences, llm.count_tokens, PART_TOKENS)
+    title = source.meta.title or source_id
+    timings = Timings()
+    per_part: list[list[SummaryPoint]] = []
+    angles: list[str] = []
+    for i, (first, last) in enumerate(parts):
+        if progress:
+            progress(i, len(parts), source_id)
+        if cancel is not None and cancel.is_set():
+            break
+        numbered = "\n".join(f"[{n - first + 1}] {' '.join(sentences[n].split())}"
+                             for n in range(first, last))  # fmt: skip
+        system = prompts.render("summary_system")
+        user = prompts.render("summary_user", title=title, sentences=numbered)
+        messages = [
+            {"role": "system", "content": system.text},
+            {"role": "user", "content": user.text},
+        ]
+        reply = "".join(llm.stream(messages, max_tokens=SUMMARY_MAX_TOKENS, cancel=cancel))
+        timings = _add(timings, llm.last_timings)
+        lines, angle = parse_points(reply)
+        if angle:
+            angles.append(angle)
+        local = range(first, last)
+        per_part.append(
+            [
+                check_point(
+                    line,
+                    [first + n - 1 for n in nums if 1 <= n <= len(local)],
+                    spans,
+                    sentences,
+                    vectors,
+                    library.embedder,
+                    source_id,
+                    local,
+                )
+                for line, nums in lines
+            ]  # fmt: skip
+        )
+    if progress:
+        progress(len(parts), len(parts), source_id)
+    points = merge_points(per_part, library.embedder)
+    speakers = []
+    for quote in find_quotes(source_id, text):
+        if quote.speaker and quote.speaker not in speakers:
+            speakers.append(quote.speaker)
+    summary = SourceSummary(
+        source_id=source_id,
+        title=source.meta.title,
+        outlet=source.meta.outlet,
+        byline=source.meta.byline,
+        date=source.meta.published,
+        points=points,
+        quoted=speakers,
+        angle=angles[0] if angles else None,
+        parts=len(parts),
+        model=ModelInfo(id=llm.model_id, sha256=llm.sha256),
+        prompt_hash=summary_prompt_hash(prompts),
+        content_hash=source.content_hash,
+        timings=timings,
+    )
+    cancelled = cancel is not None and cancel.is_set()
+    if not cancelled:
+        cache = SummaryCache(library.folder)
+        try:
+            cache.put(_model_key(llm), summary)
+        finally:
+            cache.close()
+    return summary
+
+
+def content_sentences(text: str, chunk_ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences inside the article body: chunks leave out bylines, headlines and boilerplate."""
+    spans = sentence_spans(text)
+    if not chunk_ranges:
+        return spans
+    return [(a, b) for a, b in spans if any(s <= a and b <= e for s, e in chunk_ranges)]
+
+
+def split_parts(
+    sentences: list[str], count_tokens: Callable[[str], int], budget: int
+) -> list[tuple[int, int]]:
+    """Consecutive sentence ranges [first, last) of about `budget` tokens each."""
+    parts: list[tuple[int, int]] = []
+    first, used = 0, 0
+    for i, sentence in enumerate(sentences):
+        cost = count_tokens(sentence) + 4
+        if used and used + cost > budget:
+            parts.append((first, i))
+            first, used = i, 0
+        used += cost
+    if first < len(sentences):
+        parts.append((first, len(sentences)))
+    return parts
+
+
+def parse_points(reply: str) -> tuple[list[tuple[str, list[int]]], str | None]:
+    """(point text without markers, cited numbers) per point line, and the ANGLE line."""
+    points: list[tuple[str, list[int]]] = []
+    angle = None
+    for line in reply.splitlines():
+        match = _ANGLE.match(line)
+        if match:
+            value = match.group(1).strip().strip(".").strip()
+            angle = None if value.lower() in {"", "none", "neutral", "n/a"} else value
+            continue
+        is_bullet = bool(_BULLET.match(line))
+        body = _BULLET.sub("", line).strip()
+        if not body or body.lower().startswith("key points"):
+            continue
+        clean, numbers = parse_citations(body)
+        if clean and (is_bullet or numbers):
+            points.append((clean, numbers))
+    return points, angle
+
+
+def check_point(
+    text: str,
+    cited: list[int],
+    spans: list[tuple[int, int]],
+    sentences: list[str],
+    vectors: np.ndarray,
+    embedder,
+    source_id: str,
+    part: range,
+) -> SummaryPoint:
+    """A point is shown as fact only when the sentences it cites (or, failing that, one strongly
+    matching sentence of its part) support it: words, meaning, quotes and numbers."""
+    vector = embedder.embed([text])[0]
+    if cited:
+        union = " ".join(sentences[i] for i in cited)
+        support = assess(text, vector, union, [spans[i] for i in cited], vectors[cited])
+        if support.supported:
+            # Evidence is the cited sentences that carry the point, best first: a model that
+            # cites the whole article does not get the whole article as evidence.
+            scored = sorted(
+                ((assess(text, vector, sentences[i], [spans[i]], vectors[[i]]), i) for i in cited),
+                key=lambda pair: -pair[0].score,
+            )
+            best_score = scored[0][0].score
+            keep = [i for s, i in scored if s.score >= best_score - EVIDENCE_MARGIN]
+            keep = sorted(keep[:MAX_EVIDENCE])
+            return SummaryPoint(
+                text=text,
+                supported=True,
+                evidence=[_span(source_id, spans[i], sentences[i]) for i in keep],
+            )
+    candidates = list(part)
+    best_i, best = None, None
+    for i in candidates:
+        s = assess(text, vector, sentences[i], [spans[i]], vectors[[i]])
+        if s.strong and (best is None or s.score > best.score):
+            best_i, best = i, s
+    if best_i is not None:
+        return SummaryPoint(
+            text=text,
+            supported=True,
+            attributed=True,
+            evidence=[_span(source_id, spans[best_i], sentences[best_i])],
+        )
+    return SummaryPoint(text=text, supported=False)
+
+
+def merge_points(per_part: list[list[SummaryPoint]], embedder) -> list[SummaryPoint]:
+    """Supported points first, taken from the parts in turn, without repeats, at most seven;
+    unsupported ones follow, flagged, so a reader can see what the checker refused."""
+    queues = [[p for p in part if p.supported] for part in per_part]
+    ordered: list[SummaryPoint] = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                ordered.append(queue.pop(0))
+    kept: list[SummaryPoint] = []
+    kept_vectors: list[np.ndarray] = []
+    vectors = embedder.embed([p.text for p in ordered]) if ordered else []
+    for point, vector in zip(ordered, vectors, strict=False):
+        if any(float(vector @ v) >= DUPLICATE_COSINE for v in kept_vectors):
+            continue
+        if len(kept) < MAX_POINTS:
+            kept.append(point)
+            kept_vectors.append(vector)
+    unsupported = [p for part in per_part for p in part if not p.supported]
+    return kept + unsupported
+
+
+def _span(source_id: str, span: tuple[int, int], text: str) -> SourceSpan:
+    return SourceSpan(source_id=source_id, start=span[0], end=span[1], text=text)
+
+
+def _add(total: Timings, more: Timings | None) -> Timings:
+    if more is None:
+        return total
+    return Timings(
+        load_s=max(total.load_s or 0.0, more.load_s or 0.0),
+        prompt_tokens=(total.prompt_tokens or 0) + (more.prompt_tokens or 0),
+        cached_prompt_tokens=(total.cached_prompt_tokens or 0) + (more.cached_prompt_tokens or 0),
+        ttft_s=total.ttft_s if total.ttft_s is not None else more.ttft_s,
+        completion_tokens=(total.completion_tokens or 0) + (more.completion_tokens or 0),
+        total_s=(total.total_s or 0.0) + (more.total_s or 0.0),
+        tokens_per_s=more.tokens_per_s,
+    )
+
+
+def _source(library: Library, source_id: str):
+    for source in library.sources():
+        if source.id == source_id:
+            return source
+    raise SourceNotFound(f"No source {source_id!r} in the library (see `dossier sources`).")
+
+
+def _model_key(llm: LLM) -> str:
+    return f"{llm.model_id}:{llm.sha256}"
+
+
+def _default_library() -> Library:
+    from .library import open_library
+
+    return open_library()
+
+
+def _default_llm() -> LLM:
+    from .models import default_llm
+
+    return default_llm()

@@ -1,0 +1,122 @@
+"""The briefing end to end with fakes, and every export format read back."""
+
+import html
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import docx
+import pypdf
+import pytest
+
+import dossier.models
+import retrieval.library
+from dossier.briefing import brief
+from dossier.cli import EXIT_OK, main
+from dossier.export import FORMATS, export_briefing
+from tests.conftest import SEEDS
+from tests.fakes import ScriptedLLM
+
+HOSTILE = (
+    "Council vote sparks row\n"
+    "The council approved the plan on Tuesday by a vote of 7 to 2.\n"
+    '"<script>alert(1)</script> is not <b>policy</b>," Mayor Rosa Klein said at a press '
+    "conference.\n"
+)
+
+
+def scripted_reply(messages) -> str:
+    """Summaries cite the first two sentences; comparisons differ; the overview cites [1]."""
+    content = messages[-1]["content"]
+    if "Sentences:" in content:
+        first = re.search(r"^\[2\] (.+)$", content, re.M)
+        first = first or re.search(r"^\[1\] (.+)$", content, re.M)
+        return f"- {first.group(1)} [{first.group(0)[1]}]\nANGLE: none\n"
+    if "Two statements" in content:
+        return "DIFFER"
+    first = re.search(r"^\[1\] (.+)$", content, re.M)
+    return f"{first.group(1)} [1]"
+
+
+@pytest.fixture
+def briefing(library, tmp_path):
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    assert library.ingest([SEEDS, hostile]).ok
+    events = []
+    result = brief(
+        library=library,
+        llm=ScriptedLLM(scripted_reply),
+        progress=lambda done, total, label: events.append((done, total, label)),
+    )
+    return result, events
+
+
+def test_briefing_has_every_section(briefing):
+    b, events = briefing
+    assert len(b.summaries) == 6
+    assert all(any(p.supported for p in s.points) for s in b.summaries)
+    assert b.overview and all(s.supported for s in b.overview)
+    speakers = {g.speaker for g in b.quotes}
+    assert "Jake Sullivan" in speakers
+    assert any("It is not about geography" in g.text for g in b.quotes)
+    assert b.timeline and b.differences
+    assert b.provenance.model.id == "scripted" and b.provenance.prompt_hashes
+    # progress ends at the total, and never goes backwards
+    dones = [d for d, _, _ in events]
+    assert dones == sorted(dones) and events[-1][0] == events[-1][1]
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def test_every_format_reads_back(briefing, tmp_path):
+    b, _ = briefing
+    for suffix in FORMATS:
+        path = export_briefing(b, tmp_path / f"briefing{suffix}")
+        if suffix == ".pdf":
+            text = " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+        elif suffix == ".docx":
+            text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+        else:
+            text = path.read_text(encoding="utf-8")
+            if suffix == ".html":
+                text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+        text = _norm(text).replace("\\", "")
+        for heading in ["Overview", "Quote ledger", "Timeline", "Differences", "Provenance"]:
+            assert heading in text, (suffix, heading)
+        for summary in b.summaries:
+            assert summary.source_id in text
+        assert "It is not about geography. It is about common sense" in text, suffix
+        assert b.provenance.model.sha256 in text.replace(" ", ""), suffix  # PDF may wrap it
+
+
+def test_source_html_is_escaped_in_every_text_format(briefing, tmp_path):
+    b, _ = briefing
+    page = export_briefing(b, tmp_path / "b.html").read_text(encoding="utf-8")
+    assert "<script" not in page.lower() and "<b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "default-src 'none'" in page
+    md = export_briefing(b, tmp_path / "b.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and r"\<script\>" in md
+
+
+def test_unknown_extension_is_refused(briefing, tmp_path):
+    with pytest.raises(ValueError, match=".odt"):
+        export_briefing(briefing[0], tmp_path / "b.odt")
+
+
+def test_cli_brief_writes_the_file_in_one_command(capsys, monkeypatch, fake_embedder, tmp_path):
+    monkeypatch.setattr(retrieval.library, "default_embedder", lambda: fake_embedder)
+    llm = ScriptedLLM(scripted_reply)
+    monkeypatch.setattr(dossier.models, "default_llm", lambda name=None, data=None: llm)
+    out = tmp_path / "briefing.md"
+    assert main(["brief", "--out", str(out)]) == EXIT_OK
+    assert "Quote ledger" in out.read_text(encoding="utf-8")
+    assert main(["summarize", "--json"]) == EXIT_OK
+    printed = capsys.readouterr().out
+    summaries = json.loads(printed[printed.index("[") :])
+    assert len(summaries) == 5 and all(s["cached"] for s in summaries)
+    assert Path(out).stat().st_size > 0

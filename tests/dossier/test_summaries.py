@@ -1,0 +1,115 @@
+"""Per-source summaries: points linked to source sentences, checked, cached."""
+
+import pytest
+
+import dossier.summaries as summaries_module
+from dossier.summaries import cached_summary, parse_points, summarize
+from prompts import PromptSet
+from tests.fakes import ScriptedLLM
+
+ARTICLE = (
+    "Harbour plan approved\n"
+    "The city council approved the harbour plan on Tuesday by a vote of 7 to 2.\n"
+    "Mayor Rosa Klein said the project would create 400 jobs.\n"
+    'Opponents said the plan "ignores the fishing industry" and vowed to appeal.\n'
+    "Construction is due to start next spring.\n"
+)
+REPLY = (
+    "- The council approved the harbour plan by 7 votes to 2 [2].\n"
+    "- Mayor Klein said the project would create 400 jobs [3].\n"
+    '- Opponents said the plan "destroys the fishing industry" [4].\n'
+    "- The project will cost 90 million euros [5].\n"
+    "ANGLE: stresses the jobs over the objections\n"
+)
+
+
+@pytest.fixture
+def harbour(library, tmp_path):
+    path = tmp_path / "harbour.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    report = library.ingest([path])
+    assert report.ok
+    return library, report.added[0], path
+
+
+def test_points_carry_offsets_that_slice_the_source(harbour):
+    library, source_id, _ = harbour
+    # WHEN the source is summarised with a scripted model
+    summary = summarize(source_id, library=library, llm=ScriptedLLM([REPLY]))
+    text = library.source_text(source_id)
+    supported = [p for p in summary.points if p.supported]
+    # THEN the supported points carry the sentences they cite, as offsets into the source
+    assert [p.text for p in supported][:2] == [
+        "The council approved the harbour plan by 7 votes to 2.",
+        "Mayor Klein said the project would create 400 jobs.",
+    ]
+    for point in supported:
+        assert point.evidence
+        for span in point.evidence:
+            assert text[span.start : span.end] == span.text
+    assert "7 to 2" in supported[0].evidence[0].text
+    assert summary.angle == "stresses the jobs over the objections"
+    assert summary.quoted == ["Opponents"]  # as the text attributes the quote
+
+
+def test_misquote_and_invented_number_are_not_shown_as_fact(harbour):
+    library, source_id, _ = harbour
+    summary = summarize(source_id, library=library, llm=ScriptedLLM([REPLY]))
+    flagged = {p.text: p for p in summary.points if not p.supported}
+    # "destroys" is not what the source quotes; 90 million appears nowhere
+    assert 'Opponents said the plan "destroys the fishing industry".' in flagged
+    assert "The project will cost 90 million euros." in flagged
+    assert all(not p.evidence for p in flagged.values())
+
+
+def test_second_run_is_served_from_the_cache(harbour):
+    library, source_id, _ = harbour
+    llm = ScriptedLLM([REPLY])  # one reply only: a second model call would fail the test
+    first = summarize(source_id, library=library, llm=llm)
+    second = summarize(source_id, library=library, llm=llm)
+    assert not first.cached and second.cached
+    assert second.points == first.points
+    assert len(llm.calls) == 1
+    assert cached_summary(source_id, library=library, llm=llm) is not None
+
+
+def test_changed_source_model_or_prompt_is_summarised_again(harbour, tmp_path):
+    library, source_id, path = harbour
+    llm = ScriptedLLM([REPLY] * 4)
+    summarize(source_id, library=library, llm=llm)
+    # a changed prompt template
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    for name in PromptSet().names():
+        (folder / f"{name}.txt").write_bytes(PromptSet().path(name).read_bytes())
+    (folder / "summary_system.txt").write_text(
+        PromptSet().path("summary_system").read_text() + "\nBe terse.\n"
+    )
+    assert not summarize(source_id, library=library, llm=llm, prompts=PromptSet(folder)).cached
+    # another model
+    other = ScriptedLLM([REPLY])
+    other.model_id = "other-model"
+    assert cached_summary(source_id, library=library, llm=other) is None
+    # a changed source text
+    path.write_text(ARTICLE + "The vote was held late at night.\n", encoding="utf-8")
+    library.ingest([path])
+    assert cached_summary(source_id, library=library, llm=llm) is None
+    assert not summarize(source_id, library=library, llm=llm).cached
+    assert len(llm.calls) == 3
+
+
+def test_long_source_is_summarised_in_parts_and_merged(harbour, monkeypatch):
+    library, source_id, _ = harbour
+    monkeypatch.setattr(summaries_module, "PART_TOKENS", 30)
+    llm = ScriptedLLM(lambda messages: "- The council approved the harbour plan [1].\n")
+    summary = summarize(source_id, library=library, llm=llm)
+    assert summary.parts == len(llm.calls) > 1
+    # the same point from several parts appears once
+    texts = [p.text for p in summary.points if p.supported]
+    assert len(texts) == len(set(texts))
+
+
+def test_parse_points_reads_bullets_numbers_and_angle():
+    points, angle = parse_points("Key points:\n1. First [1]\n* Second [2][3]\nANGLE: none\n")
+    assert points == [("First", [1]), ("Second", [2, 3])]
+    assert angle is None
