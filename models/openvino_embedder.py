@@ -1,0 +1,227 @@
+"""The fast embedding path: all-MiniLM-L6-v2 on the OpenVINO runtime, bf16 where the CPU has it.
+
+Why not sentence-transformers' own `backend="openvino"`/`"onnx"`: they go through
+`optimum-intel` / `optimum-onnx`, whose current releases require `transformers<5.6` (ours is
+5.23, which sentence-transformers 6.2 needs) or pull another torch; installing them would
+replace packages the rest of Dossier runs on. So the same steps are done here with the two
+pieces those backends use underneath:
+
+1. once per model, the packaged PyTorch weights are exported to ONNX (`torch.onnx.export`,
+   which needs the `onnx` package) and saved as OpenVINO IR (`model.xml` + `model.bin`) in
+   `<cache>/embedder/<model>-<hash>/openvino/` — the data cache folder, never site-packages;
+   the export runs offline and is written atomically (temporary folder + rename);
+2. the IR is compiled for the CPU with `INFERENCE_PRECISION_HINT=bf16` when the CPU has
+   native bf16 (AVX512-BF16/AMX), f32 otherwise, on the given number of threads;
+3. tokenising (`tokenizers`, the model's own tokenizer.json, truncation at the model's
+   max_seq_length), mean pooling over the attention mask and L2 normalisation are the same
+   steps as the sentence-transformers modules of this model (Transformer, Pooling(mean),
+   Normalize).
+
+Texts are embedded in batches of similar length (sorted by length, padded per batch), so
+little compute goes to padding; results come back in the input order.
+
+Only the OpenVINO runtime API (`openvino.Core`, `openvino.save_model`) is used; the model
+conversion tool `ovc` (which has telemetry) is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .embedder import EMBEDDER_DIM, EMBEDDER_NAME, default_threads, packaged_model_dir
+
+EXPORT_VERSION = 1  # bump when the export steps change, so old IR folders are not reused
+
+
+class FastPathUnavailable(RuntimeError):
+    """The OpenVINO path cannot run here (package missing, export failed, ...)."""
+
+
+def model_fingerprint(model_dir: Path) -> str:
+    """Short hash of the weights file and configs, so an updated model gets a new export."""
+    digest = hashlib.sha256(f"export-v{EXPORT_VERSION}".encode())
+    for name in ("config.json", "tokenizer.json", "sentence_bert_config.json"):
+        path = model_dir / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    weights = model_dir / "model.safetensors"
+    if weights.exists():
+        stat = weights.stat()
+        digest.update(f"{stat.st_size}".encode())
+        with weights.open("rb") as handle:  # head and tail: enough to tell releases apart
+            digest.update(handle.read(1 << 20))
+            handle.seek(max(0, stat.st_size - (1 << 20)))
+            digest.update(handle.read())
+    return digest.hexdigest()[:16]
+
+
+def export_openvino_ir(model_dir: Path, target: Path) -> Path:
+    """Export the packaged model to OpenVINO IR in `target` (atomic); returns the xml path."""
+    xml = target / "model.xml"
+    if xml.exists() and (target / "model.bin").exists():
+        return xml
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import openvino as ov
+        import torch
+        from transformers import AutoModel
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise FastPathUnavailable(f"cannot import the export tools ({exc})") from exc
+
+    class _LastHiddenState(torch.nn.Module):
+        def __init__(self, model) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+        example = torch.ones(2, 16, dtype=torch.long)
+        axes = {0: "batch", 1: "tokens"}
+        onnx_path = work / "model.onnx"
+        with torch.no_grad():
+            torch.onnx.export(
+                _LastHiddenState(model),
+                (example, example, torch.zeros_like(example)),
+                str(onnx_path),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={
+                    "input_ids": axes,
+                    "attention_mask": axes,
+                    "token_type_ids": axes,
+                    "last_hidden_state": axes,
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+        out = work / "ir"
+        out.mkdir()
+        # Weights stay f32 on disk; the precision is chosen at compile time for this CPU.
+        ov.save_model(ov.Core().read_model(str(onnx_path)), str(out / "model.xml"), False)
+        for name in ("tokenizer.json", "sentence_bert_config.json"):
+            shutil.copy2(model_dir / name, out / name)
+        (out / "export.json").write_text(
+            json.dumps({"source": str(model_dir), "export_version": EXPORT_VERSION})
+        )
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(out, target)
+    except FastPathUnavailable:
+        raise
+    except Exception as exc:
+        raise FastPathUnavailable(
+            f"export to OpenVINO failed ({type(exc).__name__}: {exc})"
+        ) from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return xml
+
+
+def cpu_has_bf16() -> bool:
+    try:
+        import openvino as ov
+
+        return "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    except Exception:
+        return False
+
+
+class OpenVinoEmbedder:
+    """all-MiniLM-L6-v2 on OpenVINO; same vectors as the torch path within ~2e-5 cosine."""
+
+    name = EMBEDDER_NAME
+    dim = EMBEDDER_DIM
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        model_dir: Path | None = None,
+        *,
+        threads: int | None = None,
+        batch_size: int = 16,
+        precision: str | None = None,  # "bf16", "f32"; None: bf16 when the CPU has it
+    ) -> None:
+        self._cache_dir = Path(cache_dir)
+        self._model_dir = model_dir
+        self._threads = threads or default_threads()
+        self._batch_size = batch_size
+        self._precision = precision
+        self._lock = threading.Lock()
+        self._compiled = None
+        self._tokenizer = None
+        self.backend = "openvino"
+
+    def ir_folder(self, model_dir: Path) -> Path:
+        return self._cache_dir / "embedder" / f"all-minilm-l6-v2-{model_fingerprint(model_dir)}"
+
+    def load(self) -> None:
+        """Export once if needed, then compile; raises FastPathUnavailable if it cannot."""
+        with self._lock:
+            if self._compiled is not None:
+                return
+            try:
+                import openvino as ov
+                from tokenizers import Tokenizer
+            except ImportError as exc:
+                raise FastPathUnavailable(f"openvino is not installed ({exc})") from exc
+            model_dir = self._model_dir or packaged_model_dir()
+            xml = export_openvino_ir(model_dir, self.ir_folder(model_dir) / "openvino")
+            precision = self._precision or ("bf16" if cpu_has_bf16() else "f32")
+            try:
+                compiled = ov.Core().compile_model(
+                    str(xml),
+                    "CPU",
+                    {
+                        "INFERENCE_NUM_THREADS": self._threads,
+                        "PERFORMANCE_HINT": "LATENCY",
+                        "INFERENCE_PRECISION_HINT": precision,
+                    },
+                )
+            except Exception as exc:
+                raise FastPathUnavailable(f"OpenVINO cannot compile the model ({exc})") from exc
+            config = json.loads((xml.parent / "sentence_bert_config.json").read_text())
+            tokenizer = Tokenizer.from_file(str(xml.parent / "tokenizer.json"))
+            tokenizer.enable_truncation(int(config.get("max_seq_length", 256)))
+            tokenizer.enable_padding()
+            self._request = compiled.create_infer_request()
+            self._tokenizer = tokenizer
+            self._compiled = compiled
+            self.backend = f"openvino-{precision}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        self.load()
+        # Longest first, batches of similar length: padding costs compute on every layer.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        with self._lock:  # one infer request: one call at a time
+            for at in range(0, len(order), self._batch_size):
+                rows = order[at : at + self._batch_size]
+                encoded = self._tokenizer.encode_batch([texts[i] for i in rows])
+                ids = np.array([e.ids for e in encoded], dtype=np.int64)
+                mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+                hidden = self._request.infer(
+                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+                )[0]
+                weights = mask[..., None].astype(np.float32)
+                pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+                norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+                out[rows] = pooled / np.maximum(norms, 1e-12)
+        return out

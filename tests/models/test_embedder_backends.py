@@ -1,0 +1,91 @@
+"""The embedder picks the fast OpenVINO path when it runs here and falls back to torch."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import numpy as np
+import pytest
+
+import models.embedder as embedder_module
+import models.openvino_embedder as ov_module
+from models.embedder import EMBEDDER_DIM, AutoEmbedder, SentenceTransformerEmbedder
+from models.openvino_embedder import FastPathUnavailable, OpenVinoEmbedder
+
+
+class _TorchStandIn:
+    """Stands in for SentenceTransformerEmbedder so these tests load no model."""
+
+    name = embedder_module.EMBEDDER_NAME
+    dim = EMBEDDER_DIM
+    backend = "torch-f32"
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def embed(self, texts):
+        return np.ones((len(texts), self.dim), np.float32) / np.sqrt(self.dim)
+
+
+@pytest.fixture
+def torch_stand_in(monkeypatch):
+    monkeypatch.setattr(embedder_module, "SentenceTransformerEmbedder", _TorchStandIn)
+
+
+def test_falls_back_to_torch_when_openvino_is_not_installed(tmp_path, monkeypatch, torch_stand_in):
+    monkeypatch.setitem(sys.modules, "openvino", None)  # import openvino -> ImportError
+    auto = AutoEmbedder(tmp_path / "cache", prefer="auto")
+    vectors = auto.embed(["a sentence"])
+    assert auto.backend == "torch-f32"
+    assert "openvino" in auto.fallback_reason
+    assert vectors.shape == (1, EMBEDDER_DIM)
+
+
+def test_falls_back_to_torch_when_the_export_fails(tmp_path, monkeypatch, torch_stand_in):
+    def broken_export(model_dir, target):
+        raise FastPathUnavailable("export to OpenVINO failed (disk full)")
+
+    monkeypatch.setattr(ov_module, "export_openvino_ir", broken_export)
+    auto = AutoEmbedder(tmp_path / "cache", prefer="auto", model_dir=tmp_path)
+    assert auto.backend == "torch-f32"
+    assert "disk full" in auto.fallback_reason
+
+
+def test_torch_can_be_forced_by_environment(tmp_path, monkeypatch, torch_stand_in):
+    monkeypatch.setenv(embedder_module.BACKEND_ENV, "torch")
+
+    def must_not_run(self):
+        raise AssertionError("the fast path was tried although torch was asked for")
+
+    monkeypatch.setattr(OpenVinoEmbedder, "load", must_not_run)
+    assert AutoEmbedder(tmp_path / "cache").backend == "torch-f32"
+
+
+def test_default_cache_dir_follows_the_data_dir(isolated_data_dir):
+    assert embedder_module.default_cache_dir() == isolated_data_dir / "cache"
+
+
+@pytest.mark.slow
+def test_openvino_vectors_match_torch_and_export_goes_to_the_cache(tmp_path, monkeypatch):
+    attempts = []
+    monkeypatch.setattr(socket.socket, "connect", lambda self, addr: attempts.append(addr))
+    cache = tmp_path / "cache"
+    fast = OpenVinoEmbedder(cache)
+    texts = [
+        "The council approved the budget.",
+        "Lawmakers passed the spending plan.",
+        "word " * 400,  # longer than the model's 256 tokens: truncated like sentence-transformers
+        "What did Blinken say in Kyiv?",
+    ]
+    got = fast.embed(texts)
+    want = SentenceTransformerEmbedder().embed(texts)
+    assert fast.backend.startswith("openvino-")
+    assert got.shape == want.shape and got.dtype == np.float32
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    assert float(np.min(np.sum(got * want, axis=1))) > 0.999
+    assert list(cache.glob("embedder/*/openvino/model.xml"))  # in the cache, not site-packages
+    assert attempts == []
+    # Order is kept although batches are formed by length.
+    one_by_one = np.vstack([fast.embed([t]) for t in texts])
+    assert np.allclose(one_by_one, got, atol=2e-3)
