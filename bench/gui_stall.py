@@ -38,16 +38,20 @@ class Heartbeat:
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._tick)
         self.gaps: list[float] = []
+        self.long: list[tuple[float, float]] = []  # (when, gap) of gaps over 50 ms
         self._last: float | None = None
 
     def _tick(self) -> None:
         now = time.perf_counter()
         if self._last is not None:
             self.gaps.append(now - self._last)
+            if now - self._last > 0.05:
+                self.long.append((now, now - self._last))
         self._last = now
 
     def start(self) -> None:
         self.gaps.clear()
+        self.long.clear()
         self._last = None
         self.timer.start()
 
@@ -112,6 +116,9 @@ def main() -> int:
         lambda: engine.ready or "failed" in engine.llm_status + engine.library_status, args.timeout
     )
     startup = beat.stop()
+    if os.environ.get("GUI_STALL_TRACE"):
+        for when, gap in beat.long:
+            print(f"  gap {gap * 1000:.0f} ms ending {when - heartbeat_start:.2f} s after launch")
     if not engine.ready:
         print(f"not ready: {engine.library_status} / {engine.llm_status}")
         return 1
@@ -129,6 +136,9 @@ def main() -> int:
     controller.chat.ask(QUESTION)
     run_until(lambda: answers, args.timeout)
     answer_stalls = beat.stop()
+    if os.environ.get("GUI_STALL_TRACE"):
+        for when, gap in beat.long:
+            print(f"  gap {gap * 1000:.0f} ms ending {when - started:.2f} s after asking")
     a = answers[0]
     print(
         f"answer ({engine.llm.model_id}): {time.perf_counter() - started:.1f} s, "
@@ -136,9 +146,10 @@ def main() -> int:
         f"refused={a.refused}; stalls: {answer_stalls}"
     )
 
-    folder = data / "bench-articles"
-    folder.mkdir(exist_ok=True)
-    news = NewsText(seed=7)
+    seed = int(time.time())  # new articles each run: the same bytes would be "unchanged"
+    folder = data / f"bench-articles-{seed}"
+    folder.mkdir()
+    news = NewsText(seed=seed)
     for i in range(args.files):
         (folder / f"article{i:04d}.txt").write_text(news.article(), encoding="utf-8")
     reports = []
@@ -147,7 +158,14 @@ def main() -> int:
     started = time.perf_counter()
     controller.library.ingest([folder])
     run_until(lambda: reports, args.timeout)
+    ended = time.perf_counter()
     ingest_stalls = beat.stop()
+    if os.environ.get("GUI_STALL_TRACE"):
+        for when, gap in beat.long:
+            print(
+                f"  gap {gap * 1000:.0f} ms ending {when - started:.2f} s after the start "
+                f"(ingest done at {ended - started:.2f} s)"
+            )
     r = reports[0]
     print(
         f"ingest: {len(r.added)} files, {r.chunks_added} passages in "

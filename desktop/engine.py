@@ -24,8 +24,20 @@ def real_library(prefs: Preferences, progress: Callable[[Any], None]):
     from dossier.library import open_library
 
     library = open_library(prefs.data_dir or None, progress=progress)
-    library.embedder.embed(["warm up"])  # torch and the embedder load here, not on first question
+    warm_up(library)
     return library
+
+
+def warm_up(library) -> None:
+    """Load the embedder and build the search indexes now, on the worker thread.
+
+    Otherwise the first question pays for them, and building the keyword index runs C code
+    that holds the GIL long enough to stall the window.
+    """
+    if library.is_empty():
+        library.embedder.embed(["warm up"])
+        return
+    library.search("warm up", k=1)
 
 
 def real_llm(prefs: Preferences):

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ..engine import Engine
+from ..engine import Engine, warm_up
 from ..itemmodels import errors_model, sources_model
 from ..views.library_panel import LibraryPanel
 
@@ -106,8 +106,14 @@ class LibraryController(QObject):
             return
         library = self.engine.library
         self._begin(f"Adding {len(paths)} item(s)…")
+
+        def work(job):
+            report = library.ingest(list(paths), progress=job.progress, cancel=job.cancel)
+            warm_up(library)  # rebuild the search indexes here, not in the next question
+            return report
+
         self.job = self.engine.runner.start(
-            lambda job: library.ingest(list(paths), progress=job.progress, cancel=job.cancel),
+            work,
             name="ingest",
             on_progress=self._progress,
             on_done=self._ingested,
@@ -207,7 +213,9 @@ class LibraryController(QObject):
             from retrieval.library import Library, rebuild
 
             report = rebuild(library.folder, embedder=library.embedder, progress=job.progress)
-            return report, Library(library.folder, embedder=library.embedder)
+            reopened = Library(library.folder, embedder=library.embedder)
+            warm_up(reopened)
+            return report, reopened
 
         self.job = self.engine.runner.start(
             work,

@@ -153,3 +153,28 @@ def test_html_in_a_source_and_in_an_answer_shows_as_text(qtbot, make_window, tmp
     assert viewer.title.textFormat() == Qt.TextFormat.PlainText
     # AND the library table shows the raw title too
     assert any("<b>" in (s.meta.title or "") for s in app.library.model.items())
+
+
+def test_reindex_rebuilds_every_source_and_keeps_answering(qtbot, make_window):
+    # GIVEN the seeds in the library
+    window, app = make_window(ScriptedLLM([]))
+    old = app.engine.library
+    # WHEN the user re-indexes
+    qtbot.mouseClick(window.library.reindex_button, Qt.MouseButton.LeftButton)
+    assert window.library.progress_box.isVisible()
+    qtbot.waitUntil(lambda: app.library.job is None, timeout=30000)
+    # THEN a reopened library has every source, searchable, and the panel says so
+    assert app.engine.library is not old
+    assert app.library.model.rowCount() == 5
+    assert app.engine.library.search("Tactical Missile System", k=1)
+    assert window.job_status.text().startswith("Re-indexed 5 sources")
+
+
+def test_warming_up_an_empty_library_loads_the_embedder_only(tmp_path, fake_embedder):
+    from desktop.engine import warm_up
+    from retrieval.library import Library
+
+    library = Library(tmp_path / "empty", embedder=fake_embedder)
+    warm_up(library)
+    assert fake_embedder.calls == 1
+    library.close()
