@@ -81,6 +81,7 @@ class Engine(QObject):
         self._library_factory = library_factory
         self._llm_factory = llm_factory
         self.library = None
+        self.sources: list = []  # the library's sources as last read (on a worker thread)
         self.llm = None
         self.library_status = "not loaded"
         self.llm_status = "not loaded"
@@ -96,7 +97,8 @@ class Engine(QObject):
         self._set_library_status("loading")
 
         def work(job: Job):
-            return self._library_factory(self.prefs, job.progress)
+            library = self._library_factory(self.prefs, job.progress)
+            return library, library.sources()
 
         self.runner.start(
             work,
@@ -134,12 +136,18 @@ class Engine(QObject):
             on_failed=lambda why: self._set_llm_status(f"failed: {why}"),
         )
 
-    def _library_opened(self, library) -> None:
+    def _library_opened(self, result) -> None:
+        library, sources = result
         old, self.library = self.library, library
         if old is not None and old is not library:
             old.close()
-        self.library_changed.emit()
+        self.library_updated(sources)
         self._set_library_status("ready")
+
+    def library_updated(self, sources: list) -> None:
+        """New contents, read by the job that changed them: views never query on the GUI thread."""
+        self.sources = list(sources)
+        self.library_changed.emit()
 
     def _llm_loaded(self, llm) -> None:
         self.llm = llm
@@ -154,9 +162,9 @@ class Engine(QObject):
             raise RuntimeError(f"the model could not be loaded: {self._llm_error}")
         return self.llm
 
-    def replace_library(self, library) -> None:
+    def replace_library(self, library, sources: list) -> None:
         """Swap in a library reopened by a worker (after a reindex)."""
-        self._library_opened(library)
+        self._library_opened((library, sources))
 
     def _set_library_status(self, status: str) -> None:
         self.library_status = status

@@ -186,15 +186,13 @@ class ChatController(QObject):
         self.view.question.setFocus()
 
     def _library_changed(self) -> None:
-        library = self.engine.library
-        sources = library.sources() if library is not None else []
+        sources = self.engine.sources
         self._titles = {s.id: s.meta.title or s.id for s in sources}
         self._update_starters(sources)
 
     def _update_starters(self, sources=None) -> None:
         if sources is None:
-            library = self.engine.library
-            sources = library.sources() if library is not None else []
+            sources = self.engine.sources
         if self.answers or self.busy or not sources:
             self.view.set_starters([])
             return

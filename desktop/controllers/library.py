@@ -42,8 +42,7 @@ class LibraryController(QObject):
 
     # -- listing ------------------------------------------------------------------------
     def refresh(self) -> None:
-        library = self.engine.library
-        sources = library.sources() if library is not None else []
+        sources = self.engine.sources
         self.model.set_items(sources)
         chunks = sum(s.n_chunks for s in sources)
         self.view.summary.setText(f"{len(sources)} sources · {chunks} passages")
@@ -110,7 +109,7 @@ class LibraryController(QObject):
         def work(job):
             report = library.ingest(list(paths), progress=job.progress, cancel=job.cancel)
             warm_up(library)  # rebuild the search indexes here, not in the next question
-            return report
+            return report, library.sources()
 
         self.job = self.engine.runner.start(
             work,
@@ -139,7 +138,8 @@ class LibraryController(QObject):
         if not self.view.progress_box.isVisible():
             self.view.progress_box.show()
 
-    def _ingested(self, report) -> None:
+    def _ingested(self, result) -> None:
+        report, sources = result
         self._end()
         if report.failed:
             self.errors.set_items(self.errors.items() + list(report.failed))
@@ -155,7 +155,7 @@ class LibraryController(QObject):
             message = "Cancelled: " + message
         self.view.progress_label.setText(message)
         self.status.emit(message)
-        self.engine.library_changed.emit()
+        self.engine.library_updated(sources)
         self.ingest_finished.emit(report)
 
     def _failed(self, why: str) -> None:
@@ -196,9 +196,9 @@ class LibraryController(QObject):
         self._begin(f"Removing {len(ids)} source(s)…")
         self.view.cancel_button.setEnabled(False)
         self.job = self.engine.runner.start(
-            lambda job: [library.remove(i) for i in ids],
+            lambda job: ([library.remove(i) for i in ids], library.sources())[1],
             name="remove",
-            on_done=lambda _: self._changed(f"Removed {len(ids)} source(s)."),
+            on_done=lambda sources: self._changed(f"Removed {len(ids)} source(s).", sources),
             on_failed=self._failed,
         )
 
@@ -215,7 +215,7 @@ class LibraryController(QObject):
             report = rebuild(library.folder, embedder=library.embedder, progress=job.progress)
             reopened = Library(library.folder, embedder=library.embedder)
             warm_up(reopened)
-            return report, reopened
+            return report, reopened, reopened.sources()
 
         self.job = self.engine.runner.start(
             work,
@@ -226,11 +226,14 @@ class LibraryController(QObject):
         )
 
     def _reindexed(self, result) -> None:
-        report, library = result
-        self.engine.replace_library(library)
-        self._changed(f"Re-indexed {len(report.replaced)} sources; {report.chunks_added} passages.")
+        report, library, sources = result
+        self._end()
+        self.engine.replace_library(library, sources)
+        self.status.emit(
+            f"Re-indexed {len(report.replaced)} sources; {report.chunks_added} passages."
+        )
 
-    def _changed(self, message: str) -> None:
+    def _changed(self, message: str, sources: list) -> None:
         self._end()
         self.status.emit(message)
-        self.engine.library_changed.emit()
+        self.engine.library_updated(sources)

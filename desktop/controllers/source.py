@@ -28,6 +28,6 @@ class SourceController(QObject):
         if text is None:
             self.window.job_status.setText(f"The source {source_id} is no longer in the library.")
             return
-        source = next((s for s in library.sources() if s.id == source_id), None)
+        source = next((s for s in self.engine.sources if s.id == source_id), None)
         self.window.source.show_source(source, text, start, end, focus)
         self.window.show_tab(self.window.source)

@@ -46,8 +46,7 @@ class SummariesController(QObject):
         return self.view.source_picker.currentData()
 
     def refresh_sources(self) -> None:
-        library = self.engine.library
-        sources = library.sources() if library is not None else []
+        sources = self.engine.sources
         keep = self.current_source_id()
         picker = self.view.source_picker
         picker.blockSignals(True)
