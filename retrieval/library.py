@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import queue
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ from pydantic import BaseModel
 from models.embedder import Embedder, default_embedder
 
 from .chunker import CHUNKER_VERSION, chunk_spans
-from .dense import INDEX_KIND, DenseIndex
+from .dense import DenseIndex
 from .loaders import LoadError, iter_input_files, load_text
 from .metadata import extract_metadata
 from .schema import Chunk, FileError, Hit, IngestReport, Source, SourceMeta
@@ -25,6 +27,7 @@ from .store import Store
 
 SIDECAR_NAME = "metadata.json"
 EMBED_BATCH_CHUNKS = 256  # files are embedded and committed in batches of about this many chunks
+PREPARE_AHEAD = 64  # files parsed and chunked ahead of the embedder (bounded: memory)
 
 
 class IngestProgress(BaseModel):
@@ -32,6 +35,9 @@ class IngestProgress(BaseModel):
     files_total: int
     chunks_done: int
     current: str | None = None
+    # Files found already in the library (same path, size and modification time, or same
+    # bytes): an interrupted import that is run again skips these without reading them.
+    files_skipped: int = 0
 
 
 ProgressFn = Callable[[IngestProgress], None]
@@ -43,6 +49,12 @@ class _Prepared(BaseModel):
     text: str
     meta: SourceMeta
     spans: list[tuple[int, int]]
+    size: int
+    mtime_ns: int
+
+
+_SKIPPED = "skipped"  # queue item: the file is already in the library
+_END = "end"  # queue item: the preparing thread has finished
 
 
 class Library:
@@ -59,12 +71,32 @@ class Library:
         self._bm25: tuple[int, Bm25Index, np.ndarray] | None = None  # (generation, index, ids)
 
     def _manifest(self) -> dict:
+        # Checked on open: the model, its dimension and the chunker decide the vector space.
+        # The embedding *backend* is recorded (`embedder_backends`) but not checked: the
+        # OpenVINO path (bf16 or f32) computes the same model as sentence-transformers on torch,
+        # and its vectors are within 1e-4 cosine of the torch ones (bench/ingest.py measures
+        # mean cosine ~0.99998 and the same retrieval results), far inside the gap between any
+        # two different passages, so vectors of both backends can share one index without a
+        # reindex. A backend that changed results (e.g. an int8 model) would need a new
+        # embedder name here and so a reindex.
         return {
             "embedder": self.embedder.name,
             "dim": self.embedder.dim,
             "chunker": CHUNKER_VERSION,
-            "index": INDEX_KIND,
         }
+
+    def _record_manifest(self, dense: DenseIndex | None = None, *, embedded: bool = False) -> None:
+        info: dict = {}
+        if dense is not None:
+            info["index"] = dense.kind
+            info["index_params"] = dense.params()
+        if embedded:
+            backend = getattr(self.embedder, "backend", None)
+            used = list(self.store.read_manifest().get("embedder_backends", []))
+            if backend and backend not in used:
+                info["embedder_backends"] = [*used, backend]
+        if info:
+            self.store.update_manifest(info)
 
     # -- reading ------------------------------------------------------------------------
     def sources(self) -> list[Source]:
@@ -118,12 +150,15 @@ class Library:
                 generation = self.store.generation()
                 dense = DenseIndex.load(self.folder, generation, self.embedder.dim)
                 if dense is None:
-                    dense = DenseIndex(self.embedder.dim)
-                    ids, vectors = self.store.all_vectors(self.embedder.dim)
-                    dense.add(ids, vectors)
+                    dense = self._build_dense()
                     dense.save(self.folder, generation)
+                    self._record_manifest(dense)
                 self._dense = dense
             return self._dense
+
+    def _build_dense(self) -> DenseIndex:
+        ids, vectors = self.store.all_vectors(self.embedder.dim)
+        return DenseIndex.build(self.embedder.dim, ids, vectors)
 
     def _bm25_index(self) -> tuple[Bm25Index, np.ndarray]:
         with self._lock:
@@ -144,12 +179,14 @@ class Library:
         """Add or update files and folders; bad files are reported, the rest go in."""
         files, skipped = iter_input_files([Path(p) for p in paths])
         report = IngestReport(failed=[FileError(path=str(p), reason=r) for p, r in skipped])
+        known = self.store.known_files()
         sidecars: dict[Path, dict] = {}
         pending: dict[str, str] = {}  # content hash -> resolved path, for this run's files
         copies: list[str] = []  # paths of this run's files that a later file repeats exactly
         batch: list[_Prepared] = []
         batch_chunks = 0
-        done = 0
+        done = skipped_files = 0
+        embedded = False
 
         def tick(current: str | None) -> None:
             if progress:
@@ -159,29 +196,69 @@ class Library:
                         files_total=len(files),
                         chunks_done=report.chunks_added,
                         current=current,
+                        files_skipped=skipped_files,
                     )
                 )
 
+        # Reading, parsing and chunking run in a second thread, up to PREPARE_AHEAD files
+        # ahead, while this thread embeds and commits: the embedder does not wait for the
+        # parsers (the OpenVINO and torch calls release the GIL).
+        items: queue.Queue = queue.Queue(maxsize=PREPARE_AHEAD)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for path in files:
+                    if stop.is_set() or (cancel is not None and cancel.is_set()):
+                        break
+                    item = self._prepare(path, report, sidecars, pending, copies, known)
+                    if isinstance(item, _Prepared):
+                        pending[item.content_hash] = item.path
+                    items.put((path, item))
+            except BaseException as exc:  # handed to the committing thread
+                items.put((None, exc))
+            finally:
+                items.put((None, _END))
+
+        producer = threading.Thread(target=produce, name="dossier-ingest-prepare", daemon=True)
         tick(None)
-        for path in files:
-            if cancel is not None and cancel.is_set():
+        producer.start()
+        try:
+            while True:
+                path, item = items.get()
+                if item is _END:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                if cancel is not None and cancel.is_set():
+                    report.cancelled = True
+                    break
+                if isinstance(item, _Prepared):
+                    batch.append(item)
+                    batch_chunks += len(item.spans)
+                elif item == _SKIPPED:
+                    skipped_files += 1
+                if batch_chunks >= EMBED_BATCH_CHUNKS:
+                    self._commit(batch, report)
+                    embedded = True
+                    batch, batch_chunks = [], 0
+                done += 1
+                tick(str(path))
+            if cancel is not None and cancel.is_set() and done < len(files):
                 report.cancelled = True
-                break
-            prepared = self._prepare(path, report, sidecars, pending, copies)
-            if prepared is not None:
-                pending[prepared.content_hash] = prepared.path
-                batch.append(prepared)
-                batch_chunks += len(prepared.spans)
-            if batch_chunks >= EMBED_BATCH_CHUNKS:
+            if batch:  # what was prepared before a cancel goes in too
                 self._commit(batch, report)
-                batch, batch_chunks = [], 0
-            done += 1
-            tick(str(path))
-        if batch:
-            self._commit(batch, report)
+                embedded = True
+        finally:
+            stop.set()
+            while producer.is_alive():  # unblock a producer waiting on a full queue
+                with contextlib.suppress(queue.Empty):
+                    items.get(timeout=0.05)
+            producer.join()
         # A file identical to an earlier file of this run is reported as that file's source.
         report.unchanged += [known[0] for known in map(self.store.source_by_path, copies) if known]
         self._persist_dense()
+        self._record_manifest(self._dense, embedded=embedded)
         tick(None)
         return report
 
@@ -192,8 +269,21 @@ class Library:
         sidecars: dict,
         pending: dict[str, str],
         copies: list[str],
-    ) -> _Prepared | None:
+        known_files: dict[str, tuple[str, int | None, int | None]],
+    ) -> _Prepared | str | None:
+        """The file read, parsed and chunked; `_SKIPPED` if the library has it; None if bad."""
         resolved = str(path.resolve())
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            report.failed.append(
+                FileError(path=str(path), reason=f"cannot read file ({exc.strerror})")
+            )
+            return None
+        stored = known_files.get(resolved)
+        if stored and (stored[1], stored[2]) == (stat.st_size, stat.st_mtime_ns):
+            report.unchanged.append(stored[0])  # same path, size and time: not read again
+            return _SKIPPED
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -205,11 +295,12 @@ class Library:
         known = self.store.source_by_path(resolved)
         if known and known[1] == content_hash:
             report.unchanged.append(known[0])
-            return None
+            self.store.set_file_stat(known[0], stat.st_size, stat.st_mtime_ns)
+            return _SKIPPED
         duplicate = self.store.source_by_hash(content_hash)
         if duplicate and not known:
             report.unchanged.append(duplicate)  # same bytes already in the library
-            return None
+            return _SKIPPED
         if content_hash in pending and not known:
             copies.append(pending[content_hash])
             return None
@@ -233,7 +324,13 @@ class Library:
             )
             return None
         return _Prepared(
-            path=resolved, content_hash=content_hash, text=text, meta=meta, spans=spans
+            path=resolved,
+            content_hash=content_hash,
+            text=text,
+            meta=meta,
+            spans=spans,
+            size=stat.st_size,
+            mtime_ns=stat.st_mtime_ns,
         )
 
     def _commit(self, batch: list[_Prepared], report: IngestReport) -> None:
@@ -252,20 +349,23 @@ class Library:
                     removed_ids += self.store.chunk_ids_of(db, source_id)
                     db.execute("DELETE FROM chunks WHERE source_id = ?", (source_id,))
                     db.execute(
-                        "UPDATE sources SET content_hash=?, text=?, meta=?, added_at=? WHERE id=?",
+                        "UPDATE sources SET content_hash=?, text=?, meta=?, added_at=?, size=?, "
+                        "mtime_ns=? WHERE id=?",
                         (
                             prepared.content_hash,
                             prepared.text,
                             prepared.meta.model_dump_json(),
                             now,
+                            prepared.size,
+                            prepared.mtime_ns,
                             source_id,
                         ),
                     )
                 else:
                     source_id = self._new_id(Path(prepared.path))
                     db.execute(
-                        "INSERT INTO sources(id, path, content_hash, text, meta, added_at) "
-                        "VALUES (?,?,?,?,?,?)",
+                        "INSERT INTO sources(id, path, content_hash, text, meta, added_at, size, "
+                        "mtime_ns) VALUES (?,?,?,?,?,?,?,?)",
                         (
                             source_id,
                             prepared.path,
@@ -273,6 +373,8 @@ class Library:
                             prepared.text,
                             prepared.meta.model_dump_json(),
                             now,
+                            prepared.size,
+                            prepared.mtime_ns,
                         ),
                     )
                 n = len(prepared.spans)
@@ -300,6 +402,8 @@ class Library:
     def _persist_dense(self) -> None:
         with self._lock:
             if self._dense is not None:
+                if self._dense.needs_rebuild:  # many HNSW tombstones: rebuild from SQLite
+                    self._dense = self._build_dense()
                 self._dense.save(self.folder, self.store.generation())
 
     def remove(self, source_id: str) -> bool:
@@ -313,6 +417,7 @@ class Library:
             if self._dense is not None:
                 self._dense.remove(ids)
         self._persist_dense()
+        self._record_manifest(self._dense)
         return True
 
     def close(self) -> None:
@@ -356,6 +461,7 @@ def rebuild(
                 Store.insert_chunks(db, source_id, rows, vectors)
                 report.replaced.append(source_id)
         library.store.rewrite_manifest(library._manifest())
+        library._record_manifest(embedded=True)  # every vector now comes from this backend
         library._dense = None
         library._dense_index()  # writes the FAISS file for the new generation
         return report

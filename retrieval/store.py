@@ -46,6 +46,12 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+# Manifest keys that decide whether stored vectors can be searched with this Dossier. Other keys
+# (index kind and parameters, the embedding backends that computed the vectors) are recorded
+# for the user and the benchmarks, and updated as the library changes.
+CHECKED_KEYS = ("format", "embedder", "dim", "chunker")
+
+
 class LibraryMismatch(RuntimeError):
     """The library on disk was built with another embedder or chunker than this Dossier uses."""
 
@@ -81,6 +87,14 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added after format 1 libraries were made (NULL for older rows)."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(sources)")}
+        for name in ("size", "mtime_ns"):
+            if name not in columns:
+                self._db.execute(f"ALTER TABLE sources ADD COLUMN {name} INTEGER")
 
     # -- manifest -----------------------------------------------------------------------
     @property
@@ -93,7 +107,11 @@ class Store:
             atomic_write_bytes(self.manifest_path, json.dumps(expected, indent=2).encode())
             return
         found = json.loads(self.manifest_path.read_text())
-        differing = {k: (found.get(k), v) for k, v in expected.items() if found.get(k) != v}
+        differing = {
+            k: (found.get(k), v)
+            for k, v in expected.items()
+            if k in CHECKED_KEYS and found.get(k) != v
+        }
         if differing:
             details = "; ".join(
                 f"{k}: library has {a!r}, this Dossier uses {b!r}"
@@ -107,6 +125,20 @@ class Store:
     def rewrite_manifest(self, manifest: dict) -> None:
         data = {"format": FORMAT_VERSION, **manifest}
         atomic_write_bytes(self.manifest_path, json.dumps(data, indent=2).encode())
+
+    def read_manifest(self) -> dict:
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def update_manifest(self, info: dict) -> None:
+        """Merge informational keys (never the checked ones) into the manifest."""
+        with self._lock:
+            data = self.read_manifest()
+            merged = {**data, **{k: v for k, v in info.items() if k not in CHECKED_KEYS}}
+            if merged != data:
+                atomic_write_bytes(self.manifest_path, json.dumps(merged, indent=2).encode())
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
@@ -145,6 +177,19 @@ class Store:
                 "SELECT id, content_hash FROM sources WHERE path = ?", (path,)
             ).fetchone()
         return (row[0], row[1]) if row else None
+
+    def known_files(self) -> dict[str, tuple[str, int | None, int | None]]:
+        """path -> (source id, size, mtime_ns) of every stored source, in one query."""
+        with self._lock:
+            rows = self._db.execute("SELECT path, id, size, mtime_ns FROM sources").fetchall()
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def set_file_stat(self, source_id: str, size: int, mtime_ns: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE sources SET size = ?, mtime_ns = ? WHERE id = ?",
+                (size, mtime_ns, source_id),
+            )
 
     def source_by_hash(self, content_hash: str) -> str | None:
         with self._lock:
