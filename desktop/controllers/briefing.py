@@ -93,12 +93,17 @@ class BriefingController(QObject):
             llm = self.engine.wait_llm(job.cancel)
             if llm is None:
                 return None
-            briefing = brief(
-                library=library,
-                llm=llm,
-                progress=lambda done, total, label: job.progress((done, total, label)),
-                cancel=job.cancel,
-            )
+            try:
+                briefing = brief(
+                    library=library,
+                    llm=llm,
+                    progress=lambda done, total, label: job.progress((done, total, label)),
+                    cancel=job.cancel,
+                )
+            except Exception:
+                if job.cancel.is_set():  # dossier.briefing raises BriefingCancelled
+                    return None
+                raise
             if job.cancel.is_set():
                 return None
             job.progress((1, 1, "Writing the file…"))

@@ -5,6 +5,8 @@ Uses `dossier.summaries` (summarize, cached_summary). A point's evidence opens i
 
 from __future__ import annotations
 
+import importlib.util
+
 from PySide6.QtCore import QObject, Signal
 
 from ..engine import Engine
@@ -12,12 +14,15 @@ from ..itemmodels import source_date, summary_points_model
 from ..views.summaries_panel import SummariesPanel
 
 
+def summaries_available() -> bool:
+    """Whether this build has `dossier.summaries` (found without importing it on this thread)."""
+    return importlib.util.find_spec("dossier.summaries") is not None
+
+
 def summaries_module():
-    """`dossier.summaries`, or None in a build without it."""
-    try:
-        from dossier import summaries
-    except ImportError:
-        return None
+    """`dossier.summaries`; imported by the jobs, off the GUI thread."""
+    from dossier import summaries
+
     return summaries
 
 
@@ -70,8 +75,7 @@ class SummariesController(QObject):
         """Show the cached summary of the chosen source, if there is one (looked up off-thread)."""
         self._show(None)
         source_id = self.current_source_id()
-        module = summaries_module()
-        if module is None:
+        if not summaries_available():
             self.view.status.setText("Summaries are not available in this build.")
             self.view.summarize_button.setEnabled(False)
             self.view.refresh_button.setEnabled(False)
@@ -84,7 +88,7 @@ class SummariesController(QObject):
             return
 
         def work(job):
-            return module.cached_summary(source_id, library=library, llm=llm)
+            return summaries_module().cached_summary(source_id, library=library, llm=llm)
 
         self._lookup = self.engine.runner.start(
             work,
@@ -98,8 +102,7 @@ class SummariesController(QObject):
 
     def summarize(self, refresh: bool = False) -> None:
         source_id = self.current_source_id()
-        module = summaries_module()
-        if source_id is None or module is None or self.job is not None:
+        if source_id is None or not summaries_available() or self.job is not None:
             return
         if self.engine.library is None:
             return
@@ -112,7 +115,7 @@ class SummariesController(QObject):
             llm = self.engine.wait_llm(job.cancel)
             if llm is None:
                 return None
-            return module.summarize(
+            return summaries_module().summarize(
                 source_id,
                 library=library,
                 llm=llm,

@@ -91,3 +91,34 @@ def test_closing_the_save_dialog_exports_nothing(qtbot, make_window, stand_in_co
     app.briefing.ask_save_path = lambda: None
     window.export_action.trigger()
     assert app.briefing.job is None and stand_in_core["brief"] == []
+
+
+@pytest.mark.parametrize("suffix", [".md", ".pdf"])
+def test_the_real_briefing_is_exported_in_the_format_of_the_extension(
+    qtbot, make_window, tmp_path, suffix
+):
+    # GIVEN the real briefing and export modules, and a model that writes cited bullet points
+    pytest.importorskip("dossier.briefing")
+    pytest.importorskip("dossier.export")
+
+    def reply(messages) -> str:
+        for line in messages[-1]["content"].splitlines():
+            if line.startswith("[") and "]" in line:
+                n = line[1 : line.index("]")]
+                return f"- {line[line.index(']') + 1 :].strip()[:120]} [{n}]\nANGLE: none"
+        return "ANGLE: none"
+
+    window, app = make_window(ScriptedLLM(reply))
+    target = tmp_path / f"briefing{suffix}"
+    app.briefing.ask_save_path = lambda: target
+    app.briefing.offer_open = lambda path: None
+    app.briefing.show_error = pytest.fail
+    # WHEN the user exports
+    with qtbot.waitSignal(app.briefing.exported, timeout=60000):
+        window.export_action.trigger()
+    # THEN the file is there, in that format
+    data = target.read_bytes()
+    if suffix == ".pdf":
+        assert data.startswith(b"%PDF")
+    else:
+        assert data.startswith(b"#") and b"Blinken" in data
