@@ -19,3 +19,38 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def bench_cache_dir() -> Path:
+    """Derived benchmark data (embedded corpora) lives in the data cache folder, rebuildable."""
+    from models.embedder import default_cache_dir
+
+    folder = default_cache_dir() / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def embedded_corpus(texts: list[str], embedder, name: str, *, batch: int = 512):
+    """Vectors of `texts` from the real embedder, cached under `name` with a hash of the texts
+    (100k chunks take minutes to embed on 2 cores; the cache makes reruns quick)."""
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    path = bench_cache_dir() / f"{name}-{len(texts)}-{digest}.npy"
+    if path.exists():
+        return np.load(path), path, True
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for at in range(0, len(texts), batch):
+        out[at : at + batch] = embedder.embed(texts[at : at + batch])
+        print(
+            f"\r  embedding the corpus once: {min(at + batch, len(texts))}/{len(texts)}",
+            end="",
+            file=sys.stderr,
+        )
+    print(file=sys.stderr)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, out)
+    os.replace(tmp, path)
+    return out, path, False

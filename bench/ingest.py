@@ -1,21 +1,24 @@
 # ruff: noqa: E501  (benchmark output lines and sentence templates read better unwrapped)
-"""Ingest throughput with the real embedder, split by stage, plus an unbatched-embedding baseline.
+"""Ingest throughput: the old path (sentence-transformers on torch) and the new one (the default
+embedder: OpenVINO, length-sorted batches, parsing overlapped with embedding) on the same
+corpus in the same run, split by stage, plus the quality check of the new vectors.
 
-    .venv/bin/python bench/ingest.py [--n 300] [--threads T] [--baseline-chunks 200] [--json]
+    .venv/bin/python bench/ingest.py [--n 150] [--threads T] [--questions FILE] [--json]
 
 Prints figures only; nothing here asserts on time.
 
-How the stage split is measured: ONE end-to-end `Library.ingest` run on a fresh temporary
-library, with the pipeline functions that `retrieval.library` calls (load_text,
-sentence_spans, extract_metadata, chunk_spans) and the embedder wrapped in timers for the
-duration of that run. So parse, chunk and embed are measured inside the real run over the same
-files, and "store/index" is the remainder: ingest wall time minus those three. The remainder
-is SHA-256 hashing, duplicate lookups, SQLite inserts (text + vector blobs), pydantic objects
-and the generation bump. The timer overhead is a few perf_counter calls per file (negligible).
+Each path is ONE end-to-end `Library.ingest` on a fresh temporary library over the same files,
+with the pipeline functions (load_text, sentence_spans, extract_metadata, chunk_spans) and the
+embedder wrapped in timers. In the new path parsing runs in a second thread, so stage times
+overlap and do not add up to the wall time; "embed" is the time the embedder was busy.
 
-Note: on a fresh library `ingest` does not build the FAISS index or BM25 (both are built
-lazily by the first search). Those builds are timed separately after ingest and reported as
-"first-search index build", outside the ingest total.
+Quality (the new vectors against the torch ones):
+  - mean / min cosine between the two vectors of every chunk of the corpus;
+  - fact-hit@k on the dev question set (default /work/shared/eval/seed_qa_dev.jsonl) over the
+    seed articles: a question hits when every key-fact group has an alternative in the top-k
+    passages; dense-only and hybrid, for both backends, plus top-k agreement;
+  - generated paraphrase pairs: one sentence of a chunk reworded (synonyms, reordering) as the
+    query, hit@1 / hit@5 of its chunk among all chunks, dense only, for both backends.
 """
 
 from __future__ import annotations
@@ -90,101 +93,211 @@ def write_corpus(folder: Path, n: int, seed: int) -> tuple[list[Path], int]:
     return paths, total
 
 
+def timed_ingest(library_cls, library_module, folder: Path, articles: Path, embedder) -> dict:
+    """One end-to-end ingest with stage timers; returns figures and the library (open)."""
+    stage = defaultdict(float)
+    restore = instrument(
+        library_module,
+        {
+            "load_text": "parse",
+            "sentence_spans": "chunk",
+            "extract_metadata": "chunk",
+            "chunk_spans": "chunk",
+        },
+        stage,
+    )
+    timed = TimedEmbedder(embedder)
+    try:
+        library = library_cls(folder, embedder=timed)
+        t0 = time.perf_counter()
+        report = library.ingest([articles])
+        seconds = time.perf_counter() - t0
+    finally:
+        restore()
+    stage["embed"] = timed.seconds
+    chunks = report.chunks_added
+    return {
+        "library": library,
+        "seconds": seconds,
+        "chunks": chunks,
+        "files_added": len(report.added),
+        "files_failed": len(report.failed),
+        "chunks_per_s": chunks / seconds if seconds else 0.0,
+        "embed_chunks_per_s": timed.texts / timed.seconds if timed.seconds else 0.0,
+        "embed_calls": timed.calls,
+        "stages": {k: stage[k] for k in ("parse", "chunk", "embed")},
+    }
+
+
+SYNONYMS = {
+    "said": "stated",
+    "says": "states",
+    "warned": "cautioned",
+    "approved": "passed",
+    "officials": "authorities",
+    "Officials": "Authorities",
+    "residents": "locals",
+    "Critics": "Opponents",
+    "researcher": "scientist",
+    "percent": "per cent",
+    "cost": "amount to",
+    "likely": "probable",
+    "commented": "remarked",
+    "described": "reported",
+    "rose": "increased",
+    "concern": "worry",
+}
+
+
+def paraphrase(sentence: str, rng) -> str:
+    words = [SYNONYMS.get(w, w) for w in sentence.rstrip(".").split()]
+    if "that" in words:  # "X said that Y" -> "Y, X said"
+        at = words.index("that")
+        words = words[at + 1 :] + [","] + words[:at]
+    elif len(words) > 6 and rng.random() < 0.5:
+        cut = rng.randrange(2, len(words) - 2)
+        words = words[cut:] + words[:cut]
+    return " ".join(words).replace(" ,", ",")
+
+
+def fact_hits(library, embedder, questions: list[dict], ks: list[int]) -> dict:
+    """Share of answerable questions whose key facts are all in the top-k passages."""
+    out = {f"dense@{k}": 0 for k in ks} | {f"hybrid@{k}": 0 for k in ks}
+    tops = []
+    answerable = [q for q in questions if q.get("answerable") and q.get("key_facts")]
+    depth = max(50, *ks)
+    for q in answerable:
+        vector = embedder.embed([q["question"]])[0]
+        dense_ids, _ = library._dense_index().search(vector, depth)
+        hits = library.search_with_vector(q["question"], vector, max(ks))
+        hybrid = [h.chunk.id for h in hits]
+        tops.append(dense_ids[: max(ks)].tolist())
+        for kind, ranked in (("dense", dense_ids.tolist()), ("hybrid", hybrid)):
+            for k in ks:
+                chunks = library.store.chunks_by_ids(ranked[:k])
+                text = " ".join(c.text for c in chunks.values()).lower()
+                if all(any(alt.lower() in text for alt in group) for group in q["key_facts"]):
+                    out[f"{kind}@{k}"] += 1
+    return {"n": len(answerable), **out, "tops": tops}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=300, help="number of synthetic articles (default 300)")
+    ap.add_argument("--n", type=int, default=150, help="number of synthetic articles (default 150)")
+    ap.add_argument("--threads", type=int, default=None, help="embedding threads (default: cores)")
     ap.add_argument(
-        "--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)"
+        "--questions",
+        default="/work/shared/eval/seed_qa_dev.jsonl",
+        help="dev question set for fact-hit@k on the seeds",
     )
-    ap.add_argument(
-        "--baseline-chunks",
-        type=int,
-        default=200,
-        help="chunks embedded one at a time for the unbatched baseline (default 200)",
-    )
+    ap.add_argument("--paraphrases", type=int, default=300, help="generated paraphrase pairs")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = ap.parse_args()
 
+    import random
+
+    import numpy as np
     import torch
 
     if args.threads:
         torch.set_num_threads(args.threads)
 
     import retrieval.library as library_module
-    from models.embedder import EMBEDDER_NAME, SentenceTransformerEmbedder
+    from models.embedder import EMBEDDER_NAME, AutoEmbedder, SentenceTransformerEmbedder
     from retrieval.library import EMBED_BATCH_CHUNKS, Library
 
     load_before = os.getloadavg()
     t_start = time.perf_counter()
-    embedder = SentenceTransformerEmbedder(threads=args.threads)
+    old = SentenceTransformerEmbedder(threads=args.threads)
+    new = AutoEmbedder(threads=args.threads)
     t0 = time.perf_counter()
-    embedder.embed(["warm-up sentence for the embedder"])  # loads the weights
-    model_load_s = time.perf_counter() - t0
+    new.embed(["warm-up sentence for the embedder"])  # exports once if needed, then compiles
+    new_load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    old.embed(["warm-up sentence for the embedder"])
+    old_load_s = time.perf_counter() - t0
     warm = NewsText(args.seed + 1)
-    embedder.embed([warm.chunk(110) for _ in range(16)])  # warm-up at chunk length, batched
-    for _ in range(3):
-        embedder.embed([warm.chunk(110)])  # and unbatched
+    for embedder in (old, new):
+        embedder.embed([warm.chunk(110) for _ in range(16)])
 
     with tempfile.TemporaryDirectory(prefix="dossier-bench-ingest-") as tmp:
         tmp = Path(tmp)
-        t0 = time.perf_counter()
         paths, n_bytes = write_corpus(tmp / "articles", args.n, args.seed)
-        gen_s = time.perf_counter() - t0
+        runs = {}
+        load_at = {}
+        for label, embedder in (("new", new), ("old", old)):
+            load_at[label] = os.getloadavg()[0]
+            runs[label] = timed_ingest(
+                Library, library_module, tmp / f"lib-{label}", tmp / "articles", embedder
+            )
+            time.sleep(0.5)
 
-        # -- the measured end-to-end ingest, stage timers inside ----------------------------
-        stage = defaultdict(float)
-        restore = instrument(
-            library_module,
-            {
-                "load_text": "parse",
-                "sentence_spans": "chunk",
-                "extract_metadata": "chunk",
-                "chunk_spans": "chunk",
-            },
-            stage,
-        )
-        timed = TimedEmbedder(embedder)
-        try:
-            library = Library(tmp / "library", embedder=timed)
-            t0 = time.perf_counter()
-            report = library.ingest([tmp / "articles"])
-            ingest_s = time.perf_counter() - t0
-        finally:
-            restore()
-        stage["embed"] = timed.seconds
-        stage["store/index"] = ingest_s - stage["parse"] - stage["chunk"] - stage["embed"]
-        chunks = report.chunks_added
+        # -- quality: cosine of the two vectors of every chunk ------------------------------
+        def vectors_by_key(library):
+            ids, vectors = library.store.all_vectors(library.embedder.dim)
+            keys = {}
+            for cid, chunk in library.store.chunks_by_ids(ids.tolist()).items():
+                keys[cid] = (chunk.source_id, chunk.ordinal)
+            return {keys[int(c)]: v for c, v in zip(ids, vectors, strict=True)}
 
-        # -- lazy index builds the first search pays (not part of ingest) ------------------
-        t0 = time.perf_counter()
-        dense = library._dense_index()
-        faiss_build_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        library._bm25_index()
-        bm25_build_s = time.perf_counter() - t0
+        new_vecs = vectors_by_key(runs["new"]["library"])
+        old_vecs = vectors_by_key(runs["old"]["library"])
+        common = sorted(set(new_vecs) & set(old_vecs))
+        cos = np.array([float(new_vecs[k] @ old_vecs[k]) for k in common])
 
-        # -- baseline: the same chunk texts embedded one at a time -------------------------
-        _, all_texts = library.store.all_chunk_texts()
-        subset = list(all_texts[: args.baseline_chunks])
-        t0 = time.perf_counter()
-        for text in subset:
-            embedder.embed([text])
-        unbatched_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        embedder.embed(subset)
-        batched_subset_s = time.perf_counter() - t0
-        dense_size = dense.size
-        library.close()
+        # -- quality: generated paraphrase pairs --------------------------------------------
+        rng = random.Random(args.seed)
+        lib_new = runs["new"]["library"]
+        chunk_ids, chunk_texts = lib_new.store.all_chunk_texts()
+        picks = rng.sample(range(len(chunk_texts)), min(args.paraphrases, len(chunk_texts)))
+        from retrieval.sentences import sentence_spans
 
-    total_wall_s = time.perf_counter() - t_start
-    mb = n_bytes / 1e6
-    stages = {
-        name: {"seconds": stage[name], "share": stage[name] / ingest_s if ingest_s else 0.0}
-        for name in ("parse", "chunk", "embed", "store/index")
-    }
-    unbatched_cps = len(subset) / unbatched_s if unbatched_s else 0.0
-    batched_subset_cps = len(subset) / batched_subset_s if batched_subset_s else 0.0
+        pairs = []
+        for row in picks:
+            text = chunk_texts[row]
+            spans = [text[a:b] for a, b in sentence_spans(text) if b - a > 40]
+            if spans:
+                pairs.append((paraphrase(rng.choice(spans), rng), row))
+        para = {}
+        for label, embedder in (("new", new), ("old", old)):
+            matrix = np.vstack([old_vecs[k] if label == "old" else new_vecs[k] for k in common])
+            key_row = {k: i for i, k in enumerate(common)}
+            chunk_key = {}
+            for cid, chunk in lib_new.store.chunks_by_ids(chunk_ids.tolist()).items():
+                chunk_key[cid] = (chunk.source_id, chunk.ordinal)
+            queries = embedder.embed([q for q, _ in pairs])
+            h1 = h5 = 0
+            for (_, row), qv in zip(pairs, queries, strict=True):
+                target = key_row[chunk_key[int(chunk_ids[row])]]
+                order = np.argsort(-(matrix @ qv))[:5]
+                h1 += int(order[0] == target)
+                h5 += int(target in order)
+            para[label] = {"hit@1": h1 / len(pairs), "hit@5": h5 / len(pairs)}
+        for run in runs.values():
+            run["library"].close()
+            del run["library"]
+
+        # -- quality: fact-hit@k on the dev questions over the seeds ------------------------
+        facts = None
+        qpath = Path(args.questions)
+        if qpath.exists():
+            from _common import REPO_ROOT
+
+            questions = [json.loads(x) for x in qpath.read_text().splitlines() if x.strip()]
+            facts = {}
+            for label, embedder in (("new", new), ("old", old)):
+                library = Library(tmp / f"seeds-{label}", embedder=embedder)
+                library.ingest([REPO_ROOT / "seeds"])
+                facts[label] = fact_hits(library, embedder, questions, [1, 3, 5, 8])
+                library.close()
+            agree = [
+                len(set(a) & set(b)) / max(1, len(a))
+                for a, b in zip(facts["new"].pop("tops"), facts["old"].pop("tops"), strict=True)
+            ]
+            facts["top8_dense_overlap"] = float(np.mean(agree)) if agree else None
+
+    ratio = runs["new"]["chunks_per_s"] / runs["old"]["chunks_per_s"]
     result = {
         "machine": {
             "cpu_count": os.cpu_count(),
@@ -193,46 +306,28 @@ def main() -> None:
             "torch_version": torch.__version__,
             "python": platform.python_version(),
             "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_1min_at_start_of_run": load_at,
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         },
         "embedder": EMBEDDER_NAME,
-        "embedder_batch_size": embedder._batch_size,
+        "new_backend": new.backend,
+        "new_fallback_reason": new.fallback_reason,
+        "model_load_s": {"new": new_load_s, "old": old_load_s},
         "ingest_commit_batch_chunks": EMBED_BATCH_CHUNKS,
-        "model_load_s": model_load_s,
-        "corpus_generation_s": gen_s,
         "files": len(paths),
-        "files_added": len(report.added),
-        "files_failed": len(report.failed),
-        "mb_text": mb,
-        "chunks": chunks,
-        "mean_chunk_chars": sum(len(t) for t in all_texts) / max(1, len(all_texts)),
-        "ingest_seconds": ingest_s,
-        "chunks_per_s": chunks / ingest_s if ingest_s else 0.0,
-        "mb_per_s": mb / ingest_s if ingest_s else 0.0,
-        "files_per_s": len(paths) / ingest_s if ingest_s else 0.0,
-        "embed_calls": timed.calls,
-        "embed_chunks_per_s_in_ingest": timed.texts / timed.seconds if timed.seconds else 0.0,
-        "stages": stages,
-        "first_search_build": {
-            "faiss_s": faiss_build_s,
-            "faiss_vectors": dense_size,
-            "bm25_s": bm25_build_s,
-        },
-        "baseline": {
-            "chunks": len(subset),
-            "unbatched_s": unbatched_s,
-            "unbatched_chunks_per_s": unbatched_cps,
-            "batched_same_chunks_s": batched_subset_s,
-            "batched_same_chunks_per_s": batched_subset_cps,
-            "ratio_batched_vs_unbatched": batched_subset_cps / unbatched_cps
-            if unbatched_cps
-            else None,
-            "ratio_ingest_embed_vs_unbatched": (timed.texts / timed.seconds) / unbatched_cps
-            if unbatched_cps and timed.seconds
-            else None,
+        "mb_text": n_bytes / 1e6,
+        "runs": runs,
+        "ratio_new_vs_old_chunks_per_s": ratio,
+        "quality": {
+            "chunks_compared": len(common),
+            "cosine_mean": float(cos.mean()) if len(cos) else None,
+            "cosine_min": float(cos.min()) if len(cos) else None,
+            "paraphrase_pairs": len(pairs),
+            "paraphrase": para,
+            "fact_hit": facts,
         },
         "peak_rss_mb": peak_rss_mb(),
-        "total_wall_s": total_wall_s,
+        "total_wall_s": time.perf_counter() - t_start,
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -242,58 +337,57 @@ def main() -> None:
 
 def print_table(r: dict) -> None:
     m = r["machine"]
-    print("Dossier ingest benchmark")
+    print("Dossier ingest benchmark: old path (torch) vs new path (default embedder), same corpus")
     print(
         f"  machine        : {m['cpu_count']} cores ({m['affinity_cpus']} usable), torch "
         f"{m['torch_version']} with {m['torch_threads']} threads, Python {m['python']}"
     )
     print(
-        f"  load average   : {m['loadavg_before'][0]:.2f} before, {m['loadavg_after'][0]:.2f} after "
+        f"  load average   : {m['loadavg_before'][0]:.2f} before, new run started at "
+        f"{m['loadavg_1min_at_start_of_run']['new']:.2f}, old at "
+        f"{m['loadavg_1min_at_start_of_run']['old']:.2f}, {m['loadavg_after'][0]:.2f} after "
         "(1-min; other processes share these cores)"
     )
     print(
-        f"  embedder       : {r['embedder']} (encode batch {r['embedder_batch_size']}, "
-        f"ingest commits ~{r['ingest_commit_batch_chunks']} chunks per embed call), "
-        f"model load {r['model_load_s']:.1f} s"
+        f"  embedder       : {r['embedder']}; new backend {r['new_backend']}"
+        + (f" (fell back: {r['new_fallback_reason']})" if r["new_fallback_reason"] else "")
+        + f"; load new {r['model_load_s']['new']:.1f} s, old {r['model_load_s']['old']:.1f} s"
     )
+    print(f"  corpus         : {r['files']} files, {r['mb_text']:.2f} MB")
     print()
-    print(f"  files          : {r['files']} ({r['files_added']} added, {r['files_failed']} failed)")
-    print(f"  text           : {r['mb_text']:.2f} MB")
-    print(f"  chunks         : {r['chunks']} (mean {r['mean_chunk_chars']:.0f} chars)")
     print(
-        f"  ingest (e2e)   : {r['ingest_seconds']:.2f} s  =  {r['chunks_per_s']:.1f} chunks/s, "
-        f"{r['mb_per_s']:.4f} MB/s, {r['files_per_s']:.2f} files/s"
+        f"  {'path':<5}{'chunks':>8}{'seconds':>10}{'chunks/s':>10}{'embed/s':>10}"
+        f"{'parse s':>9}{'chunk s':>9}{'embed s':>9}"
     )
+    for label in ("old", "new"):
+        x = r["runs"][label]
+        st = x["stages"]
+        print(
+            f"  {label:<5}{x['chunks']:>8}{x['seconds']:>10.2f}{x['chunks_per_s']:>10.1f}"
+            f"{x['embed_chunks_per_s']:>10.1f}{st['parse']:>9.2f}{st['chunk']:>9.2f}{st['embed']:>9.2f}"
+        )
+    print(f"  ratio new / old chunks/s: {r['ratio_new_vs_old_chunks_per_s']:.2f}x")
+    q = r["quality"]
     print()
-    print(f"  {'stage':<14}{'seconds':>10}{'share':>9}")
-    print(f"  {'-' * 33}")
-    for name, s in r["stages"].items():
-        print(f"  {name:<14}{s['seconds']:>10.3f}{s['share'] * 100:>8.1f}%")
-    print(f"  {'total':<14}{r['ingest_seconds']:>10.3f}{100:>8.1f}%")
     print(
-        "  (parse/chunk/embed timed inside the single ingest run; store/index = remainder:"
-        " hashing + SQLite + bookkeeping)"
+        f"  quality: cosine(new, old) over {q['chunks_compared']} chunks: mean "
+        f"{q['cosine_mean']:.6f}, min {q['cosine_min']:.6f}"
     )
-    print()
-    fb = r["first_search_build"]
+    p = q["paraphrase"]
     print(
-        f"  first-search index build (lazy, not in ingest): FAISS {fb['faiss_s']:.3f} s "
-        f"for {fb['faiss_vectors']} vectors, BM25 {fb['bm25_s']:.3f} s"
+        f"  paraphrase pairs ({q['paraphrase_pairs']}), dense hit@1 / hit@5: new "
+        f"{p['new']['hit@1']:.3f} / {p['new']['hit@5']:.3f}, old {p['old']['hit@1']:.3f} / "
+        f"{p['old']['hit@5']:.3f}"
     )
-    print()
-    b = r["baseline"]
-    print(f"  baseline measured in the same run (first {b['chunks']} chunks of this corpus):")
-    print(
-        f"    unbatched (batch size 1) : {b['unbatched_s']:.2f} s = {b['unbatched_chunks_per_s']:.1f} chunks/s"
-    )
-    print(
-        f"    batched, same chunks     : {b['batched_same_chunks_s']:.2f} s = {b['batched_same_chunks_per_s']:.1f} chunks/s"
-    )
-    print(f"    ratio batched vs unbatched chunks/s : {b['ratio_batched_vs_unbatched']:.2f}x")
-    print(
-        f"    (embed rate inside ingest {r['embed_chunks_per_s_in_ingest']:.1f} chunks/s = "
-        f"{b['ratio_ingest_embed_vs_unbatched']:.2f}x unbatched)"
-    )
+    f = q["fact_hit"]
+    if f:
+        for label in ("new", "old"):
+            x = f[label]
+            cells = ", ".join(
+                f"{k} {x[k]}/{x['n']}" for k in x if k not in ("n",) and not k.startswith("_")
+            )
+            print(f"  fact-hit@k on the dev questions ({label}): {cells}")
+        print(f"  top-8 dense overlap new vs old: {f['top8_dense_overlap']:.3f}")
     print()
     print(f"  peak RSS {r['peak_rss_mb']:.0f} MB; whole benchmark {r['total_wall_s']:.1f} s wall")
 
