@@ -174,7 +174,9 @@ class SummariesController(QObject):
         self.view.heading.setText(summary.title or summary.source_id)
         date = getattr(summary, "date", None)
         parts = [summary.outlet, summary.byline, date]
-        self.view.meta.setText("  ·  ".join(str(p) for p in parts if p))
+        meta = "  ·  ".join(str(p) for p in parts if p)
+        self.view.meta.setText(meta)
+        self.view.meta.setVisible(bool(meta))
         extra = []
         if getattr(summary, "angle", None):
             extra.append(f"Angle: {summary.angle}")
