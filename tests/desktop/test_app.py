@@ -82,3 +82,19 @@ def test_python_m_desktop_and_dossier_gui_have_a_help_page():
         )
         assert result.returncode == 0, result.stderr
         assert "--model" in result.stdout
+
+
+def test_highlights_land_on_the_right_characters_after_emoji(qtbot):
+    # GIVEN a source with characters outside the BMP (two UTF-16 units each in Qt)
+    from desktop.views.source_viewer import SourceViewer
+
+    text = "Intro 🚀🚀 line.\nThe cited passage is here.\nEnd."
+    start = text.index("The cited")
+    end = text.index("here.") + len("here.")
+    viewer = SourceViewer()
+    qtbot.addWidget(viewer)
+    # WHEN the passage is highlighted by its Python offsets
+    viewer.show_source(None, text, start, end)
+    # THEN exactly that passage is selected in the widget
+    [selection] = viewer.text.extraSelections()
+    assert selection.cursor.selectedText() == "The cited passage is here."
