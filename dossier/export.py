@@ -130,7 +130,8 @@ def _html_para(para: Para) -> str:
     body = e(para.text)
     if para.strong:
         body = f"<strong>{body}</strong>"
-    refs = "".join(f'<sup><a href="#note-{n}">{n}</a></sup>' for n in para.notes)
+    links = ",".join(f'<a href="#note-{n}">{n}</a>' for n in para.notes)
+    refs = f"<sup>{links}</sup>" if links else ""
     if para.style == "bullet":
         return f"<li>{body}{refs}</li>"
     if para.style == "quote":
@@ -204,8 +205,8 @@ def to_docx_bytes(doc: Document) -> bytes:
             run.bold = para.strong
             if para.style == "small":
                 run.font.size = Pt(9)
-            for n in para.notes:
-                ref = p.add_run(str(n))
+            if para.notes:
+                ref = p.add_run(",".join(str(n) for n in para.notes))
                 ref.font.superscript = True
     out.add_heading("Notes", level=1)
     for note in doc.notes:

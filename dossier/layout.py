@@ -139,7 +139,7 @@ def _quotes(b: Briefing, notes: _Notes) -> Section:
     for group in b.quotes:
         who = group.speaker or "speaker not stated"
         if group.speaker and all(q.speaker_inferred for q in group.quotes if q.speaker):
-            who += " (from “he/she said”: the person named just before)"
+            who += " (inferred: “he/she said” after this name)"
         settings = sorted({q.setting for q in group.quotes if q.setting})
         where = f", {settings[0]}" if settings else ""
         outlets = len(group.source_ids)

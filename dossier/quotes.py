@@ -68,7 +68,9 @@ _SETTING = re.compile(
     r"\b(?:[Aa]t|[Dd]uring|[Ii]n|[Oo]n)\s+((?:an?|the)\s+[^,.;:“”\"]*?"
     r"(?:press conference|news conference|conference|interview|briefing|speech|address|"
     r"meeting|visit|summit|hearing|session|"
-    r"Assembly|Forum|Summit|Council|rally)\b[^,.;:“”\"]{0,40})"
+    r"Assembly|Forum|Summit|Council|rally)\b"
+    # the rest of the clause ("in Kyiv alongside David Lammy"), or a few whole words of it
+    r"(?:[^,.;:“”\"]{0,80}(?=[,.;:“”\"]|$)|(?:\s+[^\s,.;:“”\"]+){0,6}))"
 )
 _NOT_NAMES = {
     "The",

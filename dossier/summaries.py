@@ -129,7 +129,7 @@ def summarize(
         )
     if progress:
         progress(len(parts), len(parts), source_id)
-    points = merge_points(per_part, library.embedder)
+    points = merge_points(per_part, library.embedder, title=source.meta.title)
     speakers = []
     for quote in find_quotes(source_id, text):
         if quote.speaker and quote.speaker not in speakers:
@@ -251,10 +251,17 @@ def check_point(
     return SummaryPoint(text=text, supported=False)
 
 
-def merge_points(per_part: list[list[SummaryPoint]], embedder) -> list[SummaryPoint]:
+def merge_points(
+    per_part: list[list[SummaryPoint]], embedder, *, title: str | None = None
+) -> list[SummaryPoint]:
     """Supported points first, taken from the parts in turn, without repeats, at most seven;
-    unsupported ones follow, flagged, so a reader can see what the checker refused."""
-    queues = [[p for p in part if p.supported] for part in per_part]
+    unsupported ones follow, flagged, so a reader can see what the checker refused. A point
+    that only restates the headline says nothing the title does not."""
+    headline = _words(title or "")
+    queues = [
+        [p for p in part if p.supported and (not headline or _words(p.text) != headline)]
+        for part in per_part
+    ]
     ordered: list[SummaryPoint] = []
     while any(queues):
         for queue in queues:
@@ -271,6 +278,10 @@ def merge_points(per_part: list[list[SummaryPoint]], embedder) -> list[SummaryPo
             kept_vectors.append(vector)
     unsupported = [p for part in per_part for p in part if not p.supported]
     return kept + unsupported
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
 
 
 def _span(source_id: str, span: tuple[int, int], text: str) -> SourceSpan:

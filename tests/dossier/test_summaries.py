@@ -113,3 +113,12 @@ def test_parse_points_reads_bullets_numbers_and_angle():
     points, angle = parse_points("Key points:\n1. First [1]\n* Second [2][3]\nANGLE: none\n")
     assert points == [("First", [1]), ("Second", [2, 3])]
     assert angle is None
+
+
+def test_a_point_that_restates_the_headline_is_dropped(harbour):
+    library, source_id, _ = harbour
+    assert library.sources()[0].meta.title == "Harbour plan approved"
+    reply = "- Harbour plan approved [1].\n" + REPLY
+    summary = summarize(source_id, library=library, llm=ScriptedLLM([reply]))
+    assert "Harbour plan approved." not in [p.text for p in summary.points]
+    assert summary.points[0].text.startswith("The council approved")
