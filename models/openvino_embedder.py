@@ -10,9 +10,14 @@ pieces those backends use underneath:
    which needs the `onnx` package) and saved as OpenVINO IR (`model.xml` + `model.bin`) in
    `<cache>/embedder/<model>-<hash>/openvino/` — the data cache folder, never site-packages;
    the export runs offline and is written atomically (temporary folder + rename);
-2. the IR is compiled for the CPU with `INFERENCE_PRECISION_HINT=bf16` when the CPU has
+2. where the CPU has int8 dot products (VNNI) and `nncf` is installed, the IR is quantised to
+   int8 once more (`nncf.quantize`, model type TRANSFORMER: smooth-quant, static int8
+   activations and weights — the method behind sentence-transformers'
+   `export_static_quantized_openvino_model`), calibrated offline on windows of the model
+   card text shipped in the package (README.md), saved beside the float IR;
+3. the IR is compiled for the CPU with `INFERENCE_PRECISION_HINT=bf16` when the CPU has
    native bf16 (AVX512-BF16/AMX), f32 otherwise, on the given number of threads;
-3. tokenising (`tokenizers`, the model's own tokenizer.json, truncation at the model's
+4. tokenising (`tokenizers`, the model's own tokenizer.json, truncation at the model's
    max_seq_length), mean pooling over the attention mask and L2 normalisation are the same
    steps as the sentence-transformers modules of this model (Transformer, Pooling(mean),
    Normalize).
@@ -137,13 +142,86 @@ def export_openvino_ir(model_dir: Path, target: Path) -> Path:
     return xml
 
 
-def cpu_has_bf16() -> bool:
+def _cpu_capabilities() -> list[str]:
     try:
         import openvino as ov
 
-        return "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+        return list(ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
     except Exception:
-        return False
+        return []
+
+
+def cpu_has_bf16() -> bool:
+    return "BF16" in _cpu_capabilities()
+
+
+def cpu_has_int8() -> bool:
+    return "INT8" in _cpu_capabilities()
+
+
+def calibration_texts(model_dir: Path, n: int = 128) -> list[str]:
+    """Windows of 12 to 200 words of the model card (README.md in the package), so both short
+    queries and passage-length texts are represented; deterministic."""
+    words = (model_dir / "README.md").read_text(encoding="utf-8", errors="replace").split()
+    if len(words) < 50:
+        raise FastPathUnavailable("no calibration text in the model package")
+    lengths = [12, 25, 60, 120, 200]
+    out = []
+    for i in range(n):
+        size = min(lengths[i % len(lengths)], len(words))
+        start = (i * 97) % max(1, len(words) - size)
+        out.append(" ".join(words[start : start + size]))
+    return out
+
+
+def quantize_int8_ir(float_xml: Path, model_dir: Path, target: Path) -> Path:
+    """Static int8 IR in `target` (atomic); raises FastPathUnavailable if it cannot be made."""
+    xml = target / "model.xml"
+    if xml.exists() and (target / "model.bin").exists():
+        return xml
+    # nncf's usage telemetry is replaced by its stub when NNCF_CI is set: Dossier never
+    # connects anywhere (it only sends after an explicit opt-in anyway).
+    os.environ.setdefault("NNCF_CI", "1")
+    try:
+        import nncf
+        import openvino as ov
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise FastPathUnavailable(f"nncf is not installed ({exc})") from exc
+    tokenizer = Tokenizer.from_file(str(float_xml.parent / "tokenizer.json"))
+    tokenizer.enable_truncation(256)
+    tokenizer.enable_padding()
+    texts = calibration_texts(model_dir)
+    batches = []
+    for at in range(0, len(texts), 8):
+        encoded = tokenizer.encode_batch(texts[at : at + 8])
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        batches.append(
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        model = ov.Core().read_model(str(float_xml))
+        quantized = nncf.quantize(
+            model,
+            nncf.Dataset(batches),
+            model_type=nncf.ModelType.TRANSFORMER,
+            subset_size=len(batches),
+        )
+        ov.save_model(quantized, str(work / "model.xml"), False)
+        for name in ("tokenizer.json", "sentence_bert_config.json"):
+            shutil.copy2(float_xml.parent / name, work / name)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(work, target)
+    except Exception as exc:
+        raise FastPathUnavailable(
+            f"int8 quantisation failed ({type(exc).__name__}: {exc})"
+        ) from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return xml
 
 
 class OpenVinoEmbedder:
@@ -160,12 +238,15 @@ class OpenVinoEmbedder:
         threads: int | None = None,
         batch_size: int = 16,
         precision: str | None = None,  # "bf16", "f32"; None: bf16 when the CPU has it
+        int8: bool | None = None,  # None: when the CPU has int8 dot products and nncf is here
     ) -> None:
         self._cache_dir = Path(cache_dir)
         self._model_dir = model_dir
         self._threads = threads or default_threads()
         self._batch_size = batch_size
         self._precision = precision
+        self._int8 = int8
+        self.int8_reason: str | None = None  # why int8 was not used, when it was wanted
         self._lock = threading.Lock()
         self._compiled = None
         self._tokenizer = None
@@ -190,6 +271,13 @@ class OpenVinoEmbedder:
             model_dir = self._model_dir or packaged_model_dir()
             xml = export_openvino_ir(model_dir, self.ir_folder(model_dir) / "openvino")
             precision = self._precision or ("bf16" if cpu_has_bf16() else "f32")
+            quantized = False
+            if self._int8 if self._int8 is not None else cpu_has_int8():
+                try:
+                    xml = quantize_int8_ir(xml, model_dir, self.ir_folder(model_dir) / "int8")
+                    quantized = True
+                except FastPathUnavailable as exc:  # the float IR still runs
+                    self.int8_reason = str(exc)
             try:
                 compiled = ov.Core().compile_model(
                     str(xml),
@@ -211,7 +299,7 @@ class OpenVinoEmbedder:
             self._compiled = compiled
             self._xml = xml
             self.precision = precision
-            self.backend = f"openvino-{precision}"
+            self.backend = f"openvino-int8-{precision}" if quantized else f"openvino-{precision}"
 
     def _bulk_queue(self):
         if self._queue is None:

@@ -66,26 +66,60 @@ def test_default_cache_dir_follows_the_data_dir(isolated_data_dir):
     assert embedder_module.default_cache_dir() == isolated_data_dir / "cache"
 
 
+TEXTS = [
+    "The council approved the budget.",
+    "Lawmakers passed the spending plan.",
+    "word " * 400,  # longer than the model's 256 tokens: truncated like sentence-transformers
+    "What did Blinken say in Kyiv?",
+    "Officials in Kyiv said the long-range missiles would be used against military targets "
+    "inside Russia, according to a statement released on Tuesday after the meeting.",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_vectors():
+    return SentenceTransformerEmbedder().embed(TEXTS)
+
+
 @pytest.mark.slow
-def test_openvino_vectors_match_torch_and_export_goes_to_the_cache(tmp_path, monkeypatch):
+def test_openvino_float_vectors_match_torch_and_export_goes_to_the_cache(
+    tmp_path, monkeypatch, torch_vectors
+):
     attempts = []
     monkeypatch.setattr(socket.socket, "connect", lambda self, addr: attempts.append(addr))
     cache = tmp_path / "cache"
-    fast = OpenVinoEmbedder(cache)
-    texts = [
-        "The council approved the budget.",
-        "Lawmakers passed the spending plan.",
-        "word " * 400,  # longer than the model's 256 tokens: truncated like sentence-transformers
-        "What did Blinken say in Kyiv?",
-    ]
-    got = fast.embed(texts)
-    want = SentenceTransformerEmbedder().embed(texts)
-    assert fast.backend.startswith("openvino-")
-    assert got.shape == want.shape and got.dtype == np.float32
+    fast = OpenVinoEmbedder(cache, int8=False)
+    got = fast.embed(TEXTS)
+    assert fast.backend in ("openvino-bf16", "openvino-f32")
+    assert got.shape == torch_vectors.shape and got.dtype == np.float32
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
-    assert float(np.min(np.sum(got * want, axis=1))) > 0.999
+    assert float(np.min(np.sum(got * torch_vectors, axis=1))) > 0.999
     assert list(cache.glob("embedder/*/openvino/model.xml"))  # in the cache, not site-packages
     assert attempts == []
-    # Order is kept although batches are formed by length.
-    one_by_one = np.vstack([fast.embed([t]) for t in texts])
+    # Order is kept although batches are formed by length (bulk path vs one at a time).
+    one_by_one = np.vstack([fast.embed([t]) for t in TEXTS])
     assert np.allclose(one_by_one, got, atol=2e-3)
+
+    # Without nncf the int8 step is skipped and the float model runs.
+    monkeypatch.setitem(sys.modules, "nncf", None)
+    no_nncf = OpenVinoEmbedder(cache, int8=True)
+    no_nncf.load()
+    assert no_nncf.backend in ("openvino-bf16", "openvino-f32")
+    assert "nncf" in no_nncf.int8_reason
+
+
+@pytest.mark.slow
+def test_openvino_int8_vectors_stay_close_to_torch(tmp_path, monkeypatch, torch_vectors):
+    attempts = []
+    monkeypatch.setattr(socket.socket, "connect", lambda self, addr: attempts.append(addr))
+    fast = OpenVinoEmbedder(tmp_path / "cache", int8=True)
+    got = fast.embed(TEXTS)
+    assert fast.backend.startswith("openvino-int8"), fast.int8_reason
+    cosines = np.sum(got * torch_vectors, axis=1)
+    natural = np.delete(cosines, 2)
+    assert float(natural.min()) > 0.99
+    assert cosines[2] > 0.9  # one word repeated 400 times: far from the calibration data
+    assert list((tmp_path / "cache").glob("embedder/*/int8/model.xml"))
+    assert attempts == []
+    # the paraphrase pair stays closer than the unrelated pair
+    assert float(got[0] @ got[1]) > float(got[0] @ got[3])
