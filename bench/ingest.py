@@ -109,11 +109,15 @@ def timed_ingest(library_cls, library_module, folder: Path, articles: Path, embe
     timed = TimedEmbedder(embedder)
     try:
         library = library_cls(folder, embedder=timed)
+        cpu0 = os.times()
         t0 = time.perf_counter()
         report = library.ingest([articles])
         seconds = time.perf_counter() - t0
+        cpu1 = os.times()
     finally:
         restore()
+    cpu_s = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    cores = len(os.sched_getaffinity(0))
     stage["embed"] = timed.seconds
     chunks = report.chunks_added
     return {
@@ -125,6 +129,13 @@ def timed_ingest(library_cls, library_module, folder: Path, articles: Path, embe
         "chunks_per_s": chunks / seconds if seconds else 0.0,
         "embed_chunks_per_s": timed.texts / timed.seconds if timed.seconds else 0.0,
         "embed_calls": timed.calls,
+        # How much of the machine this process got: other programs share the cores. The
+        # "uncontended" rate is chunks per CPU-second of this process times the cores, an
+        # estimate of the rate on an otherwise idle machine (assumes the work scales to all
+        # cores, which it does when nothing else runs: both backends use every core).
+        "cpu_seconds": cpu_s,
+        "cpu_share": cpu_s / (seconds * cores) if seconds else 0.0,
+        "uncontended_chunks_per_s_estimate": chunks / (cpu_s / cores) if cpu_s else 0.0,
         "stages": {k: stage[k] for k in ("parse", "chunk", "embed")},
     }
 
@@ -211,27 +222,26 @@ def main() -> None:
     t_start = time.perf_counter()
     old = SentenceTransformerEmbedder(threads=args.threads)
     new = AutoEmbedder(threads=args.threads)
-    t0 = time.perf_counter()
-    new.embed(["warm-up sentence for the embedder"])  # exports once if needed, then compiles
-    new_load_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    old.embed(["warm-up sentence for the embedder"])
-    old_load_s = time.perf_counter() - t0
     warm = NewsText(args.seed + 1)
-    for embedder in (old, new):
-        embedder.embed([warm.chunk(110) for _ in range(16)])
+    load_s = {}
 
     with tempfile.TemporaryDirectory(prefix="dossier-bench-ingest-") as tmp:
         tmp = Path(tmp)
         paths, n_bytes = write_corpus(tmp / "articles", args.n, args.seed)
         runs = {}
         load_at = {}
-        for label, embedder in (("new", new), ("old", old)):
+        # The old path first, before OpenVINO's thread pool exists: two pools on the same
+        # cores slow each other down, which would flatter the new path.
+        for label, embedder in (("old", old), ("new", new)):
+            t0 = time.perf_counter()
+            embedder.embed(["warm-up sentence for the embedder"])  # load (new: export once)
+            load_s[label] = time.perf_counter() - t0
+            embedder.embed([warm.chunk(110) for _ in range(16)])
+            time.sleep(1.0)
             load_at[label] = os.getloadavg()[0]
             runs[label] = timed_ingest(
                 Library, library_module, tmp / f"lib-{label}", tmp / "articles", embedder
             )
-            time.sleep(0.5)
 
         # -- quality: cosine of the two vectors of every chunk ------------------------------
         def vectors_by_key(library):
@@ -245,6 +255,8 @@ def main() -> None:
         old_vecs = vectors_by_key(runs["old"]["library"])
         common = sorted(set(new_vecs) & set(old_vecs))
         cos = np.array([float(new_vecs[k] @ old_vecs[k]) for k in common])
+        all_texts = runs["new"]["library"].store.all_chunk_texts()[1]
+        mean_chars = sum(map(len, all_texts)) / max(1, len(all_texts))
 
         # -- quality: generated paraphrase pairs --------------------------------------------
         rng = random.Random(args.seed)
@@ -312,10 +324,11 @@ def main() -> None:
         "embedder": EMBEDDER_NAME,
         "new_backend": new.backend,
         "new_fallback_reason": new.fallback_reason,
-        "model_load_s": {"new": new_load_s, "old": old_load_s},
+        "model_load_s": load_s,
         "ingest_commit_batch_chunks": EMBED_BATCH_CHUNKS,
         "files": len(paths),
         "mb_text": n_bytes / 1e6,
+        "mean_chunk_chars": mean_chars,
         "runs": runs,
         "ratio_new_vs_old_chunks_per_s": ratio,
         "quality": {
@@ -353,11 +366,14 @@ def print_table(r: dict) -> None:
         + (f" (fell back: {r['new_fallback_reason']})" if r["new_fallback_reason"] else "")
         + f"; load new {r['model_load_s']['new']:.1f} s, old {r['model_load_s']['old']:.1f} s"
     )
-    print(f"  corpus         : {r['files']} files, {r['mb_text']:.2f} MB")
+    print(
+        f"  corpus         : {r['files']} files, {r['mb_text']:.2f} MB, chunks of "
+        f"{r['mean_chunk_chars']:.0f} characters on average"
+    )
     print()
     print(
         f"  {'path':<5}{'chunks':>8}{'seconds':>10}{'chunks/s':>10}{'embed/s':>10}"
-        f"{'parse s':>9}{'chunk s':>9}{'embed s':>9}"
+        f"{'parse s':>9}{'chunk s':>9}{'embed s':>9}{'CPU share':>11}{'idle est.':>11}"
     )
     for label in ("old", "new"):
         x = r["runs"][label]
@@ -365,8 +381,13 @@ def print_table(r: dict) -> None:
         print(
             f"  {label:<5}{x['chunks']:>8}{x['seconds']:>10.2f}{x['chunks_per_s']:>10.1f}"
             f"{x['embed_chunks_per_s']:>10.1f}{st['parse']:>9.2f}{st['chunk']:>9.2f}{st['embed']:>9.2f}"
+            f"{x['cpu_share'] * 100:>10.0f}%{x['uncontended_chunks_per_s_estimate']:>11.1f}"
         )
     print(f"  ratio new / old chunks/s: {r['ratio_new_vs_old_chunks_per_s']:.2f}x")
+    print(
+        "  (CPU share = this process's CPU time / (wall x cores); idle est. = chunks per "
+        "CPU-second x cores, the rate if no other program used the cores)"
+    )
     q = r["quality"]
     print()
     print(
