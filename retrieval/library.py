@@ -189,6 +189,9 @@ class Library:
     ) -> IngestReport:
         """Add or update files and folders; bad files are reported, the rest go in."""
         files, skipped = iter_input_files([Path(p) for p in paths])
+        # Load (or build) the vector index first, so this ingest adds to it and saves it:
+        # otherwise the next search would find the saved index stale and rebuild it whole.
+        self._dense_index()
         report = IngestReport(failed=[FileError(path=str(p), reason=r) for p, r in skipped])
         known = self.store.known_files()
         sidecars: dict[Path, dict] = {}
@@ -421,6 +424,7 @@ class Library:
         """Delete a source, its chunks and its vectors. False when no such source."""
         if not self.store.id_taken(source_id):
             return False
+        self._dense_index()  # see ingest: keep the saved index current, never stale
         with self.store.transaction() as db:
             ids = self.store.chunk_ids_of(db, source_id)
             db.execute("DELETE FROM sources WHERE id = ?", (source_id,))

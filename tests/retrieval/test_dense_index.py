@@ -141,3 +141,32 @@ def test_removing_sources_from_an_hnsw_library_hides_their_chunks(tmp_path, monk
     assert library._dense._deleted == set() or not library._dense.needs_rebuild
     assert library._dense.size == sum(s.n_chunks for s in library.sources())
     library.close()
+
+
+def test_adding_to_a_reopened_large_library_does_not_rebuild_the_index(tmp_path, monkeypatch):
+    monkeypatch.setattr(dense_module, "HNSW_THRESHOLD", 30)
+    articles = tmp_path / "articles"
+    write_articles(articles, 0, 30)
+    library = Library(tmp_path / "lib", embedder=FakeEmbedder())
+    library.ingest([articles])
+    assert library._dense.kind == HNSW
+    library.close()
+
+    builds = []
+    real_build = DenseIndex.build.__func__
+
+    def counting_build(cls, *args, **kwargs):
+        builds.append(1)
+        return real_build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(DenseIndex, "build", classmethod(counting_build))
+    reopened = Library(tmp_path / "lib", embedder=FakeEmbedder())
+    write_articles(articles, 30, 3)
+    reopened.ingest([articles])  # no search before: the saved HNSW file is loaded and extended
+    reopened.remove("report001")
+    reopened.close()
+    again = Library(tmp_path / "lib", embedder=FakeEmbedder())
+    assert again.search("Report number 31", k=1)[0].chunk.source_id == "report031"
+    assert builds == []
+    assert again._dense.size == sum(s.n_chunks for s in again.sources())
+    again.close()
