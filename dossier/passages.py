@@ -13,8 +13,6 @@ from retrieval.sentences import sentence_spans
 
 from .schema import Passage
 
-WINDOW_TOP = 2  # this many best sentences bring their next sentence along
-
 # A sentence that starts like this leans on the one before it, so that one comes along.
 _LEANING_STARTS = (
     "he ",
@@ -64,19 +62,13 @@ def select_passages(
 
     chosen: dict[tuple[str, int], float] = {}
     used = 0
-    for place, i in enumerate(order):
+    for i in order:
         key = keys[i]
         group = [key]
         if sentences[i].lower().startswith(_LEANING_STARTS):
             previous = _previous_sentence(keys, key)
             if previous is not None and previous not in chosen:
                 group.insert(0, previous)
-        if place < WINDOW_TOP:
-            # The best sentences bring the next one along: news copy often gives the reason
-            # or the figure in the sentence after the one that matches the question best.
-            following = _next_sentence(keys, key)
-            if following is not None and following not in chosen:
-                group.append(following)
         cost = sum(
             count_tokens(texts[s][a : candidates[(s, a)][0]])
             for s, a in group
@@ -88,11 +80,6 @@ def select_passages(
             chosen.setdefault(member, scores[i])
         used += cost
     return _merge(chosen, candidates, texts)
-
-
-def _next_sentence(keys: list[tuple[str, int]], key: tuple[str, int]) -> tuple[str, int] | None:
-    same_source = sorted(k for k in keys if k[0] == key[0] and k[1] > key[1])
-    return same_source[0] if same_source else None
 
 
 def _previous_sentence(keys: list[tuple[str, int]], key: tuple[str, int]) -> tuple[str, int] | None:
