@@ -48,6 +48,7 @@ bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/search.py
 	$(PY) bench/gui_stall.py
+	$(PY) bench/answer.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -19,9 +19,9 @@ from .quotes import speakers_disagree
 from .schema import Difference, DifferenceSide, QuoteGroup, SourceSpan
 
 NUMBER_TOPIC_COSINE = 0.55  # two sentences this close, sharing terms, talk about the same thing
-STANCE_COSINE = 0.6
+STANCE_COSINE = 0.7  # opposite polarity only counts for statements this close in meaning
 UNIQUE_COSINE = 0.45  # a sentence no other source comes this close to is reported by one only
-MAX_STANCE_CHECKS = 6
+MAX_STANCE_CHECKS = 4
 MAX_UNIQUE_PER_SOURCE = 2
 MIN_SHARED_TERMS = 2
 MIN_UNIQUE_WORDS = 10
@@ -99,7 +99,7 @@ def number_differences(sentences: list[Sentence], sims: np.ndarray) -> list[Diff
             found.append(
                 Difference(
                     kind="number",
-                    topic=" ".join(topic_terms[:5]),
+                    topic=topic_words(sentences[i].text, sentences[j].text),
                     sides=[
                         DifferenceSide(statement=sentences[i], value=_show(a, unit)),
                         DifferenceSide(statement=sentences[j], value=_show(b, unit)),
@@ -136,7 +136,7 @@ def stance_differences(
             break
         if llm is not None and not _model_says_differ(llm, prompts, sentences[i], sentences[j]):
             continue  # the model reads them as consistent or about different things
-        topic = " ".join(_shared_terms(sentences[i].text, sentences[j].text)[:5])
+        topic = topic_words(sentences[i].text, sentences[j].text)
         found.append(
             Difference(
                 kind="stance",
@@ -188,7 +188,7 @@ def only_one_source(sentences: list[Sentence], sims: np.ndarray) -> list[Differe
             found.append(
                 Difference(
                     kind="only-one-source",
-                    topic=" ".join(content_terms(sentences[i].text)[:5]),
+                    topic=topic_words(sentences[i].text),
                     sides=[DifferenceSide(statement=sentences[i])],
                 )
             )
@@ -236,6 +236,19 @@ def _shared_terms(a: str, b: str) -> list[str]:
         if term in other and term not in seen and not term.isdigit():
             seen.append(term)
     return seen
+
+
+def topic_words(a: str, b: str | None = None, most: int = 5) -> str:
+    """Words of `a`, as written, whose terms `b` shares too (or all content words of `a`)."""
+    wanted = set(_shared_terms(a, b)) if b is not None else set(content_terms(a))
+    words: list[str] = []
+    for word in re.findall(r"[\w’'-]+", a):
+        terms = content_terms(word)
+        if terms and terms[0] in wanted and word.lower() not in {w.lower() for w in words}:
+            words.append(word)
+        if len(words) == most:
+            break
+    return " ".join(words)
 
 
 def _stance(text: str) -> str:

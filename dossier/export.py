@@ -53,8 +53,12 @@ def to_markdown(doc: Document) -> str:
     out = [f"# {md_escape(doc.title)}", "", f"_{md_escape(doc.subtitle)}_", ""]
     for section in doc.sections:
         out += [f"{'#' * (section.level + 1)} {md_escape(section.heading)}", ""]
+        previous = None
         for para in section.paras:
+            if previous == "bullet" and para.style != "bullet":
+                out.append("")  # a list ends with a blank line, or the next line joins it
             out.append(_md_para(para))
+            previous = para.style
         out.append("")
     out += ["## Notes", ""]
     for note in doc.notes:
@@ -67,6 +71,8 @@ def _md_para(para: Para) -> str:
     if para.strong:
         text = f"**{text}**"
     refs = "".join(f"[^{n}]" for n in para.notes)
+    if para.style == "mono":
+        return f"`{' '.join(para.text.split())}`\n"
     prefix = "- " if para.style == "bullet" else "> " if para.style == "quote" else ""
     line = f"{prefix}{text}{refs}"
     return line if para.style == "bullet" else line + "\n"
@@ -136,6 +142,8 @@ def _html_para(para: Para) -> str:
         return f"<li>{body}{refs}</li>"
     if para.style == "quote":
         return f"<blockquote>{body}{refs}</blockquote>"
+    if para.style == "mono":
+        return f'<p class="small"><code>{body}</code></p>'
     css = ' class="small"' if para.style == "small" else ""
     return f"<p{css}>{body}{refs}</p>"
 
@@ -145,7 +153,14 @@ def to_pdf_bytes(doc: Document) -> bytes:
     """Render the HTML layout with QTextDocument onto a QPdfWriter (A4, 20 mm margins)."""
     # Qt is imported here only: the core stays importable without it, and only a PDF needs it.
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
-    from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+    from PySide6.QtGui import (
+        QFont,
+        QGuiApplication,
+        QPageLayout,
+        QPageSize,
+        QPdfWriter,
+        QTextDocument,
+    )
 
     if QGuiApplication.instance() is None:
         _ensure_platform()
@@ -166,6 +181,12 @@ def to_pdf_bytes(doc: Document) -> bytes:
     )
     writer.setResolution(300)
     text = QTextDocument()
+    font = QFont(text.defaultFont())
+    # Ligatures turn "ff" into one glyph, and then "Differences" or a sha256 cannot be
+    # searched for or copied out of the PDF.
+    for tag in ("liga", "clig", "dlig"):
+        font.setFeature(QFont.Tag(tag), 0)
+    text.setDefaultFont(font)
     text.setHtml(to_html(doc, for_qt=True))
     text.print_(writer)
     del writer  # finishes the PDF into the buffer
@@ -203,8 +224,10 @@ def to_docx_bytes(doc: Document) -> bytes:
             p = out.add_paragraph(style=style) if style else out.add_paragraph()
             run = p.add_run(_xml_safe(para.text))
             run.bold = para.strong
-            if para.style == "small":
+            if para.style in ("small", "mono"):
                 run.font.size = Pt(9)
+            if para.style == "mono":
+                run.font.name = "Courier New"
             if para.notes:
                 ref = p.add_run(",".join(str(n) for n in para.notes))
                 ref.font.superscript = True

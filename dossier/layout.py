@@ -16,7 +16,7 @@ MAX_UNDATED = 12
 class Para:
     text: str
     notes: list[int] = field(default_factory=list)
-    style: str = "body"  # body, bullet, quote, small
+    style: str = "body"  # body, bullet, quote, small, mono (hashes and versions)
     strong: bool = False
 
 
@@ -241,5 +241,5 @@ def _provenance(b: Briefing) -> Section:
         "Prompt hashes: " + ", ".join(f"{k} {v}" for k, v in sorted(p.prompt_hashes.items())),
         f"Generated: {p.generated_at}",
     ]
-    section.paras += [Para(line, style="small") for line in lines]
+    section.paras += [Para(line, style="mono") for line in lines]
     return section

@@ -78,6 +78,8 @@ def test_every_format_reads_back(briefing, tmp_path):
         path = export_briefing(b, tmp_path / f"briefing{suffix}")
         if suffix == ".pdf":
             text = " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+            # no ligature glyphs: "Differences" is searchable as typed (pdftotext, Ctrl+F)
+            assert "Differences" in " ".join(text.split()), "ligatures in the PDF"
         elif suffix == ".docx":
             text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
         else:
