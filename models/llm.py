@@ -21,6 +21,7 @@ from models.gguf import context_length
 from models.resolve import ResolvedModel, resolve_llm
 
 Message = dict[str, str]
+PROMPT_CACHE_BYTES = 512 << 20  # saved KV states of recent prompts, reused by longest prefix
 
 
 class Timings(BaseModel):
@@ -209,6 +210,11 @@ class LlamaCppLLM:
                 n_batch=self._n_batch,
                 verbose=False,
             )
+            # One KV cache alone would lose the answer prompt's prefix whenever another prompt
+            # (condensing a follow-up, a summary) runs in between; saved states keep it.
+            from llama_cpp import LlamaRAMCache
+
+            self._llama.set_cache(LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
             return time.perf_counter() - started
 
     def close(self) -> None:
