@@ -126,3 +126,15 @@ def test_count_tokens(tiny):
     assert tiny.count_tokens("") == 0
     short = tiny.count_tokens("Hello world.")
     assert 0 < short < tiny.count_tokens("Hello world. " * 10)
+
+
+@pytest.mark.slow
+def test_prefix_survives_another_prompt_in_between(tiny):
+    # GIVEN a question asked under the long system prompt
+    list(tiny.stream(ask("What is the capital of Spain?"), max_tokens=5))
+    system_tokens = tiny.count_tokens(LONG_SYSTEM)
+    # WHEN an unrelated prompt runs in between (as condensing a follow-up does)
+    list(tiny.stream(ask("Rewrite: and Italy?", "You rewrite questions."), max_tokens=5))
+    # THEN the next question under the long system prompt still reuses it
+    list(tiny.stream(ask("What is the capital of Italy?"), max_tokens=5))
+    assert tiny.last_timings.cached_prompt_tokens >= system_tokens
