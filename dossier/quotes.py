@@ -33,8 +33,8 @@ _NAME = rf"{_NAME_WORD}(?:\s+(?:(?:of|de|van|von|al|bin|da|du|le|la)\s+)?{_NAME_
 _PRONOUN = r"(?:he|she|they|He|She|They)"
 _UNNAMED = r"(?:an?|the|one|two|three|several)\s+(?:[\w-]+\s+){0,4}?(?:official|officials|spokesperson|spokesman|spokeswoman|source|sources|diplomat|aide|adviser|advisor|minister|analyst|expert|person|people)"  # noqa: E501
 
-# Clause after the quotation: `," Kirby said`, `," declared commander Fazlollah Nozari`,
-# `," McCaul, a Texas Republican, stated`, `," he added`, `," a US official told POLITICO`.
+# Clause after the quotation: `," Lima said`, `," declared commander Ana Lima`,
+# `," Mensah, a senior adviser, stated`, `," he added`, `," an official told reporters`.
 _AFTER_PRONOUN = re.compile(rf"^[\s,:;—–-]*({_PRONOUN})\s+{_VERB}\b")
 _AFTER_VERB_NAME = re.compile(
     rf"^[\s,:;—–-]*{_VERB}\s+(?:(?:[a-z][\w’'-]*|[A-Z][\w.]*\.)\s+){{0,5}}?({_NAME})"
@@ -43,11 +43,11 @@ _AFTER_NAME_VERB = re.compile(
     rf"^[\s,:;—–-]*(?:[A-Za-z’'.-]+\s+){{0,6}}?({_NAME}|{_UNNAMED})(?:,[^,]{{1,120}},|,)?"
     rf"\s+(?:[a-z]+\s+){{0,2}}{_VERB}\b"
 )
-# `" to Ukraine's requests, Blinken mentioned`: a short phrase finishes the quoted sentence.
+# `" to the union's demands, Lima replied`: a short phrase finishes the quoted sentence.
 _AFTER_PHRASE = re.compile(
     rf"^[^.!?“”\"]{{0,60}}?,\s*({_NAME}|{_UNNAMED})(?:,[^,]{{1,120}},)?\s+(?:[a-z]+\s+)?{_VERB}\b"
 )
-# Clause before it (`Blinken said, "`, `Biden told reporters Tuesday: "`, `he said: "`): the
+# Clause before it (`Lima said, "`, `Mensah told reporters Tuesday: "`, `he said: "`): the
 # speech verb nearest the quotation, and the name, pronoun or "a US official" just before it.
 _VERB_WORD = re.compile(rf"\b{_VERB}\b")
 _STOP_NAME = (
@@ -69,7 +69,7 @@ _SETTING = re.compile(
     r"(?:press conference|news conference|conference|interview|briefing|speech|address|"
     r"meeting|visit|summit|hearing|session|"
     r"Assembly|Forum|Summit|Council|rally)\b"
-    # the rest of the clause ("in Kyiv alongside David Lammy"), or a few whole words of it
+    # the rest of the clause ("in Lisbon alongside the prime minister"), or a few whole words
     r"(?:[^,.;:“”\"]{0,80}(?=[,.;:“”\"]|$)|(?:\s+[^\s,.;:“”\"]+){0,6}))"
 )
 _NOT_NAMES = {
@@ -168,7 +168,7 @@ def _sentences_between(spans: list[tuple[int, int]], previous: Quote, start: int
 def attribute(before: str, after: str, quote: str = "") -> tuple[str | None, bool]:
     """(speaker, is_pronoun) from the words around a quotation; (None, False) when unstated."""
     # Attribution after the quote is the commonest news form; it needs the quote to close its
-    # clause (`," Kirby said`), else `"fires" with Zelensky and said` would name Zelensky.
+    # clause (`," Lima said`), else `"reforms" with Mensah and said` would name Mensah.
     if _AFTER_PRONOUN.match(after):
         return None, True
     closes_clause = re.match(r"^\s*[,:;—–-]", after) or re.search(r"[,?!]$", quote)
@@ -188,7 +188,7 @@ def attribute(before: str, after: str, quote: str = "") -> tuple[str | None, boo
         who = _WHO_BEFORE_VERB.search(head)
         if who and who.group(2) and _is_speaker(who.group(2)):
             name = who.group(2)
-            if re.search(r"[’']s$", name):  # "Russia's foreign ministry said"
+            if re.search(r"[’']s$", name):  # "Lisbon's transport agency said"
                 name += who.group(3)
             return _clean(name), False
     match = _ACCORDING.search(before + " " + after)
