@@ -13,7 +13,9 @@ from retrieval.library import Library
 from retrieval.search import content_terms
 from retrieval.sentences import sentence_spans
 
+from . import models as app_models
 from .citations import parse_citations, split_answer
+from .library import open_library
 from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passage, Turn
 from .verify import Support, assess
@@ -42,8 +44,8 @@ def ask(
     prompts: PromptSet | None = None,
 ) -> Answer:
     """Answer `question` from the library, streaming the model's text to `on_token`."""
-    library = library or _default_library()
-    llm = llm or _default_llm()
+    library = library or open_library()
+    llm = llm or app_models.default_llm()
     prompts = prompts or PromptSet()
     started = time.perf_counter()
     standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=cancel)
@@ -278,15 +280,3 @@ def _refusal(question, standalone, passages, model, prompt_hash, timings) -> Ans
         prompt_hash=prompt_hash,
         timings=timings,
     )
-
-
-def _default_library() -> Library:
-    from .library import open_library
-
-    return open_library()
-
-
-def _default_llm() -> LLM:
-    from .models import default_llm
-
-    return default_llm()

@@ -15,8 +15,10 @@ from models.llm import LLM
 from prompts import PromptSet
 from retrieval.library import Library
 
+from . import models as app_models
 from .ask import check_answer, format_passages
 from .differences import find_differences
+from .library import open_library
 from .quotes import find_quotes, group_quotes
 from .schema import Briefing, ModelInfo, Passage, Provenance, SourceSpan, SourceSummary
 from .summaries import content_sentences, summarize
@@ -50,8 +52,8 @@ def brief(
 ) -> Briefing:
     """Build the briefing of the whole library (or of `source_ids`); summaries come from cache
     when the text, model and prompts are unchanged."""
-    library = library or _default_library()
-    llm = llm or _default_llm()
+    library = library or open_library()
+    llm = llm or app_models.default_llm()
     prompts = prompts or PromptSet()
     sources = [s for s in library.sources() if source_ids is None or s.id in source_ids]
     total = len(sources) + 3
@@ -189,15 +191,3 @@ def _version() -> str:
         return importlib.metadata.version("dossier")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
-
-
-def _default_library() -> Library:
-    from .library import open_library
-
-    return open_library()
-
-
-def _default_llm() -> LLM:
-    from .models import default_llm
-
-    return default_llm()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, open_cli_library, print_json
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    open_cli_library,
+    print_json,
+    step_bar,
+)
 
 
 def add_parsers(sub) -> None:
@@ -19,23 +26,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", type=Path, help="FILE.md, .html, .pdf or .docx")
     p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
     p.add_argument("--json", action="store_true", help="print the briefing's structure as JSON")
-
-
-def step_bar(enabled: bool, unit: str):
-    """A tqdm bar on stderr fed by (done, total, label) progress calls, or a no-op."""
-    if not enabled:
-        return None, lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
-
-    def update(done: int, total: int, label: str) -> None:
-        bar.total = total
-        bar.n = done
-        bar.set_description_str(label[:40], refresh=False)
-        bar.refresh()
-
-    return update, bar.close
 
 
 def cmd_summarize(args) -> int:

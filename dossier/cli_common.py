@@ -37,6 +37,23 @@ def progress_bar(enabled: bool):
     return update, bar.close
 
 
+def step_bar(enabled: bool, unit: str):
+    """A tqdm bar on stderr fed by (done, total, label) progress calls, or a no-op."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def update(done: int, total: int, label: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_description_str(label[:40], refresh=False)
+        bar.refresh()
+
+    return update, bar.close
+
+
 def open_cli_library(args, *, quiet: bool = False):
     from .library import open_library
 

@@ -64,7 +64,8 @@ def find_differences(
     if not sentences:
         return []
     sims = vectors @ vectors.T
-    same_source = np.array([[a.source_id == b.source_id for b in sentences] for a in sentences])
+    ids = np.array([s.source_id for s in sentences])
+    same_source = ids[:, None] == ids[None, :]
     sims = np.where(same_source, -1.0, sims)
     found = number_differences(sentences, sims)
     if llm is not None:

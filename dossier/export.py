@@ -13,6 +13,8 @@ import re
 import sys
 from pathlib import Path
 
+from retrieval.store import atomic_write_bytes
+
 from .layout import Document, Para, document
 from .schema import Briefing
 
@@ -27,16 +29,15 @@ def export_briefing(briefing: Briefing, path: str | os.PathLike) -> Path:
         raise ValueError(
             f"Cannot export to {path.name!r}: use one of {', '.join(FORMATS)} as the extension."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
     doc = document(briefing)
     if suffix == ".md":
-        _write_atomic(path, to_markdown(doc).encode("utf-8"))
+        atomic_write_bytes(path, to_markdown(doc).encode("utf-8"))
     elif suffix == ".html":
-        _write_atomic(path, to_html(doc).encode("utf-8"))
+        atomic_write_bytes(path, to_html(doc).encode("utf-8"))
     elif suffix == ".pdf":
-        _write_atomic(path, to_pdf_bytes(doc))
+        atomic_write_bytes(path, to_pdf_bytes(doc))
     else:
-        _write_atomic(path, to_docx_bytes(doc))
+        atomic_write_bytes(path, to_docx_bytes(doc))
     return path
 
 
@@ -247,9 +248,3 @@ _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def _xml_safe(text: str) -> str:
     """Control characters are not allowed in DOCX XML; a source may contain them."""
     return _XML_BAD.sub(" ", text)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -13,8 +13,10 @@ from prompts import PromptSet
 from retrieval.library import Library
 from retrieval.sentences import sentence_spans
 
+from . import models as app_models
 from .cache import SummaryCache
 from .citations import parse_citations
+from .library import open_library
 from .quotes import find_quotes
 from .schema import ModelInfo, SourceSpan, SourceSummary, SummaryPoint
 from .verify import assess
@@ -49,9 +51,12 @@ def cached_summary(
     prompts: PromptSet | None = None,
 ) -> SourceSummary | None:
     """The summary made earlier for this exact text, model and prompt, without running anything."""
-    library = library or _default_library()
-    llm = llm or _default_llm()
-    source = _source(library, source_id)
+    library = library or open_library()
+    llm = llm or app_models.default_llm()
+    return _from_cache(library, _source(library, source_id), llm, prompts)
+
+
+def _from_cache(library: Library, source, llm: LLM, prompts: PromptSet | None):
     cache = SummaryCache(library.folder)
     try:
         found = cache.get(source.content_hash, _model_key(llm), summary_prompt_hash(prompts))
@@ -59,7 +64,7 @@ def cached_summary(
         cache.close()
     if found is not None:
         found.cached = True
-        found.source_id = source_id
+        found.source_id = source.id
     return found
 
 
@@ -74,16 +79,16 @@ def summarize(
     prompts: PromptSet | None = None,
 ) -> SourceSummary:
     """Key points of one source with the sentences behind them; cached unless `refresh`."""
-    library = library or _default_library()
-    llm = llm or _default_llm()
+    library = library or open_library()
+    llm = llm or app_models.default_llm()
     prompts = prompts or PromptSet()
+    source = _source(library, source_id)
     if not refresh:
-        found = cached_summary(source_id, library=library, llm=llm, prompts=prompts)
+        found = _from_cache(library, source, llm, prompts)
         if found is not None:
             if progress:
                 progress(1, 1, source_id)
             return found
-    source = _source(library, source_id)
     text = library.source_text(source_id) or ""
     spans = content_sentences(text, [(c.start, c.end) for c in library.chunks_of(source_id)])
     sentences = [text[a:b] for a, b in spans]
@@ -91,7 +96,7 @@ def summarize(
     parts = split_parts(sentences, llm.count_tokens, PART_TOKENS)
     title = source.meta.title or source_id
     timings = Timings()
-    per_part: list[list[SummaryPoint]] = []
+    per_part: list[list[tuple[SummaryPoint, np.ndarray]]] = []  # points with their vectors
     angles: list[str] = []
     for i, (first, last) in enumerate(parts):
         if progress:
@@ -112,24 +117,29 @@ def summarize(
         if angle:
             angles.append(angle)
         local = range(first, last)
+        # One embedding call per part: the vectors serve the check and the merge.
+        line_vectors = library.embedder.embed([line for line, _ in lines]) if lines else []
         per_part.append(
             [
-                check_point(
-                    line,
-                    [first + n - 1 for n in nums if 1 <= n <= len(local)],
-                    spans,
-                    sentences,
-                    vectors,
-                    library.embedder,
-                    source_id,
-                    local,
+                (
+                    check_point(
+                        line,
+                        vector,
+                        [first + n - 1 for n in nums if 1 <= n <= len(local)],
+                        spans,
+                        sentences,
+                        vectors,
+                        source_id,
+                        local,
+                    ),
+                    vector,
                 )
-                for line, nums in lines
-            ]  # fmt: skip
+                for (line, nums), vector in zip(lines, line_vectors, strict=True)
+            ]
         )
     if progress:
         progress(len(parts), len(parts), source_id)
-    points = merge_points(per_part, library.embedder, title=source.meta.title)
+    points = merge_points(per_part, title=source.meta.title)
     speakers = []
     for quote in find_quotes(source_id, text):
         if quote.speaker and quote.speaker not in speakers:
@@ -206,17 +216,17 @@ def parse_points(reply: str) -> tuple[list[tuple[str, list[int]]], str | None]:
 
 def check_point(
     text: str,
+    vector: np.ndarray,
     cited: list[int],
     spans: list[tuple[int, int]],
     sentences: list[str],
     vectors: np.ndarray,
-    embedder,
     source_id: str,
     part: range,
 ) -> SummaryPoint:
     """A point is shown as fact only when the sentences it cites (or, failing that, one strongly
-    matching sentence of its part) support it: words, meaning, quotes and numbers."""
-    vector = embedder.embed([text])[0]
+    matching sentence of its part) support it: words, meaning, quotes and numbers. `vector` is
+    the point's embedding, `vectors` those of `sentences`."""
     if cited:
         union = " ".join(sentences[i] for i in cited)
         support = assess(text, vector, union, [spans[i] for i in cited], vectors[cited])
@@ -252,31 +262,30 @@ def check_point(
 
 
 def merge_points(
-    per_part: list[list[SummaryPoint]], embedder, *, title: str | None = None
+    per_part: list[list[tuple[SummaryPoint, np.ndarray]]], *, title: str | None = None
 ) -> list[SummaryPoint]:
     """Supported points first, taken from the parts in turn, without repeats, at most seven;
     unsupported ones follow, flagged, so a reader can see what the checker refused. A point
     that only restates the headline says nothing the title does not."""
     headline = _words(title or "")
     queues = [
-        [p for p in part if p.supported and (not headline or _words(p.text) != headline)]
+        [(p, v) for p, v in part if p.supported and (not headline or _words(p.text) != headline)]
         for part in per_part
     ]
-    ordered: list[SummaryPoint] = []
+    ordered: list[tuple[SummaryPoint, np.ndarray]] = []
     while any(queues):
         for queue in queues:
             if queue:
                 ordered.append(queue.pop(0))
     kept: list[SummaryPoint] = []
     kept_vectors: list[np.ndarray] = []
-    vectors = embedder.embed([p.text for p in ordered]) if ordered else []
-    for point, vector in zip(ordered, vectors, strict=False):
+    for point, vector in ordered:
         if any(float(vector @ v) >= DUPLICATE_COSINE for v in kept_vectors):
             continue
         if len(kept) < MAX_POINTS:
             kept.append(point)
             kept_vectors.append(vector)
-    unsupported = [p for part in per_part for p in part if not p.supported]
+    unsupported = [p for part in per_part for p, _ in part if not p.supported]
     return kept + unsupported
 
 
@@ -311,15 +320,3 @@ def _source(library: Library, source_id: str):
 
 def _model_key(llm: LLM) -> str:
     return f"{llm.model_id}:{llm.sha256}"
-
-
-def _default_library() -> Library:
-    from .library import open_library
-
-    return open_library()
-
-
-def _default_llm() -> LLM:
-    from .models import default_llm
-
-    return default_llm()
