@@ -13,6 +13,16 @@ from dataclasses import dataclass, field
 STARTED = time.perf_counter()
 
 
+def application():
+    """The QApplication (made once), named so QSettings finds the app's settings."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Dossier")
+    app.setOrganizationName("Dossier")
+    return app
+
+
 def build(engine=None, settings=None, prefs=None):
     """The window and its controller (not shown, engine not started); tests use this."""
     from .controllers.app import AppController
@@ -39,13 +49,10 @@ class Launched:
 def launch(prefs, settings=None, *, report=False) -> Launched:
     """Show the window, then start loading; `marks` gets "window" and "ready" times."""
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
     from .engine import Engine
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Dossier")
-    app.setOrganizationName("Dossier")
+    app = application()
     engine = Engine(prefs)
     window, controller = build(engine, settings)
     launched = Launched(app, window, controller, engine)
@@ -89,13 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from .preferences import Preferences
 
-    QApplication.instance() or QApplication(sys.argv[:1])
-    QApplication.setApplicationName("Dossier")
-    QApplication.setOrganizationName("Dossier")
+    application()
     settings = QSettings()
     prefs = Preferences.load(settings)
     if args.data_dir:
@@ -107,10 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = launched.engine
 
         def maybe_quit(_state: str) -> None:
-            failed = engine.library_status.startswith("failed") or engine.llm_status.startswith(
-                "failed"
-            )
-            if engine.ready or failed:
+            if engine.ready or engine.failed:
                 QTimer.singleShot(0, launched.app.quit)
 
         engine.library_state.connect(maybe_quit)

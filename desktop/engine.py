@@ -178,6 +178,11 @@ class Engine(QObject):
     def ready(self) -> bool:
         return self.library_status == "ready" and self.llm_status == "ready"
 
+    @property
+    def failed(self) -> bool:
+        """The library or the model could not be loaded."""
+        return self.library_status.startswith("failed") or self.llm_status.startswith("failed")
+
     def shutdown(self) -> None:
         self.runner.cancel_all()
         self.runner.wait(10000)

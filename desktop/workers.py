@@ -86,9 +86,6 @@ class Runner(QObject):
         self.pool.start(job)
         return job
 
-    def busy(self, name: str | None = None) -> bool:
-        return any(name is None or j.name == name for j in self._running)
-
     def cancel_all(self) -> None:
         for job in list(self._running):
             job.cancel.set()

@@ -68,7 +68,7 @@ def main() -> int:
 
     window.resize(1400, 860)
     wait_until(
-        lambda: engine.ready or "failed" in engine.llm_status + engine.library_status,
+        lambda: engine.ready or engine.failed,
         "the library and model",
     )
     if not engine.ready:

@@ -31,9 +31,9 @@ class AppController(QObject):
 
         self.chat.open_passage.connect(self.open_passage)
         self.summaries.open_passage.connect(self.open_passage)
-        self.library.status.connect(self._job_status)
-        self.briefing.status.connect(self._job_status)
-        self.library.status.connect(self._library_summary)
+        self.library.status.connect(window.job_status.setText)
+        self.briefing.status.connect(window.job_status.setText)
+        self.library.counts.connect(window.library_status.setText)
         window.library.table.doubleClicked.connect(self._source_double_clicked)
 
         window.add_files_action.triggered.connect(self.library.add_files)
@@ -116,14 +116,6 @@ class AppController(QObject):
         elif state.startswith("failed"):
             self.window.library_status.setText("Library: could not open")
             self.window.library_status.setToolTip(state)
-
-    def _library_summary(self, message: str) -> None:
-        if message.startswith("Library:"):
-            self.window.library_status.setText(message)
-
-    def _job_status(self, message: str) -> None:
-        if not message.startswith("Library:"):
-            self.window.job_status.setText(message)
 
     def shutdown(self) -> None:
         self.engine.shutdown()

@@ -13,16 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from ..engine import Engine
 
-DEFAULT_FORMATS = [".md", ".html", ".pdf", ".docx"]
 FORMAT_NAMES = {".md": "Markdown", ".html": "Web page", ".pdf": "PDF", ".docx": "Word"}
-
-
-def export_formats() -> list[str]:
-    try:
-        from dossier.export import FORMATS
-    except ImportError:
-        return DEFAULT_FORMATS
-    return [f if str(f).startswith(".") else f".{f}" for f in FORMATS]
 
 
 class BriefingController(QObject):
@@ -38,16 +29,17 @@ class BriefingController(QObject):
 
     # Both dialogs are methods so tests can replace them.
     def ask_save_path(self) -> Path | None:
-        formats = export_formats()
-        filters = ";;".join(f"{FORMAT_NAMES.get(f, f)} (*{f})" for f in formats)
+        from dossier.export import FORMATS  # `export` checked that it imports
+
+        filters = ";;".join(f"{FORMAT_NAMES.get(f, f)} (*{f})" for f in FORMATS)
         path, chosen = QFileDialog.getSaveFileName(
-            self.parent_widget, "Export briefing", "briefing" + formats[0], filters
+            self.parent_widget, "Export briefing", "briefing" + FORMATS[0], filters
         )
         if not path:
             return None
         path = Path(path)
-        if path.suffix.lower() not in formats:
-            suffix = chosen[chosen.find("(*") + 2 : -1] if "(*" in chosen else formats[0]
+        if path.suffix.lower() not in FORMATS:
+            suffix = chosen[chosen.find("(*") + 2 : -1] if "(*" in chosen else FORMATS[0]
             path = path.with_name(path.name + suffix)
         return path
 

@@ -60,14 +60,12 @@ class ChatController(QObject):
         if self.engine.library is None:
             self.view.status.setText("The library is still opening; ask again in a moment.")
             return False
-        from dossier.schema import Turn
-
-        history = [Turn(question=t.question, answer=t.answer) for t in self.history]
+        history = list(self.history)  # the worker's own copy
         library, k = self.engine.library, self.engine.prefs.k
         turn = len(self.answers)
         self.streamed = ""
-        self._pending = render.question_html(question) + render.streaming_html()
-        self.view.set_transcript(self._page(self._pending))
+        pending = render.question_html(question) + render.streaming_html()
+        self.view.set_transcript(self._page(pending))
         self.view.set_starters([])
         self.view.set_busy(True)
         self.view.status.setText(
@@ -188,11 +186,10 @@ class ChatController(QObject):
     def _library_changed(self) -> None:
         sources = self.engine.sources
         self._titles = {s.id: s.meta.title or s.id for s in sources}
-        self._update_starters(sources)
+        self._update_starters()
 
-    def _update_starters(self, sources=None) -> None:
-        if sources is None:
-            sources = self.engine.sources
+    def _update_starters(self) -> None:
+        sources = self.engine.sources
         if self.answers or self.busy or not sources:
             self.view.set_starters([])
             return

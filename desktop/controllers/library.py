@@ -16,6 +16,7 @@ FILE_FILTER = "Articles (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All f
 
 class LibraryController(QObject):
     status = Signal(str)  # a one-line message for the status bar
+    counts = Signal(str)  # "Library: n sources, m passages", for the status bar
     ingest_finished = Signal(object)  # the IngestReport
 
     def __init__(self, view: LibraryPanel, engine: Engine) -> None:
@@ -46,7 +47,7 @@ class LibraryController(QObject):
         self.model.set_items(sources)
         chunks = sum(s.n_chunks for s in sources)
         self.view.summary.setText(f"{len(sources)} sources · {chunks} passages")
-        self.status.emit(f"Library: {len(sources)} sources, {chunks} passages")
+        self.counts.emit(f"Library: {len(sources)} sources, {chunks} passages")
 
     def selected_sources(self):
         return [self.model.object_at(r) for r in self.view.selected_rows()]

@@ -10,20 +10,13 @@ import importlib.util
 from PySide6.QtCore import QObject, Signal
 
 from ..engine import Engine
-from ..itemmodels import source_date, summary_points_model
+from ..itemmodels import summary_points_model
 from ..views.summaries_panel import SummariesPanel
 
 
 def summaries_available() -> bool:
     """Whether this build has `dossier.summaries` (found without importing it on this thread)."""
     return importlib.util.find_spec("dossier.summaries") is not None
-
-
-def summaries_module():
-    """`dossier.summaries`; imported by the jobs, off the GUI thread."""
-    from dossier import summaries
-
-    return summaries
 
 
 class SummariesController(QObject):
@@ -38,7 +31,6 @@ class SummariesController(QObject):
         view.set_model(self.model)
         self.summary = None
         self.job = None
-        self._lookup = None
         view.summarize_button.clicked.connect(lambda: self.summarize(refresh=False))
         view.refresh_button.clicked.connect(lambda: self.summarize(refresh=True))
         view.cancel_button.clicked.connect(self.cancel)
@@ -88,9 +80,11 @@ class SummariesController(QObject):
             return
 
         def work(job):
-            return summaries_module().cached_summary(source_id, library=library, llm=llm)
+            from dossier.summaries import cached_summary  # imported off the GUI thread
 
-        self._lookup = self.engine.runner.start(
+            return cached_summary(source_id, library=library, llm=llm)
+
+        self.engine.runner.start(
             work,
             name="summary-lookup",
             on_done=lambda summary: self._cached(source_id, summary),
@@ -112,10 +106,12 @@ class SummariesController(QObject):
         self.view.status.setText("Loading the model…" if self.engine.llm is None else "Reading…")
 
         def work(job):
+            from dossier import summaries
+
             llm = self.engine.wait_llm(job.cancel)
             if llm is None:
                 return None
-            return summaries_module().summarize(
+            return summaries.summarize(
                 source_id,
                 library=library,
                 llm=llm,
@@ -172,19 +168,17 @@ class SummariesController(QObject):
             return
         self.model.set_items(summary.points)
         self.view.heading.setText(summary.title or summary.source_id)
-        date = getattr(summary, "date", None)
-        parts = [summary.outlet, summary.byline, date]
+        parts = [summary.outlet, summary.byline, summary.date]
         meta = "  ·  ".join(str(p) for p in parts if p)
         self.view.meta.setText(meta)
         self.view.meta.setVisible(bool(meta))
         extra = []
-        if getattr(summary, "angle", None):
+        if summary.angle:
             extra.append(f"Angle: {summary.angle}")
-        quoted = getattr(summary, "quoted", None) or []
-        if quoted:
-            extra.append("Quoted: " + "; ".join(str(q) for q in quoted))
+        if summary.quoted:
+            extra.append("Quoted: " + "; ".join(summary.quoted))
         self.view.extra.setText("\n".join(extra))
-        cached = " (from cache)" if getattr(summary, "cached", False) else ""
+        cached = " (from cache)" if summary.cached else ""
         self.view.status.setText(
             f"{len(summary.points)} points{cached}. Click a point to see its evidence."
         )
@@ -198,6 +192,3 @@ class SummariesController(QObject):
             self.open_passage.emit(span.source_id, span.start, span.end, None)
         elif self.summary is not None:
             self.open_passage.emit(self.summary.source_id, -1, -1, None)
-
-
-__all__ = ["SummariesController", "source_date"]
