@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from models.llm import LLM, Timings
 from prompts import REFUSAL, PromptSet
 from retrieval.library import Library
@@ -50,7 +52,9 @@ def ask(
     started = time.perf_counter()
     standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=cancel)
 
-    query_vector = library.embedder.embed([standalone])[0]
+    # Passage selection and the citation check embed the same sentences: embed them once.
+    embedder = MemoEmbedder(library.embedder)
+    query_vector = embedder.embed([standalone])[0]
     hits = library.search_with_vector(standalone, query_vector, k=k)
     texts = {h.chunk.source_id: library.source_text(h.chunk.source_id) for h in hits}
     passages = select_passages(
@@ -58,7 +62,7 @@ def ask(
         query_vector,
         hits,
         texts,
-        library.embedder,
+        embedder,
         budget_tokens=PASSAGE_BUDGET_TOKENS,
         count_tokens=llm.count_tokens,
     )
@@ -78,7 +82,7 @@ def ask(
     timings.total_s = round(time.perf_counter() - started, 3)
     text = "".join(pieces).strip()
     cancelled = bool(cancel is not None and cancel.is_set())
-    sentences, citations = check_answer(text, passages, library.embedder)
+    sentences, citations = check_answer(text, passages, embedder)
     prompt_hash = f"{system.hash}:{user.hash}"
     refused = not cancelled and (
         is_refusal(text)
@@ -104,6 +108,24 @@ def ask(
         timings=timings,
         cancelled=cancelled,
     )
+
+
+class MemoEmbedder:
+    """An embedder that remembers the vectors it computed, for the length of one question."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.inner.embed(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
 
 
 def _relevant(hits) -> bool:

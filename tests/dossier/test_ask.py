@@ -237,3 +237,15 @@ def test_a_citation_to_a_weaker_neighbour_is_moved_to_the_passage_that_says_it()
         "The ferry service would resume on Sunday morning [2].", passages, FakeEmbedder()
     )
     assert sentences[0].citations == [1] and sentences[0].rejected_citations == [2]
+
+
+def test_sentences_are_embedded_once_per_question(fake_embedder):
+    from dossier.ask import MemoEmbedder
+
+    memo = MemoEmbedder(fake_embedder)
+    first = memo.embed(["a b", "c d", "a b"])
+    calls, texts = fake_embedder.calls, fake_embedder.texts_embedded
+    again = memo.embed(["c d", "a b"])
+    assert (fake_embedder.calls, fake_embedder.texts_embedded) == (calls, texts)
+    assert texts == 2 and (again[1] == first[0]).all() and (again[0] == first[1]).all()
+    assert memo.embed([]).shape == (0, fake_embedder.dim)
