@@ -244,24 +244,26 @@ def main() -> None:
             )
 
         # -- quality: cosine of the two vectors of every chunk ------------------------------
+        def chunk_keys(library, ids) -> dict:
+            """chunk id -> (source id, ordinal): the same chunk in both libraries."""
+            chunks = library.store.chunks_by_ids(ids.tolist())
+            return {cid: (chunk.source_id, chunk.ordinal) for cid, chunk in chunks.items()}
+
         def vectors_by_key(library):
             ids, vectors = library.store.all_vectors(library.embedder.dim)
-            keys = {}
-            for cid, chunk in library.store.chunks_by_ids(ids.tolist()).items():
-                keys[cid] = (chunk.source_id, chunk.ordinal)
+            keys = chunk_keys(library, ids)
             return {keys[int(c)]: v for c, v in zip(ids, vectors, strict=True)}
 
-        new_vecs = vectors_by_key(runs["new"]["library"])
+        lib_new = runs["new"]["library"]
+        new_vecs = vectors_by_key(lib_new)
         old_vecs = vectors_by_key(runs["old"]["library"])
         common = sorted(set(new_vecs) & set(old_vecs))
         cos = np.array([float(new_vecs[k] @ old_vecs[k]) for k in common])
-        all_texts = runs["new"]["library"].store.all_chunk_texts()[1]
-        mean_chars = sum(map(len, all_texts)) / max(1, len(all_texts))
+        chunk_ids, chunk_texts = lib_new.store.all_chunk_texts()
+        mean_chars = sum(map(len, chunk_texts)) / max(1, len(chunk_texts))
 
         # -- quality: generated paraphrase pairs --------------------------------------------
         rng = random.Random(args.seed)
-        lib_new = runs["new"]["library"]
-        chunk_ids, chunk_texts = lib_new.store.all_chunk_texts()
         picks = rng.sample(range(len(chunk_texts)), min(args.paraphrases, len(chunk_texts)))
         from retrieval.sentences import sentence_spans
 
@@ -272,12 +274,10 @@ def main() -> None:
             if spans:
                 pairs.append((paraphrase(rng.choice(spans), rng), row))
         para = {}
+        key_row = {k: i for i, k in enumerate(common)}
+        chunk_key = chunk_keys(lib_new, chunk_ids)
         for label, embedder in (("new", new), ("old", old)):
             matrix = np.vstack([old_vecs[k] if label == "old" else new_vecs[k] for k in common])
-            key_row = {k: i for i, k in enumerate(common)}
-            chunk_key = {}
-            for cid, chunk in lib_new.store.chunks_by_ids(chunk_ids.tolist()).items():
-                chunk_key[cid] = (chunk.source_id, chunk.ordinal)
             queries = embedder.embed([q for q, _ in pairs])
             h1 = h5 = 0
             for (_, row), qv in zip(pairs, queries, strict=True):

@@ -137,8 +137,8 @@ def main() -> None:
     t0 = time.perf_counter()
     texts = [texts_gen.chunk(args.words) for _ in range(n_max)]
     texts_gen_s = time.perf_counter() - t0
-    fit_gen = NewsText(args.seed + 7)
-    fit_texts = [fit_gen.chunk(args.words) for _ in range(args.fit)]
+    # The same generator and seed: the fit corpus is the first `fit` of these texts.
+    fit_texts = texts[: args.fit] + [texts_gen.chunk(args.words) for _ in range(args.fit - n_max)]
     t0 = time.perf_counter()
     real, cache_path, was_cached = embedded_corpus(fit_texts, fast, "search-chunks")
     real_embed_s = time.perf_counter() - t0

@@ -35,6 +35,7 @@ conversion tool `ovc` (which has telemetry) is not.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -52,6 +53,26 @@ EXPORT_VERSION = 1  # bump when the export steps change, so old IR folders are n
 
 class FastPathUnavailable(RuntimeError):
     """The OpenVINO path cannot run here (package missing, export failed, ...)."""
+
+
+_TOKENIZER_FILES = ("tokenizer.json", "sentence_bert_config.json")
+
+
+def _publish(folder: Path, tokenizer_from: Path, target: Path) -> None:
+    """Copy the tokenizer files beside the IR in `folder`, then move `folder` to `target`."""
+    for name in _TOKENIZER_FILES:
+        shutil.copy2(tokenizer_from / name, folder / name)
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(folder, target)
+
+
+def _encode(tokenizer, texts: list[str]) -> tuple[dict, np.ndarray]:
+    """The model's three inputs for `texts` (padded to the longest), and the attention mask."""
+    encoded = tokenizer.encode_batch(texts)
+    ids = np.array([e.ids for e in encoded], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}, mask
 
 
 def model_fingerprint(model_dir: Path) -> str:
@@ -123,14 +144,10 @@ def export_openvino_ir(model_dir: Path, target: Path) -> Path:
         out.mkdir()
         # Weights stay f32 on disk; the precision is chosen at compile time for this CPU.
         ov.save_model(ov.Core().read_model(str(onnx_path)), str(out / "model.xml"), False)
-        for name in ("tokenizer.json", "sentence_bert_config.json"):
-            shutil.copy2(model_dir / name, out / name)
         (out / "export.json").write_text(
             json.dumps({"source": str(model_dir), "export_version": EXPORT_VERSION})
         )
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(out, target)
+        _publish(out, model_dir, target)
     except FastPathUnavailable:
         raise
     except Exception as exc:
@@ -142,13 +159,14 @@ def export_openvino_ir(model_dir: Path, target: Path) -> Path:
     return xml
 
 
-def _cpu_capabilities() -> list[str]:
+@functools.cache  # asked twice per load; each ask makes an ov.Core
+def _cpu_capabilities() -> tuple[str, ...]:
     try:
         import openvino as ov
 
-        return list(ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
+        return tuple(ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
     except Exception:
-        return []
+        return ()
 
 
 def cpu_has_bf16() -> bool:
@@ -192,14 +210,7 @@ def quantize_int8_ir(float_xml: Path, model_dir: Path, target: Path) -> Path:
     tokenizer.enable_truncation(256)
     tokenizer.enable_padding()
     texts = calibration_texts(model_dir)
-    batches = []
-    for at in range(0, len(texts), 8):
-        encoded = tokenizer.encode_batch(texts[at : at + 8])
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        batches.append(
-            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        )
+    batches = [_encode(tokenizer, texts[at : at + 8])[0] for at in range(0, len(texts), 8)]
     work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
         model = ov.Core().read_model(str(float_xml))
@@ -210,11 +221,7 @@ def quantize_int8_ir(float_xml: Path, model_dir: Path, target: Path) -> Path:
             subset_size=len(batches),
         )
         ov.save_model(quantized, str(work / "model.xml"), False)
-        for name in ("tokenizer.json", "sentence_bert_config.json"):
-            shutil.copy2(float_xml.parent / name, work / name)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(work, target)
+        _publish(work, float_xml.parent, target)
     except Exception as exc:
         raise FastPathUnavailable(
             f"int8 quantisation failed ({type(exc).__name__}: {exc})"
@@ -269,12 +276,13 @@ class OpenVinoEmbedder:
             except ImportError as exc:
                 raise FastPathUnavailable(f"openvino is not installed ({exc})") from exc
             model_dir = self._model_dir or packaged_model_dir()
-            xml = export_openvino_ir(model_dir, self.ir_folder(model_dir) / "openvino")
+            folder = self.ir_folder(model_dir)  # hashes the weights: once per load
+            xml = export_openvino_ir(model_dir, folder / "openvino")
             precision = self._precision or ("bf16" if cpu_has_bf16() else "f32")
             quantized = False
             if self._int8 if self._int8 is not None else cpu_has_int8():
                 try:
-                    xml = quantize_int8_ir(xml, model_dir, self.ir_folder(model_dir) / "int8")
+                    xml = quantize_int8_ir(xml, model_dir, folder / "int8")
                     quantized = True
                 except FastPathUnavailable as exc:  # the float IR still runs
                     self.int8_reason = str(exc)
@@ -318,16 +326,6 @@ class OpenVinoEmbedder:
             self._queue = ov.AsyncInferQueue(compiled, self._threads)
         return self._queue
 
-    def _encode(self, batch: list[str]) -> tuple[dict, np.ndarray]:
-        encoded = self._tokenizer.encode_batch(batch)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        return {
-            "input_ids": ids,
-            "attention_mask": mask,
-            "token_type_ids": np.zeros_like(ids),
-        }, mask
-
     @staticmethod
     def _pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
         weights = mask[..., None].astype(np.float32)
@@ -347,7 +345,7 @@ class OpenVinoEmbedder:
         ]
         with self._lock:  # one caller at a time on the requests
             if len(batches) == 1:
-                inputs, mask = self._encode([texts[i] for i in order])
+                inputs, mask = _encode(self._tokenizer, [texts[i] for i in order])
                 out[order] = self._pool(self._request.infer(inputs)[0], mask)
                 return out
             queue = self._bulk_queue()
@@ -358,7 +356,7 @@ class OpenVinoEmbedder:
 
             queue.set_callback(done)
             for rows in batches:
-                inputs, mask = self._encode([texts[i] for i in rows])
+                inputs, mask = _encode(self._tokenizer, [texts[i] for i in rows])
                 queue.start_async(inputs, (rows, mask))
             queue.wait_all()
         return out

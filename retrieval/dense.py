@@ -49,10 +49,10 @@ def _kind_of(index) -> str:
 
 
 class DenseIndex:
-    def __init__(self, dim: int, *, threshold: int | None = None, kind: str = FLAT) -> None:
+    def __init__(self, dim: int, *, threshold: int | None = None) -> None:
         self.dim = dim
         self.threshold = threshold or HNSW_THRESHOLD
-        self._index = _new_index(kind, dim)
+        self._index = _new_index(FLAT, dim)
         self._deleted: set[int] = set()
 
     @property
@@ -83,10 +83,8 @@ class DenseIndex:
     def build(
         cls, dim: int, ids: np.ndarray, vectors: np.ndarray, *, threshold: int | None = None
     ) -> DenseIndex:
-        """A fresh index of the right kind for this many vectors."""
-        threshold = threshold or HNSW_THRESHOLD
-        kind = HNSW if len(ids) >= threshold else FLAT
-        dense = cls(dim, threshold=threshold, kind=kind)
+        """A fresh index of the right kind for this many vectors (`add` switches to HNSW)."""
+        dense = cls(dim, threshold=threshold)
         dense.add(ids, vectors)
         return dense
 

@@ -193,7 +193,7 @@ class Library:
         # otherwise the next search would find the saved index stale and rebuild it whole.
         self._dense_index()
         report = IngestReport(failed=[FileError(path=str(p), reason=r) for p, r in skipped])
-        known = self.store.known_files()
+        known_files = self.store.known_files()
         sidecars: dict[Path, dict] = {}
         pending: dict[str, str] = {}  # content hash -> resolved path, for this run's files
         copies: list[str] = []  # paths of this run's files that a later file repeats exactly
@@ -225,7 +225,7 @@ class Library:
                 for path in files:
                     if stop.is_set() or (cancel is not None and cancel.is_set()):
                         break
-                    item = self._prepare(path, report, sidecars, pending, copies, known)
+                    item = self._prepare(path, report, sidecars, pending, copies, known_files)
                     if isinstance(item, _Prepared):
                         pending[item.content_hash] = item.path
                     items.put((path, item))
@@ -289,16 +289,10 @@ class Library:
         resolved = str(path.resolve())
         try:
             stat = path.stat()
-        except OSError as exc:
-            report.failed.append(
-                FileError(path=str(path), reason=f"cannot read file ({exc.strerror})")
-            )
-            return None
-        stored = known_files.get(resolved)
-        if stored and (stored[1], stored[2]) == (stat.st_size, stat.st_mtime_ns):
-            report.unchanged.append(stored[0])  # same path, size and time: not read again
-            return _SKIPPED
-        try:
+            stored = known_files.get(resolved)
+            if stored and (stored[1], stored[2]) == (stat.st_size, stat.st_mtime_ns):
+                report.unchanged.append(stored[0])  # same path, size and time: not read again
+                return _SKIPPED
             data = path.read_bytes()
         except OSError as exc:
             report.failed.append(
@@ -328,10 +322,8 @@ class Library:
                 FileError(path=str(path), reason=f"cannot be parsed ({type(exc).__name__}: {exc})")
             )
             return None
-        sentences = sentence_spans(text)
-        meta, excluded = extract_metadata(text, sentences)
+        meta, spans = _chunk(text)
         meta = _apply_sidecar(meta, path, sidecars)
-        spans = [(c.start, c.end) for c in chunk_spans(text, sentences, excluded)]
         if not spans:
             report.failed.append(
                 FileError(path=str(path), reason="no article text left after removing boilerplate")
@@ -453,9 +445,7 @@ def rebuild(
         stored = library.store.all_source_texts()
         planned: list[tuple[str, list[tuple[int, int]], np.ndarray]] = []
         for done, (source_id, text, _meta) in enumerate(stored, start=1):
-            sentences = sentence_spans(text)
-            _, excluded = extract_metadata(text, sentences)
-            spans = [(c.start, c.end) for c in chunk_spans(text, sentences, excluded)]
+            _, spans = _chunk(text)
             vectors = library.embedder.embed([text[a:b] for a, b in spans])
             planned.append((source_id, spans, vectors))
             report.chunks_added += len(spans)
@@ -482,6 +472,13 @@ def rebuild(
         return report
     finally:
         library.close()
+
+
+def _chunk(text: str) -> tuple[SourceMeta, list[tuple[int, int]]]:
+    """Metadata found in `text` and the spans of its chunks (boilerplate lines left out)."""
+    sentences = sentence_spans(text)
+    meta, excluded = extract_metadata(text, sentences)
+    return meta, [(c.start, c.end) for c in chunk_spans(text, sentences, excluded)]
 
 
 def _apply_sidecar(meta: SourceMeta, path: Path, cache: dict[Path, dict]) -> SourceMeta:
