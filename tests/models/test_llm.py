@@ -138,3 +138,16 @@ def test_prefix_survives_another_prompt_in_between(tiny):
     # THEN the next question under the long system prompt still reuses it
     list(tiny.stream(ask("What is the capital of Italy?"), max_tokens=5))
     assert tiny.last_timings.cached_prompt_tokens >= system_tokens
+
+
+@pytest.mark.slow
+def test_a_restored_prompt_state_answers_as_a_fresh_one(tiny):
+    # GIVEN a reply computed with the prompt's state saved afterwards
+    question = ask("Name three rivers of Europe.")
+    first = "".join(tiny.stream(question, max_tokens=24))
+    # WHEN another prompt replaces the live KV cache and the same prompt comes back
+    list(tiny.stream(ask("Rewrite: and Italy?", "You rewrite questions."), max_tokens=5))
+    again = "".join(tiny.stream(question, max_tokens=24))
+    # THEN the state restored from the prompt cache gives the same greedy reply
+    assert tiny.last_timings.cached_prompt_tokens > 0
+    assert again == first
