@@ -12,11 +12,11 @@ import numpy as np
 from models.llm import LLM, Timings
 from prompts import REFUSAL, PromptSet
 from retrieval.library import Library
-from retrieval.search import content_terms
 from retrieval.sentences import sentence_spans
 
 from . import models as app_models
 from .citations import parse_citations, split_answer
+from .focus import unmentioned_names, wrong_kind
 from .library import open_library
 from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passage, Turn
@@ -87,7 +87,8 @@ def ask(
     refused = not cancelled and (
         is_refusal(text)
         or not any(s.supported for s in sentences)
-        or bool(unmentioned_names(standalone, passages))
+        or bool(unmentioned_names(standalone, [p.text for p in passages]))
+        or wrong_kind(standalone, [s.text for s in sentences if s.supported]) is not None
     )
     if refused:
         refusal = _refusal(question, standalone, passages, model, prompt_hash, timings)
@@ -132,22 +133,6 @@ def _relevant(hits) -> bool:
     """Some passage shares a content word with the question or is close to it in meaning."""
     best = max((h.dense_score or 0.0 for h in hits), default=0.0)
     return best >= MIN_RELEVANCE or any(h.bm25_rank is not None for h in hits)
-
-
-def unmentioned_names(question: str, passages: list[Passage]) -> list[str]:
-    """Names in the question (capitalised words after the first) that no passage mentions.
-
-    A question about someone or something the passages never name cannot be answered from
-    them, however fluent the model's reply.
-    """
-    shown = set(content_terms(" ".join(p.text.replace(".", "") for p in passages)))
-    words = re.findall(r"\b[A-Z][\w.'’-]*", question.replace("’s", "").replace("'s", ""))[1:]
-    missing = []
-    for word in words:
-        terms = content_terms(word.replace(".", ""))
-        if terms and not set(terms) & shown:
-            missing.append(word)
-    return missing
 
 
 def condense(

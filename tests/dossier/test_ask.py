@@ -249,3 +249,24 @@ def test_sentences_are_embedded_once_per_question(fake_embedder):
     assert (fake_embedder.calls, fake_embedder.texts_embedded) == (calls, texts)
     assert texts == 2 and (again[1] == first[0]).all() and (again[0] == first[1]).all()
     assert memo.embed([]).shape == (0, fake_embedder.dim)
+
+
+def test_an_answer_of_the_wrong_kind_is_refused(seeded_library):
+    # GIVEN a model that answers a price question with the passage about the missiles' range
+    reply = citing("180 miles", "The longer-range missiles can travel more than 180 miles")
+    # WHEN the question asks for a price
+    priced = ask(
+        "What is the unit price of one longer-range missile?",
+        library=seeded_library,
+        llm=ScriptedLLM(reply),
+    )
+    # THEN the supported but off-question answer is refused, the model's draft kept
+    assert priced.refused and priced.answer == REFUSAL
+    assert "180 miles" in priced.draft
+    # AND the same reply to a question about the range stands
+    ranged = ask(
+        "How far can the longer-range missiles travel?",
+        library=seeded_library,
+        llm=ScriptedLLM(reply),
+    )
+    assert not ranged.refused and "180 miles" in ranged.answer
