@@ -16,7 +16,7 @@ from retrieval.sentences import sentence_spans
 
 from . import models as app_models
 from .citations import parse_citations, split_answer
-from .focus import unmentioned_names, wrong_kind
+from .focus import answers_question, unmentioned_names
 from .library import open_library
 from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passage, Turn
@@ -88,7 +88,7 @@ def ask(
         is_refusal(text)
         or not any(s.supported for s in sentences)
         or bool(unmentioned_names(standalone, [p.text for p in passages]))
-        or wrong_kind(standalone, [s.text for s in sentences if s.supported]) is not None
+        or not answers_question(standalone, [s.text for s in sentences if s.supported])
     )
     if refused:
         refusal = _refusal(question, standalone, passages, model, prompt_hash, timings)

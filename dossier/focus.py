@@ -113,3 +113,30 @@ def unmentioned_names(question: str, passage_texts: list[str]) -> list[str]:
         if terms and not set(terms) & shown:
             missing.append(word)
     return missing
+
+
+_YES_NO = re.compile(
+    r"^\s*(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|should|may|might)\b",
+    re.IGNORECASE,
+)
+
+
+def adds_nothing(question: str, answer_sentences: list[str]) -> bool:
+    """The answer only restates the question ("Who will succeed X?" → "X will succeed X").
+
+    Yes/no questions are exempt: "Did she resign?" is fairly answered by "She resigned."
+    """
+    if _YES_NO.match(question) or not answer_sentences:
+        return False
+    asked = set(content_terms(question))
+    said = set(content_terms(" ".join(answer_sentences)))
+    return not (said - asked)
+
+
+def answers_question(question: str, supported_sentences: list[str]) -> bool:
+    """Supported sentences that say something beyond the question, of the kind it asks for."""
+    return (
+        bool(supported_sentences)
+        and wrong_kind(question, supported_sentences) is None
+        and not adds_nothing(question, supported_sentences)
+    )

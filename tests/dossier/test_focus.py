@@ -2,7 +2,14 @@
 
 import pytest
 
-from dossier.focus import AnswerKind, expected_kind, unmentioned_names, wrong_kind
+from dossier.focus import (
+    AnswerKind,
+    adds_nothing,
+    answers_question,
+    expected_kind,
+    unmentioned_names,
+    wrong_kind,
+)
 
 
 @pytest.mark.parametrize(
@@ -52,3 +59,17 @@ def test_names_in_the_question_no_passage_mentions():
     assert unmentioned_names("What did U.N. officials say?", passages) == []
     # the first word is capitalised anyway and is not taken for a name
     assert unmentioned_names("Officials opened what?", passages) == []
+
+
+def test_an_answer_that_only_restates_the_question_adds_nothing():
+    question = "Who will succeed Maria Lopez as head of the agency?"
+    assert adds_nothing(question, ["Maria Lopez will succeed Maria Lopez as head of the agency."])
+    assert not adds_nothing(question, ["Deputy head Omar Said will succeed her."])
+    # a yes/no question is fairly answered in its own words
+    assert not adds_nothing("Did the agency close?", ["The agency closed."])
+
+
+def test_answers_question_needs_a_supported_sentence_of_the_asked_kind_with_news():
+    assert not answers_question("Who chaired the meeting?", [])
+    assert answers_question("Who chaired the meeting?", ["Omar Said chaired it."])
+    assert not answers_question("How many people came?", ["People came."])
