@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from pydantic import BaseModel
 
 from models.llm import LLM, Timings
 from prompts import REFUSAL, PromptSet
@@ -16,14 +17,24 @@ from retrieval.sentences import sentence_spans
 
 from . import models as app_models
 from .citations import parse_citations, split_answer
-from .focus import answers_question, unmentioned_names
+from .focus import adds_nothing, shares_terms, unmentioned_names, wrong_kind
 from .library import open_library
 from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passage, Turn
 from .verify import Support, assess
 
 DEFAULT_K = 8
-PASSAGE_BUDGET_TOKENS = 300  # prompt evaluation dominates time to first token on a CPU
+PASSAGE_BUDGET_TOKENS = 200  # prompt evaluation dominates time to first token on a CPU
+SECOND_LOOK_BUDGET_TOKENS = 90  # the closest two or three sentences
+# Why a draft may get a second look. Not a question asking for a kind of detail no passage
+# gives (fewer passages will not have it either), nor a draft that restates the question:
+# that is how the model says it found nothing, and a second look then answers something else.
+SECOND_LOOK_PROBLEMS = {"model_refused", "unsupported", "off_question"}
+SECOND_LOOK_NOTE = "\n\n(Checking the closest passages again…)\n\n"
+# An answer that shares no content word with the question and none of whose sentences is this
+# close to it in meaning is about something else ("Who went with her?" → "The council declined
+# to comment.").
+OFF_QUESTION_COSINE = 0.3
 MAX_ANSWER_TOKENS = 300
 HISTORY_TURNS = 3
 # A cited passage scoring this much below the best-supporting one is a mis-citation.
@@ -69,46 +80,116 @@ def ask(
     system = prompts.render("answer_system")
     model = ModelInfo(id=llm.model_id, sha256=llm.sha256)
     if not passages or not _relevant(hits):
-        return _refusal(question, standalone, passages, model, system.hash, Timings())
+        refusal = _refusal(question, standalone, passages, model, system.hash, Timings())
+        refusal.refusal_reason = "no_relevant_passage"
+        return refusal
 
-    user = prompts.render("answer_user", passages=format_passages(passages), question=standalone)
+    if unmentioned_names(standalone, [h.chunk.text for h in hits]):
+        # The question is about someone or something the sources never name: no model needed.
+        refusal = _refusal(question, standalone, passages, model, system.hash, Timings())
+        refusal.refusal_reason = "unmentioned_name"
+        return refusal
+
+    attempt = _attempt(standalone, passages, system, prompts, llm, embedder, on_token, cancel)
+    problem = None if attempt.cancelled else _problem(standalone, attempt, embedder)
+    first_draft = ""
+    if problem in SECOND_LOOK_PROBLEMS:
+        # A small model often balks at, or wanders off, a long context that does hold the
+        # answer; a second look at only the closest sentences recovers many of those.
+        closest = select_passages(
+            standalone,
+            query_vector,
+            hits,
+            texts,
+            embedder,
+            budget_tokens=SECOND_LOOK_BUDGET_TOKENS,
+            count_tokens=llm.count_tokens,
+            skip_to_fill=False,
+        )
+        if [p.text for p in closest] != [p.text for p in passages]:
+            if on_token:
+                on_token(SECOND_LOOK_NOTE)
+            first_draft, first_timings = attempt.text, attempt.timings
+            passages = closest
+            attempt = _attempt(
+                standalone, passages, system, prompts, llm, embedder, on_token, cancel
+            )
+            attempt.timings.ttft_s = first_timings.ttft_s  # the reader saw the first words then
+            problem = None if attempt.cancelled else _problem(standalone, attempt, embedder)
+    timings = attempt.timings
+    timings.total_s = round(time.perf_counter() - started, 3)
+    prompt_hash = f"{system.hash}:{attempt.user_hash}"
+    if problem is not None:
+        refusal = _refusal(question, standalone, passages, model, prompt_hash, timings)
+        refusal.draft = attempt.text
+        refusal.first_draft = first_draft
+        refusal.refusal_reason = problem
+        return refusal
+    return Answer(
+        question=question,
+        standalone_question=standalone,
+        # A cancelled answer is shown as far as it came, unchecked text included.
+        answer=attempt.text if attempt.cancelled else render_answer(attempt.sentences),
+        draft=attempt.text,
+        first_draft=first_draft,
+        refused=False,
+        sentences=attempt.sentences,
+        citations=attempt.citations,
+        passages=passages,
+        model=model,
+        prompt_hash=prompt_hash,
+        timings=timings,
+        cancelled=attempt.cancelled,
+    )
+
+
+class _Attempt(BaseModel):
+    """One reply of the model to one set of passages, checked."""
+
+    text: str
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    timings: Timings
+    user_hash: str
+    cancelled: bool
+
+
+def _attempt(question, passages, system, prompts, llm, embedder, on_token, cancel) -> _Attempt:
+    user = prompts.render("answer_user", passages=format_passages(passages), question=question)
     messages = [{"role": "system", "content": system.text}, {"role": "user", "content": user.text}]
     pieces: list[str] = []
     for piece in llm.stream(messages, max_tokens=MAX_ANSWER_TOKENS, cancel=cancel):
         pieces.append(piece)
         if on_token:
             on_token(piece)
-    timings = (llm.last_timings or Timings()).model_copy()
-    timings.total_s = round(time.perf_counter() - started, 3)
     text = "".join(pieces).strip()
-    cancelled = bool(cancel is not None and cancel.is_set())
     sentences, citations = check_answer(text, passages, embedder)
-    prompt_hash = f"{system.hash}:{user.hash}"
-    refused = not cancelled and (
-        is_refusal(text)
-        or not any(s.supported for s in sentences)
-        or bool(unmentioned_names(standalone, [p.text for p in passages]))
-        or not answers_question(standalone, [s.text for s in sentences if s.supported])
-    )
-    if refused:
-        refusal = _refusal(question, standalone, passages, model, prompt_hash, timings)
-        refusal.draft = text
-        return refusal
-    return Answer(
-        question=question,
-        standalone_question=standalone,
-        # A cancelled answer is shown as far as it came, unchecked text included.
-        answer=text if cancelled else render_answer(sentences),
-        draft=text,
-        refused=False,
+    return _Attempt(
+        text=text,
         sentences=sentences,
         citations=citations,
-        passages=passages,
-        model=model,
-        prompt_hash=prompt_hash,
-        timings=timings,
-        cancelled=cancelled,
+        timings=(llm.last_timings or Timings()).model_copy(),
+        user_hash=user.hash,
+        cancelled=bool(cancel is not None and cancel.is_set()),
     )
+
+
+def _problem(question: str, attempt: _Attempt, embedder) -> str | None:
+    """Why this attempt cannot be shown as an answer, or None when it can."""
+    if is_refusal(attempt.text):
+        return "model_refused"
+    supported = [s.text for s in attempt.sentences if s.supported]
+    if not supported:
+        return "unsupported"
+    if wrong_kind(question, supported) is not None:
+        return "wrong_kind"
+    if adds_nothing(question, supported):
+        return "restates_question"
+    if not shares_terms(question, supported):
+        vectors = embedder.embed([question, *supported])
+        if float(np.max(vectors[1:] @ vectors[0])) < OFF_QUESTION_COSINE:
+            return "off_question"
+    return None
 
 
 class MemoEmbedder:

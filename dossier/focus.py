@@ -133,10 +133,18 @@ def adds_nothing(question: str, answer_sentences: list[str]) -> bool:
     return not (said - asked)
 
 
-def answers_question(question: str, supported_sentences: list[str]) -> bool:
-    """Supported sentences that say something beyond the question, of the kind it asks for."""
-    return (
-        bool(supported_sentences)
-        and wrong_kind(question, supported_sentences) is None
-        and not adds_nothing(question, supported_sentences)
-    )
+_ASKS_REASON = re.compile(
+    r"^\s*why\b|\bfor what reasons?\b|\bwhat (?:is|was|are|were) the reasons?\b|"
+    r"\bwhat (?:prompted|led to|caused|drove|motivated)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_reason(question: str) -> bool:
+    return bool(_ASKS_REASON.search(question))
+
+
+def shares_terms(question: str, sentences: list[str]) -> bool:
+    """Some sentence has a content word of the question."""
+    asked = set(content_terms(question))
+    return any(asked & set(content_terms(s)) for s in sentences)

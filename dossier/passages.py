@@ -11,7 +11,12 @@ from retrieval.schema import Hit
 from retrieval.search import content_terms
 from retrieval.sentences import sentence_spans
 
+from .focus import asks_reason
 from .schema import Passage
+
+# A sentence scoring this much below the best one is not worth its tokens.
+FILL_MARGIN = 0.5
+REASON_FOLLOW_ON = 2  # for a "why" question, the best this many sentences bring the next one
 
 # A sentence that starts like this leans on the one before it, so that one comes along.
 _LEANING_STARTS = (
@@ -38,8 +43,13 @@ def select_passages(
     *,
     budget_tokens: int,
     count_tokens: Callable[[str], int],
+    skip_to_fill: bool = True,
 ) -> list[Passage]:
-    """Best sentences of the hits, merged into contiguous passages, numbered by relevance."""
+    """Best sentences of the hits, merged into contiguous passages, numbered by relevance.
+
+    With `skip_to_fill`, a sentence too long for what is left of the budget is passed over for
+    shorter, less relevant ones; without it, selection stops there (only the very closest).
+    """
     candidates: dict[tuple[str, int], tuple[int, float]] = {}  # (source, start) -> (end, hit score)
     for rank, hit in enumerate(hits):
         chunk = hit.chunk
@@ -62,20 +72,35 @@ def select_passages(
 
     chosen: dict[tuple[str, int], float] = {}
     used = 0
-    for i in order:
+    # News gives the reason for a decision in the sentence after it ("X did Y. Officials
+    # said the decision came after Z."), which rarely looks like the question itself.
+    follow_on = REASON_FOLLOW_ON if asks_reason(question) else 0
+    # Short sentences about something else would fill a budget's tail and distract the model.
+    floor = scores[order[0]] - FILL_MARGIN
+    for place, i in enumerate(order):
+        if scores[i] < floor:
+            break
         key = keys[i]
         group = [key]
         if sentences[i].lower().startswith(_LEANING_STARTS):
             previous = _previous_sentence(keys, key)
             if previous is not None and previous not in chosen:
                 group.insert(0, previous)
+        if place < follow_on:
+            following = _next_sentence(keys, key)
+            gap = texts[key[0]][candidates[key][0] : following[1]] if following else None
+            # only the sentence right after it, in the same paragraph
+            if following not in chosen and gap is not None and gap.strip(" \t") in ("", "\n"):
+                group.append(following)
         cost = sum(
             count_tokens(texts[s][a : candidates[(s, a)][0]])
             for s, a in group
             if (s, a) not in chosen
         )
         if used + cost > budget_tokens and chosen:
-            continue  # the best sentence always goes in, even over budget
+            if skip_to_fill:
+                continue
+            break  # the best sentence always goes in, even over budget
         for member in group:
             chosen.setdefault(member, scores[i])
         used += cost
@@ -85,6 +110,11 @@ def select_passages(
 def _previous_sentence(keys: list[tuple[str, int]], key: tuple[str, int]) -> tuple[str, int] | None:
     same_source = sorted(k for k in keys if k[0] == key[0] and k[1] < key[1])
     return same_source[-1] if same_source else None
+
+
+def _next_sentence(keys: list[tuple[str, int]], key: tuple[str, int]) -> tuple[str, int] | None:
+    later = sorted(k for k in keys if k[0] == key[0] and k[1] > key[1])
+    return later[0] if later else None
 
 
 def _merge(chosen, candidates, texts) -> list[Passage]:

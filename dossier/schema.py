@@ -62,7 +62,15 @@ class Answer(BaseModel):
     standalone_question: str = Field(description="the question rewritten without the conversation")
     answer: str
     draft: str = Field("", description="the model's own text, before the citation check")
+    first_draft: str = Field(
+        "", description="a first draft that failed the check before a second look, if any"
+    )
     refused: bool
+    refusal_reason: str = Field(
+        "",
+        description="model_refused, unsupported, unmentioned_name, wrong_kind, "
+        "restates_question, off_question or no_relevant_passage",
+    )
     sentences: list[AnswerSentence] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     passages: list[Passage] = Field(

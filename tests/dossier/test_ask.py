@@ -46,10 +46,11 @@ def test_answer_cites_the_passage_that_supports_it(seeded_library):
 
 
 def test_the_fixed_instructions_come_first_so_the_prefix_can_be_reused(seeded_library):
-    llm = ScriptedLLM([REFUSAL, REFUSAL])
+    llm = ScriptedLLM([REFUSAL] * 4)  # each refusal gets a second look
     ask("What range do the missiles have?", library=seeded_library, llm=llm)
     ask("Who warned about escalation?", library=seeded_library, llm=llm)
-    first, second = llm.calls
+    assert len(llm.calls) == 4
+    first, second = llm.calls[0], llm.calls[2]
     assert first[0] == second[0] and first[0]["role"] == "system"
     assert "passages" in first[0]["content"].lower()
 
@@ -113,17 +114,47 @@ def test_an_invented_number_is_not_supported():
 
 
 def test_model_refusal_is_reported_with_the_nearest_passages(seeded_library):
-    answer = ask(
-        "What is the unit price of one missile?", library=seeded_library, llm=ScriptedLLM([REFUSAL])
-    )
+    llm = ScriptedLLM([REFUSAL, REFUSAL])
+    answer = ask("What is the unit price of one missile?", library=seeded_library, llm=llm)
     assert answer.refused and answer.answer == REFUSAL
+    assert answer.refusal_reason == "model_refused"
     assert answer.passages and not answer.citations
 
 
+def test_a_refusal_gets_a_second_look_at_the_closest_passages_only(seeded_library):
+    # GIVEN a model that refuses the full context but answers from the closest sentences
+    def reply(messages):
+        shown = messages[-1]["content"]
+        if len(llm.calls) == 1:
+            return REFUSAL
+        return (
+            citing(
+                "Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System"
+            )(messages)
+            if "Tactical Missile System" in shown
+            else REFUSAL
+        )
+
+    llm = ScriptedLLM(reply)
+    streamed = []
+    # WHEN the question is asked
+    answer = ask(
+        "What does ATACMS stand for?", library=seeded_library, llm=llm, on_token=streamed.append
+    )
+    # THEN the second look, over fewer passages, gives the supported answer
+    first, second = (call[-1]["content"] for call in llm.calls)
+    assert len(second) < len(first)
+    assert not answer.refused and "Tactical Missile System" in answer.answer
+    assert answer.first_draft == REFUSAL and answer.draft.startswith("ATACMS stands for")
+    # AND the reader saw both drafts, told that the second is another look
+    assert "".join(streamed).startswith(REFUSAL) and "again" in "".join(streamed)
+
+
 def test_an_answer_with_no_supported_sentence_becomes_a_refusal(seeded_library):
-    llm = ScriptedLLM(["China's foreign ministry called the decision reckless [1]."])
-    answer = ask("What did China's foreign ministry say?", library=seeded_library, llm=llm)
+    llm = ScriptedLLM(["The ministry called the decision reckless [1]."] * 2)
+    answer = ask("What did the foreign ministry say?", library=seeded_library, llm=llm)
     assert answer.refused and answer.answer == REFUSAL
+    assert answer.refusal_reason == "unsupported" and len(llm.calls) == 2
 
 
 def test_nothing_relevant_refuses_without_calling_the_model(library, tmp_path):
@@ -141,9 +172,11 @@ def test_follow_up_is_rewritten_with_the_conversation(seeded_library):
             answer="He said the US has adjusted and adapted [1].",
         )
     ]
-    llm = ScriptedLLM(["What did Kirby say about the policy on strikes inside Russia?", REFUSAL])
+    llm = ScriptedLLM(
+        ["What did Kirby say about the policy on strikes inside Russia?", REFUSAL, REFUSAL]
+    )
     answer = ask("and what did Kirby say?", history=history, library=seeded_library, llm=llm)
-    condense_call, answer_call = llm.calls
+    condense_call, answer_call, _second_look = llm.calls
     assert "What did Blinken say in Kyiv?" in condense_call[-1]["content"]
     assert answer.standalone_question.startswith("What did Kirby say")
     assert "Kirby" in answer_call[-1]["content"]  # the retrieval used the rewritten question
@@ -203,7 +236,8 @@ def test_render_answer_keeps_only_surviving_citations():
     "reply", ["The sources do not say.", "The sources do not say anything about it."]
 )
 def test_refusal_wording_is_recognised(reply, seeded_library):
-    assert ask("What is the unit price?", library=seeded_library, llm=ScriptedLLM([reply])).refused
+    answer = ask("What is the unit price?", library=seeded_library, llm=ScriptedLLM([reply] * 2))
+    assert answer.refused and answer.refusal_reason == "model_refused"
 
 
 def test_a_question_about_a_name_no_passage_mentions_is_refused(seeded_library):
@@ -211,7 +245,9 @@ def test_a_question_about_a_name_no_passage_mentions_is_refused(seeded_library):
     answer = ask(
         "What did Zanzibar's parliament say about ATACMS?", library=seeded_library, llm=llm
     )
-    assert answer.refused and answer.draft.startswith("ATACMS have a range")
+    # THEN it is refused before the model is asked anything
+    assert answer.refused and answer.refusal_reason == "unmentioned_name"
+    assert llm.calls == [] and answer.passages
 
 
 def test_a_citation_to_a_weaker_neighbour_is_moved_to_the_passage_that_says_it():
@@ -253,20 +289,40 @@ def test_sentences_are_embedded_once_per_question(fake_embedder):
 
 def test_an_answer_of_the_wrong_kind_is_refused(seeded_library):
     # GIVEN a model that answers a price question with the passage about the missiles' range
-    reply = citing("180 miles", "The longer-range missiles can travel more than 180 miles")
+    reply = citing("100 miles", "The shorter-range versions have a range of about 100 miles")
     # WHEN the question asks for a price
+    llm = ScriptedLLM(reply)
     priced = ask(
-        "What is the unit price of one longer-range missile?",
-        library=seeded_library,
-        llm=ScriptedLLM(reply),
+        "What is the unit price of the shorter-range missiles?", library=seeded_library, llm=llm
     )
-    # THEN the supported but off-question answer is refused, the model's draft kept
+    # THEN the supported but off-question answer is refused, the model's draft kept,
+    # with no second look: fewer passages will not hold a price either
     assert priced.refused and priced.answer == REFUSAL
-    assert "180 miles" in priced.draft
+    assert priced.refusal_reason == "wrong_kind" and "100 miles" in priced.draft
+    assert len(llm.calls) == 1
     # AND the same reply to a question about the range stands
     ranged = ask(
-        "How far can the longer-range missiles travel?",
+        "What range do the shorter-range missiles have?",
         library=seeded_library,
         llm=ScriptedLLM(reply),
     )
-    assert not ranged.refused and "180 miles" in ranged.answer
+    assert not ranged.refused and "100 miles" in ranged.answer
+
+
+def test_an_answer_about_something_else_is_refused(library, tmp_path):
+    # GIVEN a source sentence that answers the question and also says something unrelated
+    (tmp_path / "visit.txt").write_text(
+        "Mayor visits Leeds\n\nMayor Ana Ortiz travelled to Leeds with planning chief Tom Reyes, "
+        "while the weather office declined to comment on the storm.",
+        encoding="utf-8",
+    )
+    library.ingest([tmp_path])
+    # AND a model that answers with the unrelated part only
+    llm = ScriptedLLM(
+        citing("weather office", "The weather office declined to comment on the storm")
+    )
+    # WHEN the question is who travelled with the mayor
+    answer = ask("Who travelled with Ana Ortiz to Leeds?", library=library, llm=llm)
+    # THEN the supported but unrelated answer is refused as off the question
+    assert answer.refused and answer.refusal_reason == "off_question"
+    assert "weather office" in answer.draft

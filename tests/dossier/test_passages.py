@@ -1,0 +1,64 @@
+"""Which sentences the model reads: selection within a budget (fake embedder, word counts)."""
+
+from dossier.passages import select_passages
+from retrieval.schema import Chunk, Hit
+from tests.conftest import FakeEmbedder
+
+SOURCE = (
+    "The council voted to close the old bridge on Monday. "
+    "Officials said the decision followed a safety report on its cracked pillars. "
+    "The weather was mild. "
+    "Traffic will use the ring road until a new bridge opens in 2027."
+)
+
+
+def select(question, budget, **kwargs):
+    embedder = FakeEmbedder()
+    hit = Hit(
+        chunk=Chunk(id=1, source_id="s", ordinal=0, start=0, end=len(SOURCE), text=SOURCE),
+        score=1.0,
+    )
+    return select_passages(
+        question,
+        embedder.embed([question])[0],
+        [hit],
+        {"s": SOURCE},
+        embedder,
+        budget_tokens=budget,
+        count_tokens=lambda text: len(text.split()),
+        **kwargs,
+    )
+
+
+def shown(passages):
+    return " ".join(p.text for p in passages)
+
+
+def test_passages_slice_the_source_and_fit_the_budget():
+    passages = select("Why did the council vote to close the bridge?", 40)
+    for p in passages:
+        assert SOURCE[p.start : p.end] == p.text
+    assert sum(len(p.text.split()) for p in passages) <= 40
+
+
+def test_a_why_question_brings_the_sentence_after_the_best_one():
+    # GIVEN a reason stated in the sentence after the decision, in other words than the question
+    question = "Why did the council vote to close the bridge?"
+    # WHEN passages are chosen for a why-question and for a what-question
+    why = shown(select(question, 12))
+    what = shown(select("What did the council vote to close?", 12))
+    # THEN only the why-question gets the following sentence with the reason
+    assert "safety report" in why
+    assert "safety report" not in what
+
+
+def test_unrelated_filler_is_left_out_even_with_budget_to_spare():
+    assert "weather" not in shown(select("When will the new bridge open?", 500))
+
+
+def test_without_skip_to_fill_selection_stops_at_the_first_sentence_that_does_not_fit():
+    question = "What will traffic use until the new bridge opens?"
+    # the best sentence fits; the next best is longer than what is left
+    strict = select(question, 16, skip_to_fill=False)
+    assert shown(strict).startswith("Traffic will use the ring road")
+    assert len(strict) == 1 and strict[0].text.count(".") == 1
