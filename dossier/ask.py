@@ -17,7 +17,13 @@ from retrieval.sentences import sentence_spans
 
 from . import models as app_models
 from .citations import parse_citations, split_answer
-from .focus import adds_nothing, shares_terms, unmentioned_names, wrong_kind
+from .focus import (
+    adds_nothing,
+    numbers_in_question,
+    shares_terms,
+    unmentioned_names,
+    wrong_kind,
+)
 from .library import open_library
 from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passage, Turn
@@ -93,9 +99,9 @@ def ask(
     attempt = _attempt(standalone, passages, system, prompts, llm, embedder, on_token, cancel)
     problem = None if attempt.cancelled else _problem(standalone, attempt, embedder)
     first_draft = ""
-    if problem in SECOND_LOOK_PROBLEMS:
-        # A small model often balks at, or wanders off, a long context that does hold the
-        # answer; a second look at only the closest sentences recovers many of those.
+    look = _second_look(standalone, attempt, problem, passages, texts)
+    if look is not None:
+        require, must_improve = look
         closest = select_passages(
             standalone,
             query_vector,
@@ -105,17 +111,20 @@ def ask(
             budget_tokens=SECOND_LOOK_BUDGET_TOKENS,
             count_tokens=llm.count_tokens,
             skip_to_fill=False,
+            require=require,
         )
-        if [p.text for p in closest] != [p.text for p in passages]:
+        if closest and [p.text for p in closest] != [p.text for p in passages]:
             if on_token:
                 on_token(SECOND_LOOK_NOTE)
-            first_draft, first_timings = attempt.text, attempt.timings
-            passages = closest
-            attempt = _attempt(
-                standalone, passages, system, prompts, llm, embedder, on_token, cancel
+            second = _attempt(standalone, closest, system, prompts, llm, embedder, on_token, cancel)
+            second_problem = None if second.cancelled else _problem(standalone, second, embedder)
+            better = second_problem is None and not _missing_figures(
+                standalone, second, closest, texts
             )
-            attempt.timings.ttft_s = first_timings.ttft_s  # the reader saw the first words then
-            problem = None if attempt.cancelled else _problem(standalone, attempt, embedder)
+            if second.cancelled or not must_improve or better:
+                first_draft, first_ttft = attempt.text, attempt.timings.ttft_s
+                attempt, problem, passages = second, second_problem, closest
+                attempt.timings.ttft_s = first_ttft  # the reader saw the first words then
     timings = attempt.timings
     timings.total_s = round(time.perf_counter() - started, 3)
     prompt_hash = f"{system.hash}:{attempt.user_hash}"
@@ -141,6 +150,38 @@ def ask(
         timings=timings,
         cancelled=attempt.cancelled,
     )
+
+
+def _second_look(question, attempt, problem, passages, texts):
+    """Whether to ask again over only the closest sentences: (required strings, must improve).
+
+    A small model often balks at, or wanders off, a long context that does hold the answer.
+    An answer that passes the check but whose evidence lacks a figure the question pins its
+    subject to ("in May 2023"), while a passage has it, gets a second look at the sentences
+    with that figure, kept only if it does better. (The same for "who" questions answered
+    without a name was tried and dropped: the second look named the wrong person.)
+    """
+    if attempt.cancelled:
+        return None
+    if problem in SECOND_LOOK_PROBLEMS:
+        return None, False
+    if problem is None:
+        missing = _missing_figures(question, attempt, passages, texts)
+        if missing:
+            return missing, True
+    return None
+
+
+def _missing_figures(question, attempt, passages, texts) -> list[str]:
+    """Figures of the question that the answer's evidence lacks while some passage has them."""
+    evidence = " ".join(
+        texts[e.source_id][e.start : e.end]
+        for s in attempt.sentences
+        if s.supported
+        for e in s.evidence
+    )
+    shown = " ".join(p.text for p in passages)
+    return [n for n in numbers_in_question(question) if n not in evidence and n in shown]
 
 
 class _Attempt(BaseModel):

@@ -148,3 +148,11 @@ def shares_terms(question: str, sentences: list[str]) -> bool:
     """Some sentence has a content word of the question."""
     asked = set(content_terms(question))
     return any(asked & set(content_terms(s)) for s in sentences)
+
+
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+
+
+def numbers_in_question(question: str) -> list[str]:
+    """Figures the question pins its subject to ("in May 2023", "the 2 soldiers")."""
+    return _NUMBER.findall(question)

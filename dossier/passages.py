@@ -44,11 +44,13 @@ def select_passages(
     budget_tokens: int,
     count_tokens: Callable[[str], int],
     skip_to_fill: bool = True,
+    require: list[str] | None = None,
 ) -> list[Passage]:
     """Best sentences of the hits, merged into contiguous passages, numbered by relevance.
 
     With `skip_to_fill`, a sentence too long for what is left of the budget is passed over for
     shorter, less relevant ones; without it, selection stops there (only the very closest).
+    With `require`, only sentences containing every one of those strings are candidates.
     """
     candidates: dict[tuple[str, int], tuple[int, float]] = {}  # (source, start) -> (end, hit score)
     for rank, hit in enumerate(hits):
@@ -57,6 +59,12 @@ def select_passages(
             key = (chunk.source_id, chunk.start + a)
             if key not in candidates:
                 candidates[key] = (chunk.start + b, 1.0 / (1 + rank))
+    if require:
+        candidates = {
+            (s, a): v
+            for (s, a), v in candidates.items()
+            if all(r in texts[s][a : v[0]] for r in require)
+        }
     if not candidates:
         return []
     keys = list(candidates)

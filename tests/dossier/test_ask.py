@@ -326,3 +326,55 @@ def test_an_answer_about_something_else_is_refused(library, tmp_path):
     # THEN the supported but unrelated answer is refused as off the question
     assert answer.refused and answer.refusal_reason == "off_question"
     assert "weather office" in answer.draft
+
+
+DRONES = (
+    "Drone strikes\n\n"
+    "A drone struck a farm near the border last week, injuring two workers. "
+    "Officials said the attack was the third this month. "
+    "In May 2023 a drone landed on the roof of the town hall. "
+    "Nobody was hurt in that incident."
+)
+
+
+def test_an_answer_missing_the_figure_the_question_names_gets_a_second_look(library, tmp_path):
+    # GIVEN sources about two drone incidents, one of them in May 2023
+    (tmp_path / "drones.txt").write_text(DRONES, encoding="utf-8")
+    library.ingest([tmp_path])
+
+    # AND a model that takes the wrong incident whenever it is shown
+    def reply(messages):
+        if "farm" in messages[-1]["content"]:
+            return citing("farm", "A drone struck a farm near the border, injuring two workers")(
+                messages
+            )
+        return citing("town hall", "In May 2023 a drone landed on the roof of the town hall")(
+            messages
+        )
+
+    llm = ScriptedLLM(reply)
+    # WHEN the question pins the incident to May 2023
+    answer = ask("What happened with a drone in May 2023?", library=library, llm=llm)
+    # THEN the second look, over sentences with "2023" only, gives the right incident
+    assert len(llm.calls) == 2 and "farm" not in llm.calls[1][-1]["content"]
+    assert not answer.refused and "town hall" in answer.answer
+    assert "farm" in answer.first_draft
+
+
+def test_a_second_look_that_does_no_better_is_dropped(library, tmp_path):
+    # GIVEN the same sources and a model whose second look says nothing the sources support
+    (tmp_path / "drones.txt").write_text(DRONES, encoding="utf-8")
+    library.ingest([tmp_path])
+
+    def reply(messages):
+        if "farm" in messages[-1]["content"]:
+            return citing("farm", "A drone struck a farm near the border, injuring two workers")(
+                messages
+            )
+        return "A swarm of 40 drones attacked the capital [1]."
+
+    llm = ScriptedLLM(reply)
+    answer = ask("What happened with a drone in May 2023?", library=library, llm=llm)
+    # THEN the first, supported answer stands
+    assert len(llm.calls) == 2
+    assert not answer.refused and "farm" in answer.answer and answer.first_draft == ""

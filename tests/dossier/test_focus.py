@@ -6,6 +6,8 @@ from dossier.focus import (
     AnswerKind,
     adds_nothing,
     expected_kind,
+    numbers_in_question,
+    shares_terms,
     unmentioned_names,
     wrong_kind,
 )
@@ -66,3 +68,14 @@ def test_an_answer_that_only_restates_the_question_adds_nothing():
     assert not adds_nothing(question, ["Deputy head Omar Said will succeed her."])
     # a yes/no question is fairly answered in its own words
     assert not adds_nothing("Did the agency close?", ["The agency closed."])
+
+
+def test_figures_a_question_pins_its_subject_to():
+    assert numbers_in_question("What happened in May 2023 to the 2 ships?") == ["2023", "2"]
+    assert numbers_in_question("Who paid 1,200.50 euros?") == ["1,200.50"]
+    assert numbers_in_question("Who won?") == []
+
+
+def test_shares_terms_compares_stemmed_content_words():
+    assert shares_terms("Who travelled to Leeds?", ["She was travelling to Leeds."])
+    assert not shares_terms("Who travelled to Leeds?", ["The office declined to comment."])
