@@ -63,3 +63,17 @@ def quote_is_verbatim(quote: str, passage: str) -> bool:
 
 def numbers_in(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+_MONEY = re.compile(
+    r"[$€£¥]\s?(\d+(?:[.,]\d+)*)|"
+    r"(\d+(?:[.,]\d+)*)\s?(?:(?:thousand|million|billion|trillion|bn|m)\s)?"
+    r"(?:dollars|euros|pounds|yen|yuan|roubles|rubles|hryvnias|francs|rupees|usd|eur|gbp)\b",
+    re.IGNORECASE,
+)
+
+
+def money_in(text: str) -> set[str]:
+    """Figures given as amounts of money ("$190", "3 million euros"): a distance of 190 miles
+    in a passage does not support a price of $190."""
+    return {(a or b).replace(",", "") for a, b in _MONEY.findall(text)}

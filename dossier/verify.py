@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from retrieval.search import content_terms
 
-from .citations import numbers_in, quotations, quote_is_verbatim
+from .citations import money_in, numbers_in, quotations, quote_is_verbatim
 
 # Tuned on the development questions (see the eval command); a cited passage must clear
 # SUPPORT_MIN; attaching a citation the model did not give needs the stricter ATTRIBUTE_MIN.
@@ -71,6 +71,7 @@ def assess(
         lexical=round(lexical_support(sentence, passage_text), 4),
         semantic=round(float(sims[best]), 4),
         quotes_ok=all(quote_is_verbatim(q, passage_text) for q in quotations(sentence)),
-        numbers_ok=numbers_in(sentence) <= numbers_in(passage_text),
+        numbers_ok=numbers_in(sentence) <= numbers_in(passage_text)
+        and money_in(sentence) <= money_in(passage_text),
         evidence=passage_sentences[best] if passage_sentences else (0, 0),
     )

@@ -1,10 +1,14 @@
+import numpy as np
+
 from dossier.citations import (
+    money_in,
     numbers_in,
     parse_citations,
     quotations,
     quote_is_verbatim,
     split_answer,
 )
+from dossier.verify import assess
 
 
 def test_markers_are_parsed_in_order_and_removed():
@@ -36,3 +40,23 @@ def test_verbatim_quote_tolerates_typography_but_not_changed_words():
 
 def test_numbers_are_compared_without_thousands_separators():
     assert numbers_in("about 1,200 troops and 3.5 tanks") == {"1200", "3.5"}
+
+
+def test_amounts_of_money_are_told_apart_from_other_figures():
+    assert money_in("The unit price is $190.") == {"190"}
+    assert money_in("It has a range of about 190 miles.") == set()
+    assert money_in("Aid worth over $200 billion and 3 million euros") == {"200", "3"}
+    assert money_in("It cost £1,200.") == {"1200"}
+
+
+def test_a_price_is_not_supported_by_a_distance_with_the_same_figure():
+    passage = "The missiles have a range of about 190 miles."
+    vector = np.ones(4, dtype=np.float32) / 2
+    support = assess(
+        "The unit price of one missile is $190.",
+        vector,
+        passage,
+        [(0, len(passage))],
+        vector[None, :],
+    )
+    assert not support.numbers_ok and not support.supported
