@@ -86,18 +86,18 @@ def ask(
     system = prompts.render("answer_system")
     model = ModelInfo(id=llm.model_id, sha256=llm.sha256)
     if not passages or not _relevant(hits):
-        refusal = _refusal(question, standalone, passages, model, system.hash, Timings())
-        refusal.refusal_reason = "no_relevant_passage"
-        return refusal
+        return _refusal(
+            question, standalone, passages, model, system.hash, Timings(), "no_relevant_passage"
+        )
 
     if unmentioned_names(standalone, [h.chunk.text for h in hits]):
         # The question is about someone or something the sources never name: no model needed.
-        refusal = _refusal(question, standalone, passages, model, system.hash, Timings())
-        refusal.refusal_reason = "unmentioned_name"
-        return refusal
+        return _refusal(
+            question, standalone, passages, model, system.hash, Timings(), "unmentioned_name"
+        )
 
     attempt = _attempt(standalone, passages, system, prompts, llm, embedder, on_token, cancel)
-    problem = None if attempt.cancelled else _problem(standalone, attempt, embedder)
+    problem = _problem(standalone, attempt, embedder)
     first_draft = ""
     look = _second_look(standalone, attempt, problem, passages, texts)
     if look is not None:
@@ -117,7 +117,7 @@ def ask(
             if on_token:
                 on_token(SECOND_LOOK_NOTE)
             second = _attempt(standalone, closest, system, prompts, llm, embedder, on_token, cancel)
-            second_problem = None if second.cancelled else _problem(standalone, second, embedder)
+            second_problem = _problem(standalone, second, embedder)
             better = second_problem is None and not _missing_figures(
                 standalone, second, closest, texts
             )
@@ -129,11 +129,10 @@ def ask(
     timings.total_s = round(time.perf_counter() - started, 3)
     prompt_hash = f"{system.hash}:{attempt.user_hash}"
     if problem is not None:
-        refusal = _refusal(question, standalone, passages, model, prompt_hash, timings)
-        refusal.draft = attempt.text
-        refusal.first_draft = first_draft
-        refusal.refusal_reason = problem
-        return refusal
+        return _refusal(
+            question, standalone, passages, model, prompt_hash, timings, problem,
+            draft=attempt.text, first_draft=first_draft,
+        )  # fmt: skip
     return Answer(
         question=question,
         standalone_question=standalone,
@@ -161,11 +160,9 @@ def _second_look(question, attempt, problem, passages, texts):
     with that figure, kept only if it does better. (The same for "who" questions answered
     without a name was tried and dropped: the second look named the wrong person.)
     """
-    if attempt.cancelled:
-        return None
     if problem in SECOND_LOOK_PROBLEMS:
         return None, False
-    if problem is None:
+    if problem is None and not attempt.cancelled:
         missing = _missing_figures(question, attempt, passages, texts)
         if missing:
             return missing, True
@@ -216,7 +213,9 @@ def _attempt(question, passages, system, prompts, llm, embedder, on_token, cance
 
 
 def _problem(question: str, attempt: _Attempt, embedder) -> str | None:
-    """Why this attempt cannot be shown as an answer, or None when it can."""
+    """Why this attempt cannot be shown as an answer, or None when it can (or was cancelled)."""
+    if attempt.cancelled:
+        return None
     if is_refusal(attempt.text):
         return "model_refused"
     supported = [s.text for s in attempt.sentences if s.supported]
@@ -398,12 +397,17 @@ def _evidence(passage: Passage, support: Support) -> Evidence:
     return Evidence(n=passage.n, source_id=passage.source_id, start=start, end=end)
 
 
-def _refusal(question, standalone, passages, model, prompt_hash, timings) -> Answer:
+def _refusal(
+    question, standalone, passages, model, prompt_hash, timings, reason, draft="", first_draft=""
+) -> Answer:
     return Answer(
         question=question,
         standalone_question=standalone,
         answer=REFUSAL,
+        draft=draft,
+        first_draft=first_draft,
         refused=True,
+        refusal_reason=reason,
         passages=passages[:3],
         model=model,
         prompt_hash=prompt_hash,

@@ -11,7 +11,7 @@ _MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _ONLY_MARKERS = re.compile(r"^(?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+\s*[.,;:]?\s*$")
 _QUOTED = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
 _SPACE = re.compile(r"\s+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _EDGE_PUNCT = ".,;:!?'\"“”‘’()[]—–- "
 
 
@@ -62,13 +62,18 @@ def quote_is_verbatim(quote: str, passage: str) -> bool:
 
 
 def numbers_in(text: str) -> set[str]:
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+    return {n.replace(",", "") for n in NUMBER.findall(text)}
 
 
+CURRENCY_SYMBOLS = "$€£¥₹₽₴"
+CURRENCY_WORDS = (
+    "dollars?|euros?|pounds|sterling|yen|yuan|renminbi|roubles?|rubles?|hryvnias?|francs?|"
+    "rupees?|pesos?|usd|eur|gbp|jpy|cny|chf"
+)
 _MONEY = re.compile(
-    r"[$€£¥]\s?(\d+(?:[.,]\d+)*)|"
-    r"(\d+(?:[.,]\d+)*)\s?(?:(?:thousand|million|billion|trillion|bn|m)\s)?"
-    r"(?:dollars|euros|pounds|yen|yuan|roubles|rubles|hryvnias|francs|rupees|usd|eur|gbp)\b",
+    rf"[{CURRENCY_SYMBOLS}]\s?({NUMBER.pattern})|"
+    rf"({NUMBER.pattern})\s?(?:(?:thousand|million|billion|trillion|bn|m)\s)?"
+    rf"(?:{CURRENCY_WORDS})\b",
     re.IGNORECASE,
 )
 

@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from retrieval.search import content_terms
 
+from .citations import CURRENCY_SYMBOLS, CURRENCY_WORDS, NUMBER
+
 
 class AnswerKind(StrEnum):
     MONEY = "money"
@@ -47,11 +49,7 @@ _MONTHS = (
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_HAS_MONEY = re.compile(
-    r"[$€£¥₹₽₴]|\b(?:dollars?|euros?|pounds|sterling|yen|yuan|renminbi|roubles?|rubles?|"
-    r"hryvnias?|francs?|rupees?|pesos?|usd|eur|gbp|jpy|cny|chf)\b",
-    re.IGNORECASE,
-)
+_HAS_MONEY = re.compile(rf"[{CURRENCY_SYMBOLS}]|\b(?:{CURRENCY_WORDS})\b", re.IGNORECASE)
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     "fifty|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|quarter|"
@@ -150,9 +148,6 @@ def shares_terms(question: str, sentences: list[str]) -> bool:
     return any(asked & set(content_terms(s)) for s in sentences)
 
 
-_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
-
-
 def numbers_in_question(question: str) -> list[str]:
     """Figures the question pins its subject to ("in May 2023", "the 2 soldiers")."""
-    return _NUMBER.findall(question)
+    return NUMBER.findall(question)

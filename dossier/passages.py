@@ -91,11 +91,11 @@ def select_passages(
         key = keys[i]
         group = [key]
         if sentences[i].lower().startswith(_LEANING_STARTS):
-            previous = _previous_sentence(keys, key)
+            previous = _neighbour(keys, key, -1)
             if previous is not None and previous not in chosen:
                 group.insert(0, previous)
         if place < follow_on:
-            following = _next_sentence(keys, key)
+            following = _neighbour(keys, key, +1)
             gap = texts[key[0]][candidates[key][0] : following[1]] if following else None
             # only the sentence right after it, in the same paragraph
             if following not in chosen and gap is not None and gap.strip(" \t") in ("", "\n"):
@@ -115,14 +115,11 @@ def select_passages(
     return _merge(chosen, candidates, texts)
 
 
-def _previous_sentence(keys: list[tuple[str, int]], key: tuple[str, int]) -> tuple[str, int] | None:
-    same_source = sorted(k for k in keys if k[0] == key[0] and k[1] < key[1])
-    return same_source[-1] if same_source else None
-
-
-def _next_sentence(keys: list[tuple[str, int]], key: tuple[str, int]) -> tuple[str, int] | None:
-    later = sorted(k for k in keys if k[0] == key[0] and k[1] > key[1])
-    return later[0] if later else None
+def _neighbour(keys: list[tuple[str, int]], key: tuple[str, int], step: int):
+    """The candidate sentence of the same source just before (step -1) or after (+1) `key`."""
+    same_source = sorted(k for k in keys if k[0] == key[0])
+    at = same_source.index(key) + step
+    return same_source[at] if 0 <= at < len(same_source) else None
 
 
 def _merge(chosen, candidates, texts) -> list[Passage]:

@@ -7,6 +7,7 @@ prompt is evaluated once and later questions only pay for their own tokens.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 import threading
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 from pydantic import BaseModel
 
 from models.gguf import context_length
@@ -113,7 +115,13 @@ def _metered_llama_class() -> type:
 
     Built on first use so importing this module does not load the native library.
     """
-    from llama_cpp import Llama
+    from llama_cpp import (
+        Llama,
+        LlamaState,
+        llama_state_get_data,
+        llama_state_get_size,
+        llama_state_set_data,
+    )
 
     class MeteredLlama(Llama):
         meter: _Meter | None = None
@@ -144,11 +152,6 @@ def _metered_llama_class() -> type:
         # restore. Sampling reads the context's logits, and that array is only written when
         # logits_all is on (it is off), so these keep just the tokens and the context state.
         def save_state(self):
-            import ctypes
-
-            import numpy as np
-            from llama_cpp import LlamaState, llama_state_get_data, llama_state_get_size
-
             size = llama_state_get_size(self._ctx.ctx)
             buffer = (ctypes.c_uint8 * size)()
             n_bytes = llama_state_get_data(self._ctx.ctx, buffer, size)
@@ -162,10 +165,6 @@ def _metered_llama_class() -> type:
             )
 
         def load_state(self, state) -> None:
-            import ctypes
-
-            from llama_cpp import llama_state_set_data
-
             self.input_ids = state.input_ids.copy()
             self.n_tokens = state.n_tokens
             self._seed = state.seed
