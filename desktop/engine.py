@@ -23,9 +23,7 @@ LlmFactory = Callable[[Preferences], Any]
 def real_library(prefs: Preferences, progress: Callable[[Any], None]):
     from dossier.library import open_library
 
-    library = open_library(prefs.data_dir or None, progress=progress)
-    warm_up(library)
-    return library
+    return open_library(prefs.data_dir or None, progress=progress)
 
 
 def warm_up(library) -> None:
@@ -38,6 +36,12 @@ def warm_up(library) -> None:
         library.embedder.embed(["warm up"])
         return
     library.search("warm up", k=1)
+
+
+def indexed_sources(library) -> list:
+    """`warm_up`, then the sources: how every job that opens or changes a library ends."""
+    warm_up(library)
+    return library.sources()
 
 
 def real_llm(prefs: Preferences):
@@ -98,7 +102,7 @@ class Engine(QObject):
 
         def work(job: Job):
             library = self._library_factory(self.prefs, job.progress)
-            return library, library.sources()
+            return library, indexed_sources(library)
 
         self.runner.start(
             work,

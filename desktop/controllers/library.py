@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ..engine import Engine, warm_up
+from ..engine import Engine, indexed_sources
 from ..itemmodels import errors_model, sources_model
 from ..views.library_panel import LibraryPanel
 
@@ -109,8 +109,7 @@ class LibraryController(QObject):
 
         def work(job):
             report = library.ingest(list(paths), progress=job.progress, cancel=job.cancel)
-            warm_up(library)  # rebuild the search indexes here, not in the next question
-            return report, library.sources()
+            return report, indexed_sources(library)
 
         self.job = self.engine.runner.start(
             work,
@@ -196,8 +195,14 @@ class LibraryController(QObject):
         ids = [s.id for s in sources]
         self._begin(f"Removing {len(ids)} source(s)…")
         self.view.cancel_button.setEnabled(False)
+
+        def work(job):
+            for source_id in ids:
+                library.remove(source_id)
+            return indexed_sources(library)
+
         self.job = self.engine.runner.start(
-            lambda job: ([library.remove(i) for i in ids], library.sources())[1],
+            work,
             name="remove",
             on_done=lambda sources: self._changed(f"Removed {len(ids)} source(s).", sources),
             on_failed=self._failed,
@@ -215,8 +220,7 @@ class LibraryController(QObject):
 
             report = rebuild(library.folder, embedder=library.embedder, progress=job.progress)
             reopened = Library(library.folder, embedder=library.embedder)
-            warm_up(reopened)
-            return report, reopened, reopened.sources()
+            return report, reopened, indexed_sources(reopened)
 
         self.job = self.engine.runner.start(
             work,
