@@ -19,7 +19,7 @@ class Preferences:
         prefs = cls()
         prefs.model = str(settings.value("model", prefs.model) or "")
         prefs.threads = int(settings.value("threads", prefs.threads) or 0)
-        prefs.k = int(settings.value("k", prefs.k) or 8)
+        prefs.k = int(settings.value("k", prefs.k) or prefs.k)
         prefs.data_dir = str(settings.value("data_dir", prefs.data_dir) or "")
         return prefs
 

@@ -108,7 +108,8 @@ class AppController(QObject):
         else:
             label.setText("Model: not available")
             label.setToolTip(state)
-            self.window.chat.status.setText(f"The model could not be loaded: {state[8:]}")
+            why = state.removeprefix("failed: ")
+            self.window.chat.status.setText(f"The model could not be loaded: {why}")
 
     def _library_state(self, state: str) -> None:
         if state == "loading":

@@ -197,7 +197,7 @@ class ChatController(QObject):
 
 
 def starter_questions(sources) -> list[str]:
-    """A few questions that work on any library, and one about the newest-looking source."""
+    """A few questions that work on any library, and one about the first outlet named."""
     questions = list(GENERIC_STARTERS)
     outlets = [s.meta.outlet for s in sources if s.meta.outlet]
     if outlets:

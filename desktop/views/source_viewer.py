@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
+from ..itemmodels import source_date
+
 HIGHLIGHT = QColor("#fff1b8")  # the cited passage
 FOCUS = QColor("#ffc94d")  # the sentence of it that supports the answer
 
@@ -48,7 +50,7 @@ class SourceViewer(QWidget):
         self.title.setText((meta.title if meta and meta.title else None) or self.source_id or "")
         parts = []
         if meta:
-            parts += [meta.outlet, meta.byline, meta.published or meta.dateline]
+            parts += [meta.outlet, meta.byline, source_date(source)]
         if source is not None:
             parts.append(f"{source.n_chunks} passages · {source.id}")
         self.meta.setText("  ·  ".join(p for p in parts if p))

@@ -5,10 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 
-def anchors(chat_panel) -> list[tuple[str, int]]:
-    return chat_panel.links()
-
-
 def click_anchor(qtbot, chat_panel, prefix: str) -> str:
     """Click, with the mouse, the first link whose href starts with `prefix`; return the href."""
     href, position = next((h, p) for h, p in chat_panel.links() if h.startswith(prefix))

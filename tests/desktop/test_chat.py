@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from prompts import REFUSAL
 from tests.desktop.conftest import citing
-from tests.desktop.helpers import anchors, click_anchor
+from tests.desktop.helpers import click_anchor
 from tests.fakes import ScriptedLLM
 
 ATACMS = citing("Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System")
@@ -38,7 +38,7 @@ def test_an_answer_streams_in_and_its_citations_are_links(qtbot, make_window):
     text = window.chat.transcript.toPlainText()
     assert "ATACMS stands for the Army's Tactical Missile System" in text
     n = answer.citations[0].n
-    assert f"cite:0:{n}:0" in [href for href, _ in anchors(window.chat)]
+    assert f"cite:0:{n}:0" in [href for href, _ in window.chat.links()]
     assert window.chat.question.text() == ""
     assert window.chat.copy_button.isEnabled()
 
