@@ -45,18 +45,10 @@ def indexed_sources(library) -> list:
 
 
 def real_llm(prefs: Preferences):
-    """The shared model of `dossier.models`; with an explicit thread count, a private one."""
-    from dossier.models import default_llm, model_choice
-    from dossier.settings import cache_dir, data_dir
+    """The shared model of `dossier.models` for the chosen model and thread count."""
+    from dossier.models import default_llm
 
-    if prefs.threads:
-        from models.llm import LlamaCppLLM
-
-        folder = cache_dir(data_dir(prefs.data_dir or None))
-        return LlamaCppLLM.from_name(
-            model_choice(prefs.model or None), folder, n_threads=prefs.threads
-        )
-    return default_llm(prefs.model or None, prefs.data_dir or None)
+    return default_llm(prefs.model or None, prefs.data_dir or None, n_threads=prefs.threads or None)
 
 
 def model_label(llm) -> str:
