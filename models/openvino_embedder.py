@@ -35,6 +35,7 @@ conversion tool `ovc` (which has telemetry) is not.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -67,6 +68,39 @@ def _publish(folder: Path, tokenizer_from: Path, target: Path) -> None:
     os.replace(folder, target)
 
 
+def _ir_in(target: Path) -> Path | None:
+    """The model.xml of a finished IR folder (xml and bin both there), else None."""
+    xml = target / "model.xml"
+    return xml if xml.exists() and (target / "model.bin").exists() else None
+
+
+@contextlib.contextmanager
+def _staging(target: Path, failure: str):
+    """A temporary folder beside `target` to build it in, removed afterwards; any error while
+    building becomes FastPathUnavailable("<failure> (<error>)")."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        yield work
+    except FastPathUnavailable:
+        raise
+    except Exception as exc:
+        raise FastPathUnavailable(f"{failure} ({type(exc).__name__}: {exc})") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _load_tokenizer(folder: Path):
+    """The model's tokenizer from an IR folder: truncation at its max_seq_length, padding on."""
+    from tokenizers import Tokenizer
+
+    config = json.loads((folder / "sentence_bert_config.json").read_text())
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.enable_truncation(int(config.get("max_seq_length", 256)))
+    tokenizer.enable_padding()
+    return tokenizer
+
+
 def _encode(tokenizer, texts: list[str]) -> tuple[dict, np.ndarray]:
     """The model's three inputs for `texts` (padded to the longest), and the attention mask."""
     encoded = tokenizer.encode_batch(texts)
@@ -95,9 +129,8 @@ def model_fingerprint(model_dir: Path) -> str:
 
 def export_openvino_ir(model_dir: Path, target: Path) -> Path:
     """Export the packaged model to OpenVINO IR in `target` (atomic); returns the xml path."""
-    xml = target / "model.xml"
-    if xml.exists() and (target / "model.bin").exists():
-        return xml
+    if done := _ir_in(target):
+        return done
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
@@ -117,9 +150,7 @@ def export_openvino_ir(model_dir: Path, target: Path) -> Path:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    try:
+    with _staging(target, "export to OpenVINO failed") as work:
         model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
         example = torch.ones(2, 16, dtype=torch.long)
         axes = {0: "batch", 1: "tokens"}
@@ -143,28 +174,26 @@ def export_openvino_ir(model_dir: Path, target: Path) -> Path:
         out = work / "ir"
         out.mkdir()
         # Weights stay f32 on disk; the precision is chosen at compile time for this CPU.
-        ov.save_model(ov.Core().read_model(str(onnx_path)), str(out / "model.xml"), False)
+        ov.save_model(_core().read_model(str(onnx_path)), str(out / "model.xml"), False)
         (out / "export.json").write_text(
             json.dumps({"source": str(model_dir), "export_version": EXPORT_VERSION})
         )
         _publish(out, model_dir, target)
-    except FastPathUnavailable:
-        raise
-    except Exception as exc:
-        raise FastPathUnavailable(
-            f"export to OpenVINO failed ({type(exc).__name__}: {exc})"
-        ) from exc
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return xml
+    return target / "model.xml"
 
 
-@functools.cache  # asked twice per load; each ask makes an ov.Core
+@functools.cache
+def _core():
+    """One OpenVINO runtime core per process (each `ov.Core()` loads the device plugins)."""
+    import openvino as ov
+
+    return ov.Core()
+
+
+@functools.cache  # asked twice per load
 def _cpu_capabilities() -> tuple[str, ...]:
     try:
-        import openvino as ov
-
-        return tuple(ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
+        return tuple(_core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
     except Exception:
         return ()
 
@@ -194,26 +223,21 @@ def calibration_texts(model_dir: Path, n: int = 128) -> list[str]:
 
 def quantize_int8_ir(float_xml: Path, model_dir: Path, target: Path) -> Path:
     """Static int8 IR in `target` (atomic); raises FastPathUnavailable if it cannot be made."""
-    xml = target / "model.xml"
-    if xml.exists() and (target / "model.bin").exists():
-        return xml
+    if done := _ir_in(target):
+        return done
     # nncf's usage telemetry is replaced by its stub when NNCF_CI is set: Dossier never
     # connects anywhere (it only sends after an explicit opt-in anyway).
     os.environ.setdefault("NNCF_CI", "1")
     try:
         import nncf
         import openvino as ov
-        from tokenizers import Tokenizer
     except ImportError as exc:
         raise FastPathUnavailable(f"nncf is not installed ({exc})") from exc
-    tokenizer = Tokenizer.from_file(str(float_xml.parent / "tokenizer.json"))
-    tokenizer.enable_truncation(256)
-    tokenizer.enable_padding()
+    tokenizer = _load_tokenizer(float_xml.parent)
     texts = calibration_texts(model_dir)
     batches = [_encode(tokenizer, texts[at : at + 8])[0] for at in range(0, len(texts), 8)]
-    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    try:
-        model = ov.Core().read_model(str(float_xml))
+    with _staging(target, "int8 quantisation failed") as work:
+        model = _core().read_model(str(float_xml))
         quantized = nncf.quantize(
             model,
             nncf.Dataset(batches),
@@ -222,13 +246,7 @@ def quantize_int8_ir(float_xml: Path, model_dir: Path, target: Path) -> Path:
         )
         ov.save_model(quantized, str(work / "model.xml"), False)
         _publish(work, float_xml.parent, target)
-    except Exception as exc:
-        raise FastPathUnavailable(
-            f"int8 quantisation failed ({type(exc).__name__}: {exc})"
-        ) from exc
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return xml
+    return target / "model.xml"
 
 
 class OpenVinoEmbedder:
@@ -271,8 +289,8 @@ class OpenVinoEmbedder:
             if self._compiled is not None:
                 return
             try:
-                import openvino as ov
-                from tokenizers import Tokenizer
+                import openvino  # noqa: F401
+                import tokenizers  # noqa: F401
             except ImportError as exc:
                 raise FastPathUnavailable(f"openvino is not installed ({exc})") from exc
             model_dir = self._model_dir or packaged_model_dir()
@@ -287,41 +305,32 @@ class OpenVinoEmbedder:
                 except FastPathUnavailable as exc:  # the float IR still runs
                     self.int8_reason = str(exc)
             try:
-                compiled = ov.Core().compile_model(
-                    str(xml),
-                    "CPU",
-                    {
-                        "INFERENCE_NUM_THREADS": self._threads,
-                        "PERFORMANCE_HINT": "LATENCY",
-                        "INFERENCE_PRECISION_HINT": precision,
-                    },
-                )
+                compiled = self._compile(xml, precision, "LATENCY")
             except Exception as exc:
                 raise FastPathUnavailable(f"OpenVINO cannot compile the model ({exc})") from exc
-            config = json.loads((xml.parent / "sentence_bert_config.json").read_text())
-            tokenizer = Tokenizer.from_file(str(xml.parent / "tokenizer.json"))
-            tokenizer.enable_truncation(int(config.get("max_seq_length", 256)))
-            tokenizer.enable_padding()
             self._request = compiled.create_infer_request()
-            self._tokenizer = tokenizer
+            self._tokenizer = _load_tokenizer(xml.parent)
             self._compiled = compiled
             self._xml = xml
             self.precision = precision
             self.backend = f"openvino-int8-{precision}" if quantized else f"openvino-{precision}"
 
+    def _compile(self, xml: Path, precision: str, hint: str, **extra):
+        """The IR compiled for the CPU on this embedder's threads, with a performance hint."""
+        config = {
+            "PERFORMANCE_HINT": hint,
+            "INFERENCE_NUM_THREADS": self._threads,
+            "INFERENCE_PRECISION_HINT": precision,
+            **extra,
+        }
+        return _core().compile_model(str(xml), "CPU", config)
+
     def _bulk_queue(self):
         if self._queue is None:
             import openvino as ov
 
-            compiled = ov.Core().compile_model(
-                str(self._xml),
-                "CPU",
-                {
-                    "PERFORMANCE_HINT": "THROUGHPUT",
-                    "NUM_STREAMS": self._threads,
-                    "INFERENCE_NUM_THREADS": self._threads,
-                    "INFERENCE_PRECISION_HINT": self.precision,
-                },
+            compiled = self._compile(
+                self._xml, self.precision, "THROUGHPUT", NUM_STREAMS=self._threads
             )
             self._queue = ov.AsyncInferQueue(compiled, self._threads)
         return self._queue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from models.catalog import ModelSpec, PackagedFile
+from models.catalog import ModelSpec, chunk_files
 
 
 class FakeSite:
@@ -32,11 +32,11 @@ class FakeSite:
         importlib.invalidate_caches()
 
     def install_chunks(self, prefix: str, chunks: list[bytes], skip: set[int] = frozenset()):
-        """Chunk packages `<prefix>1..n` holding `<module>/data/partNN.bin`, except `skip`."""
-        for n, data in enumerate(chunks, start=1):
+        """Chunk packages `<prefix>1..n` as the catalog names them, except the numbers in `skip`."""
+        files = chunk_files(prefix, len(chunks))
+        for n, (file, data) in enumerate(zip(files, chunks, strict=True), start=1):
             if n not in skip:
-                module = f"{prefix.replace('-', '_')}{n}"
-                self.install(f"{prefix}{n}", {f"{module}/data/part{n:02d}.bin": data})
+                self.install(file.package, {file.path: data})
 
 
 def chunked_spec(
@@ -47,17 +47,12 @@ def chunked_spec(
     size: int | None = None,
     model_id: str = "test-chunked",
 ) -> ModelSpec:
-    module = prefix.replace("-", "_")
-    files = tuple(
-        PackagedFile(package=f"{prefix}{n}", path=f"{module}{n}/data/part{n:02d}.bin")
-        for n in range(1, len(chunks) + 1)
-    )
     return ModelSpec(
         id=model_id,
         display_name="Test chunked model",
         kind="llm",
         role="default",
-        files=files,
+        files=chunk_files(prefix, len(chunks)),
         size=sum(map(len, chunks)) if size is None else size,
         sha256=sha256,
         context_length=2048,
