@@ -26,7 +26,6 @@ from .store import atomic_write_bytes
 
 FLAT = "flat-ip"
 HNSW = "hnsw"
-INDEX_KIND = FLAT  # the kind a new, empty index starts as
 HNSW_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80

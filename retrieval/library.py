@@ -22,7 +22,7 @@ from .dense import DenseIndex
 from .loaders import LoadError, iter_input_files, load_text
 from .metadata import extract_metadata
 from .schema import Chunk, FileError, Hit, IngestReport, Source, SourceMeta
-from .search import Bm25Index, rrf_fuse
+from .search import Bm25Index, fuse_ranked
 from .sentences import sentence_spans
 from .store import Store
 
@@ -137,11 +137,8 @@ class Library:
         dense_ids, dense_scores = self._dense_index().search(query_vector, depth)
         bm25, bm25_ids = self._bm25_index()
         rows, _ = bm25.top_k(query, depth)
-        keyword_ids = bm25_ids[rows]
-        dense_rank = {int(c): r for r, c in enumerate(dense_ids, start=1)}
+        fused, dense_rank, bm25_rank = fuse_ranked(dense_ids, bm25_ids[rows], k)
         cosine = {int(c): float(s) for c, s in zip(dense_ids, dense_scores, strict=True)}
-        bm25_rank = {int(c): r for r, c in enumerate(keyword_ids, start=1)}
-        fused = rrf_fuse([dense_ids.tolist(), keyword_ids.tolist()])[:k]
         chunks = self.store.chunks_by_ids([cid for cid, _ in fused])
         return [
             Hit(
@@ -245,8 +242,7 @@ class Library:
                 if isinstance(item, BaseException):
                     raise item
                 if cancel is not None and cancel.is_set():
-                    report.cancelled = True
-                    break
+                    break  # reported as cancelled below: this file was not counted
                 if isinstance(item, _Prepared):
                     batch.append(item)
                     batch_chunks += len(item.spans)

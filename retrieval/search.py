@@ -24,6 +24,17 @@ def rrf_fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[in
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def fuse_ranked(
+    dense_ids: np.ndarray, keyword_ids: np.ndarray, k: int
+) -> tuple[list[tuple[int, float]], dict[int, int], dict[int, int]]:
+    """The best k of a dense and a keyword ranking fused by reciprocal rank, and the 1-based
+    rank of each id in the dense and in the keyword list."""
+    dense_rank = {int(c): r for r, c in enumerate(dense_ids, start=1)}
+    keyword_rank = {int(c): r for r, c in enumerate(keyword_ids, start=1)}
+    fused = rrf_fuse([dense_ids.tolist(), keyword_ids.tolist()])[:k]
+    return fused, dense_rank, keyword_rank
+
+
 def top_k_dense(matrix: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Brute-force inner-product top-k over rows of `matrix` (the oracle for the FAISS path)."""
     if matrix.shape[0] == 0 or k <= 0:

@@ -104,7 +104,7 @@ class Store:
     def _check_manifest(self, expected: dict) -> None:
         expected = {"format": FORMAT_VERSION, **expected}
         if not self.manifest_path.exists():
-            atomic_write_bytes(self.manifest_path, json.dumps(expected, indent=2).encode())
+            self._write_manifest(expected)
             return
         found = json.loads(self.manifest_path.read_text())
         differing = {
@@ -123,7 +123,9 @@ class Store:
             )
 
     def rewrite_manifest(self, manifest: dict) -> None:
-        data = {"format": FORMAT_VERSION, **manifest}
+        self._write_manifest({"format": FORMAT_VERSION, **manifest})
+
+    def _write_manifest(self, data: dict) -> None:
         atomic_write_bytes(self.manifest_path, json.dumps(data, indent=2).encode())
 
     def read_manifest(self) -> dict:
@@ -138,7 +140,7 @@ class Store:
             data = self.read_manifest()
             merged = {**data, **{k: v for k, v in info.items() if k not in CHECKED_KEYS}}
             if merged != data:
-                atomic_write_bytes(self.manifest_path, json.dumps(merged, indent=2).encode())
+                self._write_manifest(merged)
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager

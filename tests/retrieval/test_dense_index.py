@@ -84,12 +84,18 @@ def write_articles(folder, start, n):
         (folder / f"report{i:03d}.txt").write_text(f"Report number {i}\n{body}")
 
 
-def test_library_switches_index_kind_records_it_and_adds_without_rebuilding(tmp_path, monkeypatch):
-    monkeypatch.setattr(dense_module, "HNSW_THRESHOLD", 30)
-    articles = tmp_path / "articles"
-    write_articles(articles, 0, 5)
+def ingested_library(tmp_path, monkeypatch, *, threshold: int, n: int) -> Library:
+    """A library of reports 0..n-1 (in tmp_path/articles) with HNSW_THRESHOLD = `threshold`."""
+    monkeypatch.setattr(dense_module, "HNSW_THRESHOLD", threshold)
+    write_articles(tmp_path / "articles", 0, n)
     library = Library(tmp_path / "lib", embedder=FakeEmbedder())
-    library.ingest([articles])
+    library.ingest([tmp_path / "articles"])
+    return library
+
+
+def test_library_switches_index_kind_records_it_and_adds_without_rebuilding(tmp_path, monkeypatch):
+    library = ingested_library(tmp_path, monkeypatch, threshold=30, n=5)
+    articles = tmp_path / "articles"
     assert library.search("subject 3", k=3)  # builds the index
     manifest = json.loads((tmp_path / "lib" / "manifest.json").read_text())
     assert manifest["index"] == FLAT
@@ -126,11 +132,7 @@ def test_library_switches_index_kind_records_it_and_adds_without_rebuilding(tmp_
 
 
 def test_removing_sources_from_an_hnsw_library_hides_their_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(dense_module, "HNSW_THRESHOLD", 20)
-    articles = tmp_path / "articles"
-    write_articles(articles, 0, 20)
-    library = Library(tmp_path / "lib", embedder=FakeEmbedder())
-    library.ingest([articles])
+    library = ingested_library(tmp_path, monkeypatch, threshold=20, n=20)
     library.search("subject", k=1)
     assert library._dense.kind == HNSW
     assert library.remove("report004")
@@ -144,11 +146,8 @@ def test_removing_sources_from_an_hnsw_library_hides_their_chunks(tmp_path, monk
 
 
 def test_adding_to_a_reopened_large_library_does_not_rebuild_the_index(tmp_path, monkeypatch):
-    monkeypatch.setattr(dense_module, "HNSW_THRESHOLD", 30)
+    library = ingested_library(tmp_path, monkeypatch, threshold=30, n=30)
     articles = tmp_path / "articles"
-    write_articles(articles, 0, 30)
-    library = Library(tmp_path / "lib", embedder=FakeEmbedder())
-    library.ingest([articles])
     assert library._dense.kind == HNSW
     library.close()
 
