@@ -267,7 +267,7 @@ class Library:
             producer.join()
         # A file identical to an earlier file of this run is reported as that file's source.
         report.unchanged += [known[0] for known in map(self.store.source_by_path, copies) if known]
-        self._persist_dense()
+        self._refresh_indexes()
         self._record_manifest(self._dense, embedded=embedded)
         tick(None)
         return report
@@ -401,12 +401,16 @@ class Library:
             candidate = f"{base}-{n}"
         return candidate
 
-    def _persist_dense(self) -> None:
+    def _refresh_indexes(self) -> None:
+        """After a write, in the writing thread: save the vector index for the new generation,
+        and rebuild a BM25 index that searches use, so the next search does not wait for it."""
         with self._lock:
             if self._dense is not None:
                 if self._dense.needs_rebuild:  # many HNSW tombstones: rebuild from SQLite
                     self._dense = self._build_dense()
                 self._dense.save(self.folder, self.store.generation())
+            if self._bm25 is not None:
+                self._bm25_index()
 
     def remove(self, source_id: str) -> bool:
         """Delete a source, its chunks and its vectors. False when no such source."""
@@ -419,7 +423,7 @@ class Library:
         with self._lock:
             if self._dense is not None:
                 self._dense.remove(ids)
-        self._persist_dense()
+        self._refresh_indexes()
         self._record_manifest(self._dense)
         return True
 

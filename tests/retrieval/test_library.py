@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+import retrieval.library as library_module
 from retrieval.library import Library, rebuild
 from retrieval.search import Bm25Index, rrf_fuse, top_k_dense
 from retrieval.store import LibraryMismatch
@@ -72,6 +73,21 @@ def test_unchanged_files_are_skipped_and_changed_ones_replaced(tmp_path, library
     assert third.replaced == ["a"] and third.unchanged == ["b"]
     assert "rejected" in library.search("council rejected harbour", k=1)[0].chunk.text
     assert not any("approved" in c.text for c in library.chunks_of("a"))
+
+
+def test_a_keyword_index_in_use_is_rebuilt_by_the_write_not_the_next_search(
+    tmp_path, library, monkeypatch
+):
+    (tmp_path / "a.txt").write_text("Harbour Plan\nThe council approved the harbour plan.")
+    (tmp_path / "b.txt").write_text("Rail Strike\nTrain drivers walked out over pay.")
+    library.ingest([tmp_path / "a.txt"])
+    assert library.search("harbour plan", k=1)  # BM25 is built and now in use
+    library.ingest([tmp_path / "b.txt"])
+    library.remove("a")
+    built = []
+    monkeypatch.setattr(library_module, "Bm25Index", lambda texts: built.append(texts))
+    hits = library.search("train drivers", k=2)
+    assert built == [] and [h.chunk.source_id for h in hits] == ["b"]
 
 
 def test_remove_deletes_the_source_and_its_vectors(seeded_library):
