@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import resource
 import sys
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+# The development question set (JSON lines; read with dossier.evaluate.load_questions).
+DEV_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
 
 # Never touch the network: the model is loaded from its installed package folder.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -19,6 +23,19 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def machine(load_before: tuple[float, ...], **versions) -> dict:
+    """What every benchmark reports about the machine: cores, versions, load before and now
+    (other programs share these cores)."""
+    return {
+        "cpu_count": os.cpu_count(),
+        "affinity_cpus": len(os.sched_getaffinity(0)),
+        **versions,
+        "python": platform.python_version(),
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def bench_cache_dir() -> Path:

@@ -9,6 +9,7 @@ Everything is driven by a `random.Random(seed)`, so a run is reproducible.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 FIRST = [
     "James",
@@ -427,6 +428,18 @@ class NewsText:
         if tail:
             lines += ["", tail]
         return "\n".join(lines) + "\n"
+
+    def write_articles(self, folder: Path, n: int) -> tuple[list[Path], int]:
+        """`n` articles as `article-NNNNN.txt` files in `folder`; their paths and total bytes."""
+        folder.mkdir(parents=True, exist_ok=True)
+        paths, total = [], 0
+        for i in range(n):
+            data = self.article().encode("utf-8")
+            path = folder / f"article-{i:05d}.txt"
+            path.write_bytes(data)
+            paths.append(path)
+            total += len(data)
+        return paths, total
 
     def chunk(self, words: int = 100) -> str:
         """About `words` words of consecutive generated sentences."""

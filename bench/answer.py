@@ -11,21 +11,19 @@ tokens per question, and what prompt-prefix reuse saves on a follow-up question.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO_ROOT, peak_rss_mb  # also puts the repo on sys.path, models offline
+from _common import DEV_QUESTIONS, peak_rss_mb  # also puts the repo on sys.path, models offline
 
 from dossier.ask import MAX_ANSWER_TOKENS, ask
+from dossier.evaluate import load_questions
 from dossier.library import open_library
 from dossier.schema import Turn
 from dossier.settings import cache_dir, data_dir
 from models.llm import LlamaCppLLM
-
-QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
 
 
 class Recording:
@@ -103,10 +101,10 @@ def main() -> None:
         verbose=False,
     )
     recording = Recording(llm)
-    questions = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    questions = load_questions(DEV_QUESTIONS)
     questions = questions[: args.n] if args.n else questions
     # Warm both: the first call evaluates the shared system prompt, which later calls reuse.
-    ask(questions[0]["question"], library=library, llm=recording)
+    ask(questions[0].question, library=library, llm=recording)
     if recording.last_messages:
         raw_stream(raw, recording.last_messages)
 
@@ -123,16 +121,16 @@ def main() -> None:
                 seen.append(time.perf_counter())
 
         started = time.perf_counter()
-        answer = ask(q["question"], library=library, llm=recording, on_token=on_token)
+        answer = ask(q.question, library=library, llm=recording, on_token=on_token)
         e2e = first_piece[0] - started if first_piece else None
         if recording.last_messages is None:  # refused before the model: nothing to compare
-            print(f"{q['id']:4} refused without a model call")
+            print(f"{q.id:4} refused without a model call")
             continue
         t = recording.first_timings or answer.timings
         base = raw_stream(raw, recording.last_messages)
         second_look = " (+ a second look)" if recording.answer_calls > 1 else ""
         row = {
-            "id": q["id"],
+            "id": q.id,
             "prompt_tokens": t.prompt_tokens,
             "cached": t.cached_prompt_tokens,
             "e2e_ttft": e2e,
@@ -143,7 +141,7 @@ def main() -> None:
         }
         rows.append(row)
         print(
-            f"{q['id']:4} {t.prompt_tokens:6d} {t.cached_prompt_tokens:6d} {e2e or 0:8.2f} "
+            f"{q.id:4} {t.prompt_tokens:6d} {t.cached_prompt_tokens:6d} {e2e or 0:8.2f} "
             f"{t.ttft_s or 0:8.2f} {base['ttft_s'] or 0:8.2f} {t.tokens_per_s:9.1f} "
             f"{base['tokens_per_s']:9.1f}{second_look}"
         )

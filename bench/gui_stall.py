@@ -149,10 +149,7 @@ def main() -> int:
 
     seed = int(time.time())  # new articles each run: the same bytes would be "unchanged"
     folder = data / f"bench-articles-{seed}"
-    folder.mkdir()
-    news = NewsText(seed=seed)
-    for i in range(args.files):
-        (folder / f"article{i:04d}.txt").write_text(news.article(), encoding="utf-8")
+    NewsText(seed=seed).write_articles(folder, args.files)
     reports = []
     controller.library.ingest_finished.connect(reports.append)
     beat.start()

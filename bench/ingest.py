@@ -26,13 +26,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from _common import peak_rss_mb  # also puts the repo on sys.path, models offline
+from _common import DEV_QUESTIONS, REPO_ROOT, machine, peak_rss_mb  # also: repo on sys.path
 from _corpus import NewsText
 
 
@@ -78,19 +77,6 @@ def instrument(module, names_to_stage: dict[str, str], totals: dict[str, float])
             setattr(module, name, fn)
 
     return restore
-
-
-def write_corpus(folder: Path, n: int, seed: int) -> tuple[list[Path], int]:
-    gen = NewsText(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths, total = [], 0
-    for i in range(n):
-        data = gen.article().encode("utf-8")
-        path = folder / f"article-{i:05d}.txt"
-        path.write_bytes(data)
-        paths.append(path)
-        total += len(data)
-    return paths, total
 
 
 def timed_ingest(library_cls, library_module, folder: Path, articles: Path, embedder) -> dict:
@@ -171,23 +157,23 @@ def paraphrase(sentence: str, rng) -> str:
     return " ".join(words).replace(" ,", ",")
 
 
-def fact_hits(library, embedder, questions: list[dict], ks: list[int]) -> dict:
+def fact_hits(library, embedder, questions: list, ks: list[int]) -> dict:
     """Share of answerable questions whose key facts are all in the top-k passages."""
     out = {f"dense@{k}": 0 for k in ks} | {f"hybrid@{k}": 0 for k in ks}
     tops = []
-    answerable = [q for q in questions if q.get("answerable") and q.get("key_facts")]
+    answerable = [q for q in questions if q.answerable and q.key_facts]
     depth = max(50, *ks)
     for q in answerable:
-        vector = embedder.embed([q["question"]])[0]
+        vector = embedder.embed([q.question])[0]
         dense_ids, _ = library._dense_index().search(vector, depth)
-        hits = library.search_with_vector(q["question"], vector, max(ks))
+        hits = library.search_with_vector(q.question, vector, max(ks))
         hybrid = [h.chunk.id for h in hits]
         tops.append(dense_ids[: max(ks)].tolist())
         for kind, ranked in (("dense", dense_ids.tolist()), ("hybrid", hybrid)):
             for k in ks:
                 chunks = library.store.chunks_by_ids(ranked[:k])
                 text = " ".join(c.text for c in chunks.values()).lower()
-                if all(any(alt.lower() in text for alt in group) for group in q["key_facts"]):
+                if all(any(alt.lower() in text for alt in group) for group in q.key_facts):
                     out[f"{kind}@{k}"] += 1
     return {"n": len(answerable), **out, "tops": tops}
 
@@ -198,7 +184,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None, help="embedding threads (default: cores)")
     ap.add_argument(
         "--questions",
-        default="/work/shared/eval/seed_qa_dev.jsonl",
+        default=str(DEV_QUESTIONS),
         help="dev question set for fact-hit@k on the seeds",
     )
     ap.add_argument("--paraphrases", type=int, default=300, help="generated paraphrase pairs")
@@ -227,7 +213,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="dossier-bench-ingest-") as tmp:
         tmp = Path(tmp)
-        paths, n_bytes = write_corpus(tmp / "articles", args.n, args.seed)
+        paths, n_bytes = NewsText(args.seed).write_articles(tmp / "articles", args.n)
         runs = {}
         load_at = {}
         # The old path first, before OpenVINO's thread pool exists: two pools on the same
@@ -294,9 +280,9 @@ def main() -> None:
         facts = None
         qpath = Path(args.questions)
         if qpath.exists():
-            from _common import REPO_ROOT
+            from dossier.evaluate import load_questions
 
-            questions = [json.loads(x) for x in qpath.read_text().splitlines() if x.strip()]
+            questions = load_questions(qpath)
             facts = {}
             for label, embedder in (("new", new), ("old", old)):
                 library = Library(tmp / f"seeds-{label}", embedder=embedder)
@@ -311,16 +297,12 @@ def main() -> None:
 
     ratio = runs["new"]["chunks_per_s"] / runs["old"]["chunks_per_s"]
     result = {
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "affinity_cpus": len(os.sched_getaffinity(0)),
-            "torch_threads": torch.get_num_threads(),
-            "torch_version": torch.__version__,
-            "python": platform.python_version(),
-            "loadavg_before": [round(x, 2) for x in load_before],
-            "loadavg_1min_at_start_of_run": load_at,
-            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine(
+            load_before,
+            torch_threads=torch.get_num_threads(),
+            torch_version=torch.__version__,
+            loadavg_1min_at_start_of_run=load_at,
+        ),
         "embedder": EMBEDDER_NAME,
         "new_backend": new.backend,
         "new_fallback_reason": new.fallback_reason,

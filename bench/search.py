@@ -24,7 +24,7 @@ Steps timed per query (p50/p95 in ms):
   (b) dense search alone with the index the library would use at this size
   (b0) exact flat search over the same vectors (baseline), and recall@10 of (b) against it
   (c) BM25 alone (tokenise query + score + top-k)
-  (d) fusion: rank maps + rrf_fuse + cut to k, as in Library.search_with_vector
+  (d) fusion: `fuse_ranked` (rank maps + rrf_fuse + cut to k), as Library.search_with_vector
   (e) total: (a)+(b)+(c)+(d) end to end, timed as one span
 Not included: reading the hit chunks back from SQLite, which `Library.search` also does.
 """
@@ -35,11 +35,10 @@ import argparse
 import gc
 import json
 import os
-import platform
 import time
 
 import numpy as np
-from _common import embedded_corpus, peak_rss_mb  # also puts the repo on sys.path, models offline
+from _common import embedded_corpus, machine, peak_rss_mb  # also: repo on sys.path, offline
 from _corpus import NewsText
 
 DIM = 384
@@ -48,7 +47,7 @@ PAUSE_S = 0.3  # between timed loops, so spinning worker threads of the previous
 
 def current_rss_mb() -> float:
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6 * (1e6 / 2**20)
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _blas_info() -> list[dict]:
@@ -179,15 +178,9 @@ def main() -> None:
         gc.collect()
 
     result = {
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "affinity_cpus": len(os.sched_getaffinity(0)),
-            "faiss_version": faiss.__version__,
-            "numpy_version": np.__version__,
-            "python": platform.python_version(),
-            "loadavg_before": [round(x, 2) for x in load_before],
-            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine(
+            load_before, faiss_version=faiss.__version__, numpy_version=np.__version__
+        ),
         "embedder": EMBEDDER_NAME,
         "embedder_backend": fast.backend,
         "model_load_s": model_load_s,
@@ -232,7 +225,7 @@ def measure_size(n, *, texts, matrix, queries, qvecs, warm_queries, embedder, ar
     """Build both indexes over the first n chunks and time every step; returns the figures."""
     import retrieval.search as search_module
     from retrieval.dense import DenseIndex
-    from retrieval.search import Bm25Index, rrf_fuse
+    from retrieval.search import Bm25Index, fuse_ranked
 
     gc.collect()
     ids = np.arange(n, dtype=np.int64)
@@ -249,11 +242,7 @@ def measure_size(n, *, texts, matrix, queries, qvecs, warm_queries, embedder, ar
     bm25_build_s = time.perf_counter() - t0
 
     def fuse(dense_ids, rows):
-        keyword_ids = ids[rows]
-        dense_rank = {int(c): r for r, c in enumerate(dense_ids, start=1)}
-        bm25_rank = {int(c): r for r, c in enumerate(keyword_ids, start=1)}
-        fused = rrf_fuse([dense_ids.tolist(), keyword_ids.tolist()])[: args.k]
-        return fused, dense_rank, bm25_rank
+        return fuse_ranked(dense_ids, ids[rows], args.k)
 
     # Each step in its own loop over all queries, with a pause between loops, so one library's
     # spinning worker threads do not inflate another's figure.
