@@ -4,7 +4,6 @@ provenance, assembled from the library in one call (`brief`) and written by `exp
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -179,9 +178,8 @@ def _title(sources, sentences, vectors) -> str:
 
 def _index_description(library: Library) -> str:
     """The library manifest (embedder, dimension, chunker, index kind) as one line."""
-    try:
-        manifest = json.loads(library.store.manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    manifest = library.store.read_manifest()
+    if not manifest:
         return "unknown"
     return ", ".join(f"{key}={manifest[key]}" for key in sorted(manifest))
 

@@ -21,7 +21,8 @@ def open_library(
 ) -> Library:
     """The library in the data folder; on its very first opening, the seed articles go in."""
     library = Library(library_dir(data_dir(data)), embedder=embedder)
-    if seed and SEEDS_DIR.is_dir() and not library.store.get_flag(SEEDED_KEY):
+    first_opening = not library.store.read_only and not library.store.get_flag(SEEDED_KEY)
+    if seed and SEEDS_DIR.is_dir() and first_opening:
         if library.is_empty():
             library.ingest([SEEDS_DIR], progress=progress)
         # Seed once: a user who removes the seeds does not get them back.

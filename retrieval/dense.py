@@ -17,12 +17,15 @@ The kind in use is `kind` ("flat-ip" or "hnsw") and is recorded in the library m
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from .store import atomic_write_bytes
+
+log = logging.getLogger(__name__)
 
 FLAT = "flat-ip"
 HNSW = "hnsw"
@@ -115,6 +118,21 @@ class DenseIndex:
         else:
             self._deleted.update(int(i) for i in ids)
 
+    def ids(self) -> np.ndarray:
+        """The chunk ids of the live vectors (tombstones left out), sorted."""
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        if self._deleted:
+            ids = ids[~np.isin(ids, np.fromiter(self._deleted, np.int64, len(self._deleted)))]
+        return np.sort(ids)
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of `ids` (each must be live), in that order."""
+        return (
+            np.stack([self._index.reconstruct(int(i)) for i in ids])
+            if len(ids)
+            else (np.zeros((0, self.dim), np.float32))
+        )
+
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Chunk ids and cosine scores of the best k, best first."""
         if self.size <= 0 or k <= 0:
@@ -170,8 +188,10 @@ class DenseIndex:
                 index = faiss.deserialize_index(data["index"])
                 deleted = data["deleted"]
                 saved_threshold = int(data["threshold"])
-        except (OSError, ValueError, KeyError, RuntimeError):
-            return None  # a damaged or old-format cache is rebuilt from the vectors in SQLite
+        except Exception as exc:  # truncated files raise BadZipFile, EOFError, ...
+            # A damaged or old-format cache is rebuilt from the vectors in SQLite.
+            log.warning("vector index %s cannot be read (%s): rebuilt", path.name, exc)
+            return None
         if index.d != dim or saved_threshold != threshold:
             return None
         dense = cls(dim, threshold=threshold)

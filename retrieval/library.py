@@ -60,6 +60,11 @@ _SKIPPED = "skipped"  # queue item: the file is already in the library
 _END = "end"  # queue item: the preparing thread has finished
 
 
+def manifest_for(embedder: Embedder) -> dict:
+    """The manifest keys that decide whether stored vectors can be searched."""
+    return {"embedder": embedder.name, "dim": embedder.dim, "chunker": CHUNKER_VERSION}
+
+
 class Library:
     """One library folder. Safe to search from one thread while another ingests."""
 
@@ -71,6 +76,9 @@ class Library:
         self.store = Store(self.folder, self._manifest(), check_manifest=check_manifest)
         self._lock = threading.RLock()
         self._dense: DenseIndex | None = None
+        self._dense_generation = -1  # the commit `_dense` reflects
+        # Told when a write must wait for another process's write (the CLI prints it).
+        self.on_lock_wait: Callable[[str], None] | None = None
         self._bm25: tuple[int, Bm25Index, np.ndarray] | None = None  # (generation, index, ids)
 
     def _manifest(self) -> dict:
@@ -84,11 +92,7 @@ class Library:
         # 0.94. The differences are far below the gaps between passages that decide a search,
         # so a library whose fast path later falls back to torch keeps working without a
         # reindex; `dossier reindex` re-embeds everything with one backend if wanted.
-        return {
-            "embedder": self.embedder.name,
-            "dim": self.embedder.dim,
-            "chunker": CHUNKER_VERSION,
-        }
+        return manifest_for(self.embedder)
 
     def _record_manifest(self, dense: DenseIndex | None = None, *, embedded: bool = False) -> None:
         info: dict = {}
@@ -152,17 +156,46 @@ class Library:
             if cid in chunks
         ]
 
-    def _dense_index(self) -> DenseIndex:
+    def _dense_index(self, *, writing: bool = False) -> DenseIndex:
+        """The vector index of the last commit (another process's commits included).
+
+        A saved index is used only if it is the one of the current commit and holds as many
+        vectors as SQLite has chunks; otherwise it is rebuilt from SQLite. While another
+        process is writing (and has not saved its index yet), a reader keeps the index it has
+        rather than rebuilding after every batch that writer commits; a writer (`writing`,
+        holding the write lock) always starts from the index of the last commit.
+        """
         with self._lock:
-            if self._dense is None:
-                generation = self.store.generation()
-                dense = DenseIndex.load(self.folder, generation, self.embedder.dim)
-                if dense is None:
-                    dense = self._build_dense()
-                    dense.save(self.folder, generation)
-                    self._record_manifest(dense)
-                self._dense = dense
+            generation = self.store.generation()
+            if self._dense is not None and self._dense_generation == generation:
+                return self._dense
+            dense = DenseIndex.load(self.folder, generation, self.embedder.dim)
+            if dense is not None and dense.size != self.store.count_chunks():
+                log.warning("vector index of %s does not match the library: rebuilt", self.folder)
+                dense = None
+            if dense is None:
+                if self._dense is not None and not writing and self.store.writer_active():
+                    return self._dense
+                dense = self._build_dense()
+                self._save_dense(dense, generation)
+                self._record_manifest(dense)
+            self._dense, self._dense_generation = dense, generation
             return self._dense
+
+    def _save_dense(self, dense: DenseIndex, generation: int) -> None:
+        """Save the index, a cache of SQLite: if that fails (disk full, read-only), say so and
+        go on; the next opening rebuilds it from SQLite."""
+        if self.store.read_only:
+            return
+        try:
+            dense.save(self.folder, generation)
+        except OSError as exc:
+            log.warning(
+                "The vector index of %s could not be saved (%s); it is rebuilt from the library "
+                "when next opened.",
+                self.folder,
+                exc.strerror or exc,
+            )
 
     def _build_dense(self) -> DenseIndex:
         ids, vectors = self.store.all_vectors(self.embedder.dim)
@@ -177,6 +210,14 @@ class Library:
             return self._bm25[1], self._bm25[2]
 
     # -- writing ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self):
+        """One writer at a time across processes (see Store.write_lock), starting from the
+        vector index of the last commit, whoever made it."""
+        with self.store.write_lock(on_wait=self.on_lock_wait):
+            self._dense_index(writing=True)
+            yield
+
     def ingest(
         self,
         paths: list[Path],
@@ -185,10 +226,13 @@ class Library:
         cancel: threading.Event | None = None,
     ) -> IngestReport:
         """Add or update files and folders; bad files are reported, the rest go in."""
+        with self._writing():
+            return self._ingest(paths, progress, cancel)
+
+    def _ingest(
+        self, paths: list[Path], progress: ProgressFn | None, cancel: threading.Event | None
+    ) -> IngestReport:
         files, skipped = iter_input_files([Path(p) for p in paths])
-        # Load (or build) the vector index first, so this ingest adds to it and saves it:
-        # otherwise the next search would find the saved index stale and rebuild it whole.
-        self._dense_index()
         report = IngestReport(failed=[FileError(path=str(p), reason=r) for p, r in skipped])
         known_files = self.store.known_files()
         sidecars: dict[Path, dict] = {}
@@ -319,7 +363,7 @@ class Library:
             )
             return None
         meta, spans = _chunk(text)
-        meta = _apply_sidecar(meta, path, sidecars)
+        meta = _apply_sidecar(meta, path, sidecars, report)
         if not spans:
             report.failed.append(
                 FileError(path=str(path), reason="no article text left after removing boilerplate")
@@ -387,10 +431,10 @@ class Library:
                 added_vectors.append(own_vectors)
                 (report.replaced if known else report.added).append(source_id)
                 report.chunks_added += n
-        with self._lock:
-            if self._dense is not None:
-                self._dense.remove(removed_ids)
-                self._dense.add(np.asarray(added_ids, np.int64), np.concatenate(added_vectors))
+        with self._lock:  # under the write lock: this commit is the only one since the last
+            self._dense.remove(removed_ids)
+            self._dense.add(np.asarray(added_ids, np.int64), np.concatenate(added_vectors))
+            self._dense_generation = self.store.generation()
 
     def _new_id(self, path: Path) -> str:
         """File name without extension; on a clash with another file, `-2`, `-3`, ... keep both."""
@@ -408,7 +452,7 @@ class Library:
             if self._dense is not None:
                 if self._dense.needs_rebuild:  # many HNSW tombstones: rebuild from SQLite
                     self._dense = self._build_dense()
-                self._dense.save(self.folder, self.store.generation())
+                self._save_dense(self._dense, self._dense_generation)
             if self._bm25 is not None:
                 self._bm25_index()
 
@@ -416,15 +460,15 @@ class Library:
         """Delete a source, its chunks and its vectors. False when no such source."""
         if not self.store.id_taken(source_id):
             return False
-        self._dense_index()  # see ingest: keep the saved index current, never stale
-        with self.store.transaction() as db:
-            ids = self.store.chunk_ids_of(db, source_id)
-            db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
-        with self._lock:
-            if self._dense is not None:
+        with self._writing():
+            with self.store.transaction() as db:
+                ids = self.store.chunk_ids_of(db, source_id)
+                db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+            with self._lock:
                 self._dense.remove(ids)
-        self._refresh_indexes()
-        self._record_manifest(self._dense)
+                self._dense_generation = self.store.generation()
+            self._refresh_indexes()
+            self._record_manifest(self._dense)
         return True
 
     def close(self) -> None:
@@ -441,37 +485,44 @@ def rebuild(
     """
     library = Library(folder, embedder=embedder, check_manifest=False)
     try:
-        report = IngestReport()
-        stored = library.store.all_source_texts()
-        planned: list[tuple[str, list[tuple[int, int]], np.ndarray]] = []
-        for done, (source_id, text, _meta) in enumerate(stored, start=1):
-            _, spans = _chunk(text)
-            vectors = library.embedder.embed([text[a:b] for a, b in spans])
-            planned.append((source_id, spans, vectors))
-            report.chunks_added += len(spans)
-            if progress:
-                progress(
-                    IngestProgress(
-                        files_done=done,
-                        files_total=len(stored),
-                        chunks_done=report.chunks_added,
-                        current=source_id,
-                    )
-                )
-        texts = {source_id: text for source_id, text, _ in stored}
-        with library.store.transaction() as db:
-            db.execute("DELETE FROM chunks")
-            for source_id, spans, vectors in planned:
-                rows = [(a, b, texts[source_id][a:b]) for a, b in spans]
-                Store.insert_chunks(db, source_id, rows, vectors)
-                report.replaced.append(source_id)
-        library.store.rewrite_manifest(library._manifest())
-        library._record_manifest(embedded=True)  # every vector now comes from this backend
-        library._dense = None
-        library._dense_index()  # writes the FAISS file for the new generation
-        return report
+        with library.store.write_lock(on_wait=library.on_lock_wait):
+            return _rebuild_locked(library, progress)
     finally:
         library.close()
+
+
+def _rebuild_locked(library: Library, progress: ProgressFn | None) -> IngestReport:
+    """`rebuild` once the write lock is held (the index of the old vectors is never loaded:
+    their dimension may differ)."""
+    report = IngestReport()
+    stored = library.store.all_source_texts()
+    planned: list[tuple[str, list[tuple[int, int]], np.ndarray]] = []
+    for done, (source_id, text, _meta) in enumerate(stored, start=1):
+        _, spans = _chunk(text)
+        vectors = library.embedder.embed([text[a:b] for a, b in spans])
+        planned.append((source_id, spans, vectors))
+        report.chunks_added += len(spans)
+        if progress:
+            progress(
+                IngestProgress(
+                    files_done=done,
+                    files_total=len(stored),
+                    chunks_done=report.chunks_added,
+                    current=source_id,
+                )
+            )
+    texts = {source_id: text for source_id, text, _ in stored}
+    with library.store.transaction() as db:
+        db.execute("DELETE FROM chunks")
+        for source_id, spans, vectors in planned:
+            rows = [(a, b, texts[source_id][a:b]) for a, b in spans]
+            Store.insert_chunks(db, source_id, rows, vectors)
+            report.replaced.append(source_id)
+    library.store.rewrite_manifest(library._manifest())
+    library._record_manifest(embedded=True)  # every vector now comes from this backend
+    library._dense = None
+    library._dense_index(writing=True)  # writes the FAISS file for the new generation
+    return report
 
 
 def _chunk(text: str) -> tuple[SourceMeta, list[tuple[int, int]]]:
@@ -481,19 +532,58 @@ def _chunk(text: str) -> tuple[SourceMeta, list[tuple[int, int]]]:
     return meta, [(c.start, c.end) for c in chunk_spans(text, sentences, excluded)]
 
 
-def _apply_sidecar(meta: SourceMeta, path: Path, cache: dict[Path, dict]) -> SourceMeta:
-    """A `metadata.json` beside the files may state what the text shows; it wins over guesses."""
+MAX_META_CHARS = 500  # a metadata field is a title or a name, not an article
+
+
+def _apply_sidecar(
+    meta: SourceMeta, path: Path, cache: dict[Path, dict], report: IngestReport
+) -> SourceMeta:
+    """A `metadata.json` beside the files may state what the text shows; it wins over guesses.
+
+    Validated like any input: a field that is not short text is reported and dropped, and the
+    file still goes in, so everything stored can be read back.
+    """
     folder = path.parent
+    sidecar = folder / SIDECAR_NAME
     if folder not in cache:
-        sidecar = folder / SIDECAR_NAME
-        try:
-            cache[folder] = (
-                json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
-            )
-        except (OSError, ValueError):
-            cache[folder] = {}
+        cache[folder] = {}
+        if sidecar.exists():
+            try:
+                data = json.loads(sidecar.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                data = None
+                reason = f"not read ({type(exc).__name__}: {exc})"
+            else:
+                reason = "not read: it is not a JSON object of file names"
+            if isinstance(data, dict):
+                cache[folder] = data
+            else:
+                report.warnings.append(FileError(path=str(sidecar), reason=reason))
     entry = cache[folder].get(path.name) or cache[folder].get(path.stem)
-    if not isinstance(entry, dict):
+    if entry is None:
         return meta
-    known = {k: v for k, v in entry.items() if k in SourceMeta.model_fields and v}
+    if not isinstance(entry, dict):
+        report.warnings.append(
+            FileError(path=str(sidecar), reason=f"entry for {path.name} is not an object: ignored")
+        )
+        return meta
+    known: dict[str, str] = {}
+    for key, value in entry.items():
+        problem = _meta_field_problem(key, value)
+        if problem:
+            report.warnings.append(
+                FileError(path=str(sidecar), reason=f"{path.name}: {problem}: ignored")
+            )
+        elif value and value.strip():
+            known[key] = value.strip()
     return meta.model_copy(update=known)
+
+
+def _meta_field_problem(key: str, value: object) -> str | None:
+    if key not in SourceMeta.model_fields:
+        return f"unknown field {key!r}"
+    if value is not None and not isinstance(value, str):
+        return f"field {key!r} is not text ({type(value).__name__})"
+    if isinstance(value, str) and len(value) > MAX_META_CHARS:
+        return f"field {key!r} is longer than {MAX_META_CHARS} characters"
+    return None

@@ -8,17 +8,34 @@ at any moment leaves a library that reopens in its last committed state.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
+from pydantic import ValidationError
 
+from .errors import (
+    DiskFull,
+    LibraryDamaged,
+    LibraryError,
+    LibraryLocked,
+    LibraryMismatch,
+    LibraryMissing,
+    LibraryReadOnly,
+    LibraryUnavailable,
+)
 from .schema import Chunk, Source, SourceMeta
+
+__all__ = ["LibraryMismatch", "Store", "atomic_write_bytes"]  # LibraryMismatch: old import path
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 
@@ -52,10 +69,6 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CHECKED_KEYS = ("format", "embedder", "dim", "chunker")
 
 
-class LibraryMismatch(RuntimeError):
-    """The library on disk was built with another embedder or chunker than this Dossier uses."""
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, fsync, then rename over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,23 +84,191 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+DATABASE_NAME = "library.sqlite3"
+MANIFEST_NAME = "manifest.json"
+LOCK_NAME = "write.lock"
+WRITE_LOCK_TIMEOUT_S = 900.0  # a second writer waits this long for the first to finish
+BUSY_TIMEOUT_S = 30  # a reader waits this long for another process's commit to finish
+
+# SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF) a user can act on.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR = 5, 6, 8, 10
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 11, 13, 14, 26
+
+
+def library_error(exc: sqlite3.Error, database: Path) -> LibraryError | sqlite3.Error:
+    """The user-facing error for an SQLite failure on `database` (or `exc` itself)."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    folder = database.parent
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return LibraryDamaged(
+            f"The library database {database} is damaged ({exc}). Run `dossier check` to see "
+            f"what can be recovered, or move the folder {folder} away to start a new library."
+        )
+    if code == _SQLITE_READONLY:
+        return LibraryReadOnly(
+            f"The library in {folder} is read-only ({exc}): nothing was changed. Make the "
+            "folder writable, or use another one with --data-dir."
+        )
+    if code == _SQLITE_FULL:
+        return DiskFull(
+            f"The disk is full: the library in {folder} could not be written and stays as it "
+            "was before this command. Free some space and run the command again."
+        )
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return LibraryLocked(
+            f"The library in {folder} is busy: another Dossier process kept it locked for "
+            f"more than {BUSY_TIMEOUT_S} s. Try again when it has finished."
+        )
+    if code in (_SQLITE_CANTOPEN, _SQLITE_IOERR):
+        return LibraryUnavailable(f"The library database {database} cannot be used ({exc}).")
+    return exc
+
+
+def _stored_meta(raw: str) -> SourceMeta:
+    """Stored metadata; a field an older Dossier stored unchecked is dropped, not fatal."""
+    try:
+        return SourceMeta.model_validate_json(raw)
+    except ValidationError:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return SourceMeta()
+        fields = data.items() if isinstance(data, dict) else ()
+        return SourceMeta(
+            **{k: v for k, v in fields if k in SourceMeta.model_fields and isinstance(v, str)}
+        )
+
+
+class _Cursor(sqlite3.Cursor):
+    """Raises LibraryErrors that name the file instead of bare SQLite errors."""
+
+    def _translated(self, call, *args):
+        try:
+            return call(*args)
+        except sqlite3.Error as exc:
+            raise library_error(exc, self.connection.database_path) from exc
+
+    def execute(self, *args):
+        return self._translated(super().execute, *args)
+
+    def executescript(self, *args):
+        return self._translated(super().executescript, *args)
+
+    def fetchone(self):
+        return self._translated(super().fetchone)
+
+    def fetchall(self):
+        return self._translated(super().fetchall)
+
+    def __next__(self):
+        return self._translated(super().__next__)
+
+
+class _Connection(sqlite3.Connection):
+    database_path: Path
+
+    def execute(self, *args):
+        return self.cursor(_Cursor).execute(*args)
+
+    def executescript(self, *args):
+        return self.cursor(_Cursor).executescript(*args)
+
+
+def _connect(database: Path, *, read_only: bool) -> _Connection:
+    uri = f"{database.resolve().as_uri()}?mode={'ro' if read_only else 'rwc'}"
+    wal = database.with_name(database.name + "-wal")
+    if read_only and not (wal.exists() and wal.stat().st_size):
+        # A WAL database needs its -shm file even to read; in a folder that cannot be written
+        # SQLite cannot make one. Nothing can change the file then, and every commit is in it
+        # (no WAL left over): `immutable` reads it without the shared-memory file.
+        uri += "&immutable=1"
+    try:
+        db = sqlite3.connect(
+            uri,
+            uri=True,
+            factory=_Connection,
+            check_same_thread=False,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_S,
+        )
+    except sqlite3.Error as exc:
+        raise library_error(exc, database) from exc
+    db.database_path = database
+    return db
+
+
 class Store:
-    """Thread-safe access to one library folder."""
+    """Thread-safe access to one library folder.
+
+    Opening never creates a second, empty library over a lost one: if the folder shows that a
+    library existed (its manifest or vector index is there) but its database is missing or
+    empty, `LibraryMissing` says so. A folder that cannot be written is opened read-only:
+    reading works, and the first write raises `LibraryReadOnly` before any work is done.
+    """
 
     def __init__(self, folder: Path, manifest: dict, *, check_manifest: bool = True) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if check_manifest:
-            self._check_manifest(manifest)
+        self._make_folder()
+        self._refuse_lost_database()
+        self.read_only = not os.access(self.folder, os.W_OK)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            self.folder / "library.sqlite3", check_same_thread=False, isolation_level=None
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
-        self._migrate()
+        self._db = _connect(self.database_path, read_only=self.read_only)
+        try:
+            if not self.read_only:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            if not self.read_only:
+                self._db.executescript(_SCHEMA)
+                self._migrate()
+            # Reads the page index: a truncated or overwritten file fails here, on open.
+            self._db.execute("SELECT count(*) FROM sources").fetchone()
+            # The manifest is checked (and, for a new library, written) after the database
+            # exists, so a folder with a manifest always had a database.
+            if check_manifest:
+                self._check_manifest(manifest)
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def database_path(self) -> Path:
+        return self.folder / DATABASE_NAME
+
+    def _make_folder(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise LibraryUnavailable(
+                f"The data folder cannot be used: {exc.filename} is a file, not a folder. "
+                "Choose another folder with --data-dir (or $DOSSIER_DATA_DIR)."
+            ) from exc
+        except OSError as exc:
+            raise LibraryUnavailable(
+                f"The library folder {self.folder} cannot be created ({exc.strerror})."
+            ) from exc
+
+    def _refuse_lost_database(self) -> None:
+        database = self.database_path
+        lost = not database.exists() or database.stat().st_size == 0
+        traces = [p.name for p in (self.manifest_path,) if p.exists()]
+        traces += sorted(p.name for p in self.folder.glob("vectors-*.faiss"))
+        if lost and traces:
+            state = "missing" if not database.exists() else "empty"
+            raise LibraryMissing(
+                f"The library database {database} is {state}, but {', '.join(traces)} in "
+                f"{self.folder} show that a library was here. Nothing was changed. Restore "
+                f"{DATABASE_NAME} from a backup, or move the folder {self.folder} away to start "
+                "a new library."
+            )
+
+    def require_writable(self) -> None:
+        """Raise LibraryReadOnly before a write starts, not after the work is done."""
+        if self.read_only:
+            raise LibraryReadOnly(
+                f"The library in {self.folder} is read-only: nothing was changed. Make the "
+                "folder writable, or use another one with --data-dir."
+            )
 
     def _migrate(self) -> None:
         """Columns added after format 1 libraries were made (NULL for older rows)."""
@@ -99,14 +280,13 @@ class Store:
     # -- manifest -----------------------------------------------------------------------
     @property
     def manifest_path(self) -> Path:
-        return self.folder / "manifest.json"
+        return self.folder / MANIFEST_NAME
 
     def _check_manifest(self, expected: dict) -> None:
         expected = {"format": FORMAT_VERSION, **expected}
-        if not self.manifest_path.exists():
-            self._write_manifest(expected)
-            return
-        found = json.loads(self.manifest_path.read_text())
+        found = self.read_manifest()
+        if not found:
+            found = self._recover_manifest(expected)
         differing = {
             k: (found.get(k), v)
             for k, v in expected.items()
@@ -122,17 +302,48 @@ class Store:
                 "Run `dossier reindex` to rebuild it from the stored sources."
             )
 
+    def _recover_manifest(self, expected: dict) -> dict:
+        """The manifest of a library whose manifest.json is missing, empty or unreadable.
+
+        The manifest is derived: SQLite keeps a copy of its checked keys (written with it),
+        which wins. A library made before that copy existed is taken to match this Dossier
+        when its stored vectors have this embedder's dimension (a warning is logged; a
+        `dossier reindex` re-embeds everything if the model was in fact another one).
+        """
+        saved = self._get_kv("manifest")
+        if saved is not None:
+            recovered = json.loads(saved)
+        elif self._stored_dim() in (None, expected.get("dim")):
+            if self._stored_dim() is not None:
+                log.warning("manifest of %s rebuilt from this Dossier's settings", self.folder)
+            recovered = {k: v for k, v in expected.items() if k in CHECKED_KEYS}
+        else:
+            recovered = {"format": FORMAT_VERSION, "dim": self._stored_dim()}
+        if not self.read_only and recovered.get("dim") == expected.get("dim"):
+            self._write_manifest({**expected, **recovered})
+        return recovered
+
+    def _stored_dim(self) -> int | None:
+        with self._lock:
+            row = self._db.execute("SELECT length(vector) FROM chunks LIMIT 1").fetchone()
+        return row[0] // 4 if row else None  # float32
+
     def rewrite_manifest(self, manifest: dict) -> None:
         self._write_manifest({"format": FORMAT_VERSION, **manifest})
 
     def _write_manifest(self, data: dict) -> None:
+        checked = json.dumps({k: data[k] for k in CHECKED_KEYS if k in data}, sort_keys=True)
+        if self._get_kv("manifest") != checked:
+            self._set_kv("manifest", checked)
         atomic_write_bytes(self.manifest_path, json.dumps(data, indent=2).encode())
 
     def read_manifest(self) -> dict:
+        """The manifest file's contents; {} when it is missing or unreadable."""
         try:
-            return json.loads(self.manifest_path.read_text())
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
 
     def update_manifest(self, info: dict) -> None:
         """Merge informational keys (never the checked ones) into the manifest."""
@@ -140,12 +351,25 @@ class Store:
             data = self.read_manifest()
             merged = {**data, **{k: v for k, v in info.items() if k not in CHECKED_KEYS}}
             if merged != data:
-                self._write_manifest(merged)
+                try:
+                    self._write_manifest(merged)
+                except OSError as exc:  # informational keys only: never fail a command
+                    log.warning("could not update %s: %s", self.manifest_path, exc)
+
+    def _get_kv(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_kv(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO kv(key, value) VALUES(?, ?)", (key, value))
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write; bumps the generation the FAISS cache is checked against."""
+        self.require_writable()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -156,16 +380,70 @@ class Store:
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    self._db.execute("ROLLBACK")
                 raise
 
+    # -- one writer at a time, across processes -----------------------------------------
+    @property
+    def lock_path(self) -> Path:
+        return self.folder / LOCK_NAME
+
+    @contextmanager
+    def write_lock(
+        self, *, timeout: float = WRITE_LOCK_TIMEOUT_S, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[None]:
+        """Held by every ingest, removal, reindex and repair, in whatever process.
+
+        SQLite alone keeps the database consistent, but each writer also updates the vector
+        index it loaded and saves it: two writers at once each saved an index without the
+        other's vectors. One writer at a time, starting from the index of the last commit,
+        keeps the index equal to SQLite. A second writer waits (saying so) and fails with
+        LibraryLocked after `timeout` seconds.
+        """
+        self.require_writable()
+        lock = FileLock(self.lock_path, is_singleton=False, thread_local=False)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            (on_wait or log.warning)(
+                f"Waiting for another Dossier process that is writing to {self.folder}…"
+            )
+            try:
+                lock.acquire(timeout=timeout)
+            except Timeout as exc:
+                raise LibraryLocked(
+                    f"Another Dossier process has been writing to {self.folder} for more than "
+                    f"{timeout:.0f} s. Try again when it has finished."
+                ) from exc
+        except OSError as exc:
+            raise LibraryReadOnly(
+                f"The library in {self.folder} cannot be locked for writing ({exc.strerror}): "
+                "nothing was changed."
+            ) from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def writer_active(self) -> bool:
+        """Whether some process (this one included) holds the write lock now."""
+        if self.read_only or not self.lock_path.exists():
+            return False
+        probe = FileLock(self.lock_path, is_singleton=False, thread_local=False)
+        try:
+            probe.acquire(timeout=0)
+        except (Timeout, OSError):
+            return True
+        probe.release()
+        return False
+
     def get_flag(self, key: str) -> bool:
-        with self._lock:
-            return self._db.execute("SELECT 1 FROM kv WHERE key = ?", (key,)).fetchone() is not None
+        return self._get_kv(key) is not None
 
     def set_flag(self, key: str) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO kv(key, value) VALUES(?, '1')", (key,))
+        if not self.read_only:
+            self._set_kv(key, "1")
 
     def generation(self) -> int:
         with self._lock:
@@ -219,7 +497,7 @@ class Store:
                 id=r[0],
                 path=r[1],
                 content_hash=r[2],
-                meta=SourceMeta.model_validate_json(r[3]),
+                meta=_stored_meta(r[3]),
                 n_chars=r[4],
                 added_at=r[5],
                 n_chunks=r[6],
@@ -231,7 +509,7 @@ class Store:
         """(id, text, meta) of every source."""
         with self._lock:
             rows = self._db.execute("SELECT id, text, meta FROM sources ORDER BY id").fetchall()
-        return [(r[0], r[1], SourceMeta.model_validate_json(r[2])) for r in rows]
+        return [(r[0], r[1], _stored_meta(r[2])) for r in rows]
 
     def source_text(self, source_id: str) -> str | None:
         with self._lock:
@@ -241,6 +519,10 @@ class Store:
     def count_sources(self) -> int:
         with self._lock:
             return self._db.execute("SELECT count(*) FROM sources").fetchone()[0]
+
+    def count_chunks(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
     # -- chunks -------------------------------------------------------------------------
     @staticmethod
