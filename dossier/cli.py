@@ -10,16 +10,38 @@ from pathlib import Path
 from . import cli_answers, cli_briefing
 from .cli_common import (
     EXIT_ERROR,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_SOME_FAILED,
+    EXIT_USAGE,
+    Parser,
+    fail,
+    json_only_stdout,
     open_cli_library,
+    positive_count,
+    print_file_problems,
     print_json,
     progress_bar,
+    question_text,
+    report_error,
+    silence_broken_pipe,
+    terminal_safe,
 )
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_SOME_FAILED",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dossier", description=__doc__)
+    parser = Parser(prog="dossier", description=__doc__)
     parser.add_argument(
         "--data-dir", help="library folder (default: $DOSSIER_DATA_DIR or the user data folder)"
     )
@@ -35,11 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("search", help="hybrid (vector + keyword) search over the library")
-    p.add_argument("query")
-    p.add_argument("--k", type=int, default=8, help="number of passages (default 8)")
+    p.add_argument("query", type=question_text)
+    p.add_argument("--k", type=positive_count, default=8, help="number of passages (default 8)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("remove", help="delete a source and its vectors")
+    p.literal_dashes = True  # `dossier remove -abc` removes the source "-abc"
     p.add_argument("source_id")
     p.add_argument("--json", action="store_true")
 
@@ -54,17 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from retrieval.store import LibraryMismatch
-
+    args = build_parser().parse_args(argv)  # a usage error exits 2 here
     try:
-        return COMMANDS[args.command](args)
-    except LibraryMismatch as exc:
-        print(f"dossier: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        with json_only_stdout(getattr(args, "json", False)):
+            return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("dossier: interrupted", file=sys.stderr)
-        return 130
+        fail("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return silence_broken_pipe()
+    except Exception as exc:  # every failure becomes one line and an exit code, never a traceback
+        return report_error(exc)
 
 
 def cmd_ingest(args) -> int:
@@ -77,12 +100,12 @@ def cmd_ingest(args) -> int:
     if args.json:
         print_json(report)
     else:
-        for failure in report.failed:
-            print(f"error: {failure.path}: {failure.reason}", file=sys.stderr)
+        print_file_problems(report)
+        skipped = len(getattr(report, "skipped", []))
         print(
             f"{len(report.added)} added, {len(report.replaced)} replaced, "
-            f"{len(report.unchanged)} unchanged, {len(report.failed)} failed; "
-            f"{report.chunks_added} chunks indexed"
+            f"{len(report.unchanged)} unchanged, {len(report.failed)} failed, "
+            f"{skipped} skipped; {report.chunks_added} chunks indexed"
         )
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 
@@ -93,9 +116,9 @@ def cmd_sources(args) -> int:
         print_json([s.model_dump(mode="json") for s in sources])
         return EXIT_OK
     for s in sources:
-        title = s.meta.title or "(untitled)"
-        outlet = f" — {s.meta.outlet}" if s.meta.outlet else ""
-        print(f"{s.id}\t{s.n_chunks:>4} chunks\t{title}{outlet}")
+        title = terminal_safe(s.meta.title or "(untitled)")
+        outlet = f" — {terminal_safe(s.meta.outlet)}" if s.meta.outlet else ""
+        print(f"{terminal_safe(s.id)}\t{s.n_chunks:>4} chunks\t{title}{outlet}")
     print(f"{len(sources)} sources")
     return EXIT_OK
 
@@ -127,8 +150,9 @@ def cmd_search(args) -> int:
         return EXIT_OK
     for rank, h in enumerate(hits, start=1):
         text = " ".join(h.chunk.text.split())
-        print(f"[{rank}] {h.chunk.source_id} {h.chunk.start}-{h.chunk.end} (score {h.score:.4f})")
-        print(f"    {text[:300]}{'…' if len(text) > 300 else ''}")
+        where = f"{terminal_safe(h.chunk.source_id)} {h.chunk.start}-{h.chunk.end}"
+        print(f"[{rank}] {where} (score {h.score:.4f})")
+        print(f"    {terminal_safe(text[:300])}{'…' if len(text) > 300 else ''}")
     return EXIT_OK
 
 
@@ -137,9 +161,9 @@ def cmd_remove(args) -> int:
     if args.json:
         print_json({"source_id": args.source_id, "removed": removed})
     elif removed:
-        print(f"removed {args.source_id}")
+        print(f"removed {terminal_safe(args.source_id)}")
     else:
-        print(f"dossier: no source with id {args.source_id!r}", file=sys.stderr)
+        fail(f"no source with id {args.source_id!r} (see `dossier sources`)")
     return EXIT_OK if removed else EXIT_SOME_FAILED
 
 
@@ -156,6 +180,7 @@ def cmd_reindex(args) -> int:
     if args.json:
         print_json(report)
     else:
+        print_file_problems(report)
         print(f"reindexed {len(report.replaced)} sources; {report.chunks_added} chunks")
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 

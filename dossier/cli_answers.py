@@ -6,19 +6,28 @@ import sys
 import threading
 from pathlib import Path
 
-from .cli_common import EXIT_ERROR, EXIT_OK, open_cli_library, print_json
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    fail,
+    open_cli_library,
+    positive_count,
+    print_json,
+    question_text,
+    terminal_safe,
+)
 
 
 def add_parsers(sub) -> None:
     p = sub.add_parser("ask", help="answer a question from the sources, with citations")
-    p.add_argument("question")
+    p.add_argument("question", type=question_text)
     p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
-    p.add_argument("--k", type=int, default=8, help="passages to retrieve (default 8)")
+    p.add_argument("--k", type=positive_count, default=8, help="passages to retrieve (default 8)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of streaming")
 
     p = sub.add_parser("chat", help="ask questions with follow-ups in the terminal")
     p.add_argument("--model")
-    p.add_argument("--k", type=int, default=8)
+    p.add_argument("--k", type=positive_count, default=8)
 
     p = sub.add_parser("models", help="list the language models: installed, assembled, default")
     p.add_argument("--json", action="store_true")
@@ -26,37 +35,43 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("eval", help="run a question file (JSONL) and print answer metrics")
     p.add_argument("file", type=Path)
     p.add_argument("--model")
-    p.add_argument("--k", type=int, default=8)
+    p.add_argument("--k", type=positive_count, default=8)
     p.add_argument("--out", type=Path, help="write one JSON record per question here")
     p.add_argument("--json", action="store_true")
 
 
 def _llm(args):
-    from models.resolve import ModelError
-
+    """The language model; a ModelError (not installed, not GGUF, ...) is reported by main."""
     from .models import default_llm
 
-    try:
-        return default_llm(args.model, args.data_dir)
-    except ModelError as exc:
-        print(f"dossier: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_ERROR) from exc
+    return default_llm(args.model, args.data_dir)
+
+
+def _passage_line(p) -> str:
+    """One line per passage: source id, offsets and the start of its text, all escaped."""
+    text = " ".join(p.text.split())[:160]
+    return f"  [{p.n}] {terminal_safe(p.source_id)} {p.start}-{p.end}: {terminal_safe(text)}"
+
+
+def _print_token(piece: str) -> None:
+    # Model output may copy control characters from a source; line breaks are its own.
+    print(terminal_safe(piece, keep_newlines=True), end="", flush=True)
 
 
 def _print_answer_tail(answer) -> None:
     if answer.refused:
         print("\n(refused: the sources do not answer this; nearest passages:)")
         for p in answer.passages:
-            print(f"  [{p.n}] {p.source_id} {p.start}-{p.end}: {' '.join(p.text.split())[:160]}")
+            print(_passage_line(p))
         return
     unsupported = [s.text for s in answer.sentences if not s.supported]
     if unsupported:
         print("\n(not supported by the sources, shown for transparency:)")
         for text in unsupported:
-            print(f"  ! {text}")
+            print(f"  ! {terminal_safe(text)}")
     print("\nSources:")
     for c in answer.citations:
-        print(f"  [{c.n}] {c.source_id} {c.start}-{c.end}: {' '.join(c.text.split())[:160]}")
+        print(_passage_line(c))
     t = answer.timings
     print(f"\n(ttft {t.ttft_s or 0:.1f} s, {t.tokens_per_s:.1f} tokens/s, total {t.total_s:.1f} s)")
 
@@ -67,7 +82,7 @@ def cmd_ask(args) -> int:
     library = open_cli_library(args, quiet=args.json)
     llm = _llm(args)
     cancel = threading.Event()
-    on_token = None if args.json else (lambda piece: print(piece, end="", flush=True))
+    on_token = None if args.json else _print_token
     try:
         answer = ask(
             args.question, library=library, llm=llm, k=args.k, on_token=on_token, cancel=cancel
@@ -83,6 +98,21 @@ def cmd_ask(args) -> int:
     return EXIT_OK
 
 
+def _read_question() -> str | None:
+    """The next chat question, stripped; None to quit (Ctrl-D or an empty line)."""
+    while True:
+        try:
+            line = input("\n> ")
+        except EOFError:
+            return None
+        if not line:
+            return None
+        if line.strip():
+            return line.strip()
+        # Only spaces: most likely a slip, so neither a search nor the end of the conversation.
+        print("(the question is only spaces: type one, or an empty line to quit)", file=sys.stderr)
+
+
 def cmd_chat(args) -> int:
     from .ask import ask
     from .schema import Turn
@@ -91,13 +121,7 @@ def cmd_chat(args) -> int:
     llm = _llm(args)
     history: list[Turn] = []
     print("Ask about your sources. Empty line or Ctrl-D to quit; 'new' starts a new conversation.")
-    while True:
-        try:
-            question = input("\n> ").strip()
-        except EOFError:
-            break
-        if not question:
-            break
+    while (question := _read_question()) is not None:
         if question.lower() == "new":
             history.clear()
             continue
@@ -109,7 +133,7 @@ def cmd_chat(args) -> int:
                 library=library,
                 llm=llm,
                 k=args.k,
-                on_token=lambda piece: print(piece, end="", flush=True),
+                on_token=_print_token,
                 cancel=cancel,
             )
         except KeyboardInterrupt:
@@ -137,17 +161,36 @@ def cmd_models(args) -> int:
         data = s.model_dump()
         mark = "*" if chosen in (data.get("role"), data.get("id")) else " "
         state = "installed" if data.get("installed") else "not installed"
-        print(
-            f"{mark} {data.get('id')}\t{data.get('role') or ''}\t{state}\t{data.get('path') or ''}"
-        )
+        model_id, path = terminal_safe(data.get("id")), terminal_safe(data.get("path") or "")
+        print(f"{mark} {model_id}\t{data.get('role') or ''}\t{state}\t{path}")
     return EXIT_OK
+
+
+def _load_questions(path: Path):
+    """The question file's records, or None after saying why it cannot be read as one."""
+    from pydantic import ValidationError
+
+    from .evaluate import load_questions
+
+    try:
+        return load_questions(path)
+    except ValidationError as exc:  # not JSON, or a record without the expected fields
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        problem = f"{where}: {first['msg']}" if where else first["msg"]
+    except UnicodeDecodeError:
+        problem = "not UTF-8 text"
+    fail(f"{path} is not a question file (one JSON object per line): {problem}")
+    return None
 
 
 def cmd_eval(args) -> int:
     from .ask import ask
-    from .evaluate import load_questions, run, score, write_records
+    from .evaluate import run, score, write_records
 
-    questions = load_questions(args.file)
+    questions = _load_questions(args.file)
+    if questions is None:
+        return EXIT_ERROR
     library = open_cli_library(args, quiet=True)
     llm = _llm(args)
     records = []
@@ -156,7 +199,10 @@ def cmd_eval(args) -> int:
         if not args.json:
             a = record.answer
             state = "refused" if a.refused else f"{len(a.citations)} citations"
-            print(f"{record.id}: {state}; ttft {a.timings.ttft_s or 0:.2f} s", file=sys.stderr)
+            print(
+                f"{terminal_safe(record.id)}: {state}; ttft {a.timings.ttft_s or 0:.2f} s",
+                file=sys.stderr,
+            )
     if args.out:
         write_records(records, args.out)
     metrics = score(questions, records)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from .cli_common import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
+    fail,
     open_cli_library,
     print_json,
     step_bar,
+    terminal_safe,
 )
 
 
 def add_parsers(sub) -> None:
     p = sub.add_parser("summarize", help="key points of each source, checked against its text")
+    p.literal_dashes = True  # `dossier summarize -abc` summarises the source "-abc"
     p.add_argument("source_ids", nargs="*", help="sources to summarise (default: all)")
     p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
     p.add_argument("--refresh", action="store_true", help="ignore cached summaries")
@@ -37,8 +39,7 @@ def cmd_summarize(args) -> int:
     ids = args.source_ids or known
     unknown = [i for i in ids if i not in known]
     if unknown:
-        print(f"dossier: no source with id {', '.join(unknown)} (see `dossier sources`)",
-              file=sys.stderr)  # fmt: skip
+        fail(f"no source with id {', '.join(unknown)} (see `dossier sources`)")
         return EXIT_USAGE
     llm = _llm(args)
     update, close = step_bar(not args.json, "source")
@@ -50,8 +51,8 @@ def cmd_summarize(args) -> int:
             summaries.append(summarize(source_id, library=library, llm=llm, refresh=args.refresh))
         if update:
             update(len(ids), len(ids), "done")
-    except SourceNotFound as exc:
-        print(f"dossier: {exc}", file=sys.stderr)
+    except SourceNotFound as exc:  # removed by another process meanwhile
+        fail(exc.args[0] if exc.args else exc)  # KeyError's str() would add quotes
         return EXIT_ERROR
     finally:
         close()
@@ -59,19 +60,23 @@ def cmd_summarize(args) -> int:
         print_json([s.model_dump(mode="json") for s in summaries])
         return EXIT_OK
     for s in summaries:
-        cached = " (cached)" if s.cached else ""
-        print(f"{s.source_id} — {s.title or '(untitled)'}{cached}")
-        for point in s.points:
-            where = ", ".join(f"{e.start}-{e.end}" for e in point.evidence)
-            mark = "-" if point.supported else "!"
-            note = f"  [{where}]" if where else "  (not supported by the text; not a fact)"
-            print(f"  {mark} {point.text}{note}")
-        if s.quoted:
-            print(f"  quoted: {', '.join(s.quoted)}")
-        if s.angle:
-            print(f"  framing (model's reading): {s.angle}")
-        print()
+        _print_summary(s)
     return EXIT_OK
+
+
+def _print_summary(s) -> None:
+    cached = " (cached)" if s.cached else ""
+    print(f"{terminal_safe(s.source_id)} — {terminal_safe(s.title or '(untitled)')}{cached}")
+    for point in s.points:
+        where = ", ".join(f"{e.start}-{e.end}" for e in point.evidence)
+        mark = "-" if point.supported else "!"
+        note = f"  [{where}]" if where else "  (not supported by the text; not a fact)"
+        print(f"  {mark} {terminal_safe(point.text)}{note}")
+    if s.quoted:
+        print(f"  quoted: {terminal_safe(', '.join(s.quoted))}")
+    if s.angle:
+        print(f"  framing (model's reading): {terminal_safe(s.angle)}")
+    print()
 
 
 def cmd_brief(args) -> int:
@@ -80,11 +85,10 @@ def cmd_brief(args) -> int:
     from .export import FORMATS, export_briefing
 
     if args.out is None and not args.json:
-        print("dossier: give --out FILE.md|.html|.pdf|.docx or --json", file=sys.stderr)
+        fail("give --out FILE.md|.html|.pdf|.docx or --json")
         return EXIT_USAGE
     if args.out is not None and args.out.suffix.lower() not in FORMATS:
-        print(f"dossier: cannot export to {args.out.name}: use {', '.join(FORMATS)}",
-              file=sys.stderr)  # fmt: skip
+        fail(f"cannot export to {args.out.name}: use {', '.join(FORMATS)}")
         return EXIT_USAGE
     library = open_cli_library(args, quiet=args.json)
     llm = _llm(args)
@@ -96,7 +100,7 @@ def cmd_brief(args) -> int:
     if args.out is not None:
         path = export_briefing(briefing, args.out)
         if not args.json:
-            print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+            print(f"wrote {terminal_safe(path)} ({path.stat().st_size:,} bytes)")
     if args.json:
         print_json(briefing)
     return EXIT_OK
