@@ -70,9 +70,9 @@ def print_file_problems(report) -> None:
     """The per-file lines of an ingest report on stderr: errors, skipped files, warnings."""
     for label, problems in (
         ("error", report.failed),
-        # `skipped`/`warnings` come with newer IngestReports; older ones have neither.
+        # TODO(skipped): read the attribute once retrieval.schema.IngestReport has it.
         ("skipped", getattr(report, "skipped", [])),
-        ("warning", getattr(report, "warnings", [])),
+        ("warning", report.warnings),  # e.g. a bad field in metadata.json, dropped
     ):
         for problem in problems:
             print(

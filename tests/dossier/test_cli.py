@@ -162,3 +162,13 @@ def test_models_json_lists_the_catalog(capsys):
     assert listing["default"] == "default"
     roles = {m["role"] for m in listing["models"]}
     assert {"default", "fast", "tiny"} <= roles
+
+
+def test_ingest_lists_warnings_and_counts_skipped_without_failing(capsys, tmp_path):
+    (tmp_path / "ok.txt").write_text("Ferry Service Resumes\nThe ferry service resumed on Sunday.")
+    (tmp_path / "metadata.json").write_text("[1, 2]")  # not an object: ignored, with a warning
+    code, out, err = run(capsys, "ingest", str(tmp_path / "ok.txt"))
+    assert code == EXIT_OK
+    warning = f"warning: {tmp_path / 'metadata.json'}: not read: it is not a JSON object"
+    assert warning in err
+    assert out == "1 added, 0 replaced, 0 unchanged, 0 failed, 0 skipped; 1 chunks indexed\n"
