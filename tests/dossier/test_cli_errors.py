@@ -17,6 +17,7 @@ import dossier.models
 import retrieval.library
 from dossier.cli import main
 from dossier.cli_common import (
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -262,6 +263,12 @@ def test_debug_prints_the_traceback_of_an_internal_error(capsys, monkeypatch):
 def test_interrupt_exits_130(capsys, monkeypatch):
     open_library_raises(monkeypatch, KeyboardInterrupt())
     assert run(capsys, "sources") == (EXIT_INTERRUPTED, "", "dossier: interrupted\n")
+
+
+def test_closed_pipe_exits_quietly(capsys, monkeypatch):
+    # `dossier sources | head -1`: the reader left; that is neither an error nor a bug.
+    open_library_raises(monkeypatch, BrokenPipeError(errno.EPIPE, "Broken pipe"))
+    assert run(capsys, "sources") == (EXIT_BROKEN_PIPE, "", "")
 
 
 # --- bad arguments: exit 2 ---------------------------------------------------------------
