@@ -19,7 +19,7 @@ from models.embedder import Embedder, default_embedder
 
 from .chunker import CHUNKER_VERSION, chunk_spans
 from .dense import DenseIndex
-from .loaders import LoadError, iter_input_files, load_text
+from .loaders import LoadError, iter_input_files, load_text, read_limited
 from .metadata import extract_metadata
 from .schema import Chunk, FileError, Hit, IngestReport, Source, SourceMeta
 from .search import Bm25Index, fuse_ranked
@@ -232,8 +232,8 @@ class Library:
     def _ingest(
         self, paths: list[Path], progress: ProgressFn | None, cancel: threading.Event | None
     ) -> IngestReport:
-        files, skipped = iter_input_files([Path(p) for p in paths])
-        report = IngestReport(failed=[FileError(path=str(p), reason=r) for p, r in skipped])
+        files, skipped, failed = iter_input_files([Path(p) for p in paths])
+        report = IngestReport(failed=failed, skipped=skipped)
         known_files = self.store.known_files()
         sidecars: dict[Path, dict] = {}
         pending: dict[str, str] = {}  # content hash -> resolved path, for this run's files
@@ -333,11 +333,15 @@ class Library:
             if stored and (stored[1], stored[2]) == (stat.st_size, stat.st_mtime_ns):
                 report.unchanged.append(stored[0])  # same path, size and time: not read again
                 return _SKIPPED
-            data = path.read_bytes()
+            # Size checked before reading, the read bounded, a special file never waited on.
+            data, stat = read_limited(path)
         except OSError as exc:
             report.failed.append(
                 FileError(path=str(path), reason=f"cannot read file ({exc.strerror})")
             )
+            return None
+        except LoadError as exc:
+            report.failed.append(FileError(path=str(path), reason=str(exc)))
             return None
         content_hash = hashlib.sha256(data).hexdigest()
         known = self.store.source_by_path(resolved)

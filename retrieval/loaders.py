@@ -1,75 +1,394 @@
-"""Turn a file on disk into plain article text, or a one-line reason why not."""
+"""Turn a file on disk into plain article text, or a one-line reason why not.
+
+Everything here treats the file as hostile: sizes are checked before reading (and the read is
+bounded, since a file may grow or misreport its size), a DOCX is checked for what it would
+expand to before it is unpacked, special files are never opened for reading, links are
+followed only by the rule in `iter_input_files`, and text hidden in HTML is dropped.
+"""
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import re
+import stat
 from pathlib import Path
 
+from .schema import FileError
+
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
-MAX_FILE_BYTES = 50 * 1024 * 1024  # raw file; PDFs and DOCX carry images
-MAX_TEXT_CHARS = 20 * 1024 * 1024  # extracted text: "huge" per the product's limits
+# Decimal units throughout, so the limits and the messages agree ("50 MB" is 50,000,000 bytes).
+MAX_FILE_BYTES = 50_000_000  # raw file; PDFs and DOCX carry images
+MAX_TEXT_CHARS = 20_000_000  # extracted text: "huge" per the product's limits
+# A DOCX is a zip: a real article is a few dozen parts and a few MB unpacked (images included,
+# which do not compress). A zip bomb declares gigabytes; python-docx would unpack it all.
+MAX_DOCX_PARTS = 2_000
+MAX_DOCX_UNPACKED_BYTES = 200_000_000
+# libxml2 stops building an HTML tree at this depth (even with huge_tree): the text below it
+# would be lost without a word, so such a page is refused instead.
+HTML_MAX_DEPTH = 2048
+# The metadata sidecar beside articles (retrieval.library.SIDECAR_NAME): read, not ingested.
+_SIDECAR_NAME = "metadata.json"
+_HIDDEN_REASON = "hidden file (name it directly to add it)"
 
 
 class LoadError(Exception):
     """A file cannot be ingested; the message is the reason shown to the user."""
 
 
-def iter_input_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand folders recursively; return supported files and (path, reason) for the rest."""
+def size_text(n: int) -> str:
+    """A byte count for people: '50 MB', '2.1 GB', '717 kB' (decimal units)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
+
+
+def count_text(n: int) -> str:
+    """A character count for people: '20 M', '21.5 M', '950 k'."""
+    for unit, scale in (("M", 1e6), ("k", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return str(n)
+
+
+def iter_input_files(
+    paths: list[Path],
+) -> tuple[list[Path], list[FileError], list[FileError]]:
+    """Expand folders; return the files to read, the paths skipped and the paths that failed.
+
+    Every path named or found ends up in exactly one of the three lists, with its reason.
+
+    Named paths (given by the user) are taken as asked: a named link is followed (the file is
+    read, and stored, as the file it points to), a named hidden file is read, a named folder
+    is walked. A named path that does not exist, a dangling link, a link loop or an
+    unsupported file type fails.
+
+    Inside a walked folder:
+    - hidden entries (name starting with '.') are skipped: "hidden file (name it directly to
+      add it)"; a hidden folder is skipped whole, with one line;
+    - a link is followed only when its target stays inside the folder being walked (a file
+      is then read as the file it points to, once, however many links reach it); a link
+      leaving the folder, a dangling link and a link loop are skipped with that reason;
+    - special files (FIFO, socket, device) are skipped and never opened: opening a FIFO
+      blocks until someone writes to it;
+    - unsupported file types are skipped; the metadata sidecar is skipped as such.
+    Folders are walked without recursion, in name order, so deep trees are fine.
+    """
     files: list[Path] = []
-    skipped: list[tuple[Path, str]] = []
+    skipped: list[FileError] = []
+    failed: list[FileError] = []
+    listed: dict[str, str] = {}  # real path -> path as found, for files already in `files`
+
+    def add_file(shown: Path, real: Path, *, named: bool) -> None:
+        if str(real) in listed:
+            skipped.append(_error(shown, f"same file as {listed[str(real)]}"))
+            return
+        suffix = real.suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            reason = f"unsupported file type '{suffix or '(none)'}'"
+            (failed if named else skipped).append(_error(shown, reason))
+            return
+        listed[str(real)] = str(shown)
+        # A link is read as its target, so the file's type and stored path are the target's.
+        files.append(real if shown.is_symlink() else shown)
+
     for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.name.startswith("."):
-                    continue
-                if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(child)
-        elif path.is_file():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                files.append(path)
-            else:
-                skipped.append((path, f"unsupported file type '{path.suffix or '(none)'}'"))
+        path = Path(path)
+        try:
+            info = os.stat(path)  # follows links
+        except OSError as exc:
+            failed.append(_error(path, _missing_reason(path, exc)))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            _walk(path, add_file, skipped, failed)
+        elif stat.S_ISREG(info.st_mode):
+            add_file(path, Path(os.path.realpath(path)), named=True)
         else:
-            skipped.append((path, "no such file or folder"))
-    return files, skipped
+            skipped.append(_error(path, _special_reason(info.st_mode)))
+    return files, skipped, failed
+
+
+def _walk(top: Path, add_file, skipped: list[FileError], failed: list[FileError]) -> None:
+    """Depth-first walk of `top` in name order (see iter_input_files for the rules)."""
+    root = Path(os.path.realpath(top))
+    visited = {root}  # real folders walked, so a link cannot bring the walk back
+    stack: list[tuple[Path, Path]] = [(top, root)]  # (folder as found, its real path)
+    while stack:
+        shown_dir, real_dir = stack.pop()
+        try:
+            with os.scandir(real_dir) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            failed.append(_error(shown_dir, f"cannot read folder ({exc.strerror or exc})"))
+            continue
+        folders: list[tuple[Path, Path]] = []
+        for entry in entries:
+            shown = shown_dir / entry.name
+            if entry.name.startswith("."):
+                kind = "hidden folder" if entry.is_dir(follow_symlinks=False) else "hidden file"
+                skipped.append(_error(shown, f"{kind} (name it directly to add it)"))
+                continue
+            try:
+                if entry.is_symlink():
+                    real, problem = _link_target(shown, root)
+                    if problem:
+                        skipped.append(_error(shown, problem))
+                        continue
+                    info = os.stat(real)
+                else:
+                    real = Path(entry.path)
+                    info = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                failed.append(_error(shown, f"cannot read ({exc.strerror or exc})"))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if real == real_dir or real in real_dir.parents:
+                    skipped.append(_error(shown, f"link loop (leads back to {real})"))
+                    continue
+                if real in visited:
+                    how = "link to a folder" if entry.is_symlink() else "folder"
+                    skipped.append(_error(shown, f"{how} already read ({real})"))
+                    continue
+                visited.add(real)
+                folders.append((shown, real))
+            elif stat.S_ISREG(info.st_mode):
+                if entry.name == _SIDECAR_NAME:
+                    skipped.append(_error(shown, "metadata sidecar (read for the files beside it)"))
+                else:
+                    add_file(shown, real, named=False)
+            else:
+                skipped.append(_error(shown, _special_reason(info.st_mode)))
+        stack.extend(reversed(folders))
+
+
+def _link_target(link: Path, root: Path) -> tuple[Path, str | None]:
+    """Where a link found in the folder `root` leads, or why it is not followed."""
+    try:
+        target = os.readlink(link)
+    except OSError as exc:
+        return link, f"link cannot be read ({exc.strerror or exc})"
+    try:
+        real = link.resolve(strict=True)
+    except FileNotFoundError:
+        return link, f"dangling link (its target {target} does not exist)"
+    except (RuntimeError, OSError) as exc:  # Python raises RuntimeError for a loop before 3.13
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+            return link, "link loop (the link leads back to itself)"
+        return link, f"link cannot be followed ({exc.strerror or exc})"
+    if real != root and root not in real.parents:
+        return real, f"link leaving the folder (to {real}; name it directly to add it)"
+    return real, None
+
+
+def _missing_reason(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "link loop (the link leads back to itself)"
+    if isinstance(exc, FileNotFoundError):
+        if os.path.islink(path):
+            return f"dangling link (its target {os.readlink(path)} does not exist)"
+        return "no such file or folder"
+    return f"cannot read ({exc.strerror or exc})"
+
+
+def _special_reason(mode: int) -> str:
+    kind = (
+        "FIFO"
+        if stat.S_ISFIFO(mode)
+        else "socket"
+        if stat.S_ISSOCK(mode)
+        else "device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    return f"special file ({kind}), not read"
+
+
+def _error(path: Path, reason: str) -> FileError:
+    return FileError(path=str(path), reason=reason)
+
+
+def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file and its stat, refusing before reading what is too large.
+
+    Opened without blocking and checked on the open descriptor: a FIFO put in a file's place
+    is refused, not waited on. The size is checked before reading, and the read itself stops
+    one byte past the limit, so a file that grows or misreports its size (a sparse file, a
+    /proc file) cannot fill memory.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise LoadError(f"cannot read file ({exc.strerror or exc})") from exc
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError(_special_reason(info.st_mode))
+        if info.st_size > limit:
+            raise LoadError(
+                f"file is too large ({size_text(info.st_size)}; limit {size_text(limit)})"
+            )
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise LoadError(f"cannot read file ({exc.strerror or exc})") from exc
+    if len(data) > limit:
+        raise LoadError(
+            f"file is too large (it reported {size_text(info.st_size)}, yet more than "
+            f"{size_text(limit)} could be read; limit {size_text(limit)})"
+        )
+    return data, info
 
 
 def load_text(path: Path, data: bytes | None = None) -> str:
     """Extracted text of a supported file (its bytes, if already read); raises LoadError."""
-    size = len(data) if data is not None else path.stat().st_size
-    if size == 0:
-        raise LoadError("file is empty")
-    if size > MAX_FILE_BYTES:
-        raise LoadError(
-            f"file is too large ({size / 1e6:.0f} MB; limit {MAX_FILE_BYTES / 1e6:.0f} MB)"
-        )
     if data is None:
-        data = path.read_bytes()
+        data, _ = read_limited(path)
+    if not data:
+        raise LoadError("file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise LoadError(
+            f"file is too large ({size_text(len(data))}; limit {size_text(MAX_FILE_BYTES)})"
+        )
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         text = _pdf_text(data)
     elif suffix == ".docx":
         text = _docx_text(data)
     else:
-        raw = _decode(data)
+        raw = decode_text(data)
         text = _html_text(raw) if suffix in {".html", ".htm"} else raw
     text = _normalise(text)
     if len(text) > MAX_TEXT_CHARS:
-        raise LoadError(f"text is too large ({len(text) / 1e6:.0f} M characters; limit 20 M)")
+        raise LoadError(
+            f"text is too large ({count_text(len(text))} characters; "
+            f"limit {count_text(MAX_TEXT_CHARS)} characters)"
+        )
     if not text.strip():
         raise LoadError("no text found in file")
     return text
 
 
-def _decode(data: bytes) -> str:
+# One valid UTF-8 character (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF).
+_UTF8_CHARS = re.compile(
+    rb"(?:[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]"
+    rb"|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})+"
+)
+_BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# What Western European text in cp1252 / Latin-1 holds beyond ASCII: letters of the Latin-1
+# supplement and cp1252's extra letters, and the punctuation and signs news text uses.
+_WESTERN_LETTERS = frozenset(
+    "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿŒœŠšŽžŸƒ"
+)
+_WESTERN_MARKS = frozenset("’‘“”„‚–—…«»‹›°€£¥¢§©®™±·•¿¡ªº\xa0\xad´¨¶†‡‰¹²³¼½¾µ×÷")
+# A sign glued between two letters ("mo¿e", "wi¹za") is what a Central European code page read
+# as cp1252 looks like; apostrophes and the Catalan middle dot do sit inside words.
+_SIGN_INSIDE_WORD = re.compile(
+    "[^\\W\\d_][" + re.escape("".join(sorted(_WESTERN_MARKS - set("’‘·\xad")))) + "][^\\W\\d_]"
+)
+_ACCENTED_RUN = re.compile("[" + "".join(sorted(_WESTERN_LETTERS)) + "]{4,}")
+_ASCII = bytes(range(128))
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a plain-text file, whatever of the usual encodings it is in.
+
+    In order: a byte-order mark (UTF-8, UTF-16, UTF-32); UTF-16 without one, told by its zero
+    bytes; UTF-8; mostly UTF-8 with a few Western (cp1252/Latin-1) letters pasted in, each
+    piece decoded as what it is, or refused as "mixed encodings"; one Western legacy encoding
+    (cp1252, which reads Latin-1 text the same); and only then charset-normalizer's guess, which
+    alone picks cp1250 for short French or German text ("crčme brűlée").
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode_as(data, encoding, with_bom=True)
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return _decode_as(data, utf16, with_bom=False)
     if b"\x00" in data[:8192]:
         raise LoadError("binary file, not text")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    # Not UTF-8: accept only a confident guess of another encoding, else say so.
+    if any(max(m.group(), default=0) >= 0x80 for m in _UTF8_CHARS.finditer(data)):
+        return _decode_mixed(data)
+    return _decode_legacy(data)
+
+
+def _decode_as(data: bytes, encoding: str, *, with_bom: bool) -> str:
+    name = encoding.removesuffix("-sig").upper()
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        how = "starts with a" if with_bom else "looks like"
+        raise LoadError(f"text {how} {name} mark but is not valid {name} ({exc.reason})") from exc
+    if len(_CONTROL.findall(text[:65536])) > len(text[:65536]) // 100:
+        raise LoadError("binary file, not text")
+    return text
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 of mostly Latin-script text: every other byte is zero, on one side only."""
+    sample = data[:65536]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    zero_even, zero_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if zero_odd > 0.3 and zero_even < 0.02:
+        return "utf-16-le"
+    if zero_even > 0.3 and zero_odd < 0.02:
+        return "utf-16-be"
+    return None
+
+
+def _decode_mixed(data: bytes) -> str:
+    """Mostly UTF-8 with some bytes that are not: each short stray piece read as cp1252 if it
+    is a Western letter or sign there (a Latin-1 "ï" pasted into UTF-8 text), else refused."""
+    pieces: list[str] = []
+    at = 0
+    for match in _UTF8_CHARS.finditer(data):
+        if match.start() > at:
+            pieces.append(_stray_piece(data[at : match.start()]))
+        pieces.append(match.group().decode("utf-8"))
+        at = match.end()
+    if at < len(data):
+        pieces.append(_stray_piece(data[at:]))
+    return "".join(pieces)
+
+
+def _stray_piece(raw: bytes) -> str:
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    if not text or len(raw) > 3 or not set(text) <= _WESTERN_LETTERS | _WESTERN_MARKS:
+        raise LoadError(
+            "mixed encodings: mostly UTF-8, with bytes in another encoding that cannot be "
+            "told apart (save the file as UTF-8)"
+        )
+    return text
+
+
+def _decode_legacy(data: bytes) -> str:
+    """Not UTF-8 at all: cp1252 when the text reads as Western European text in it, else a
+    confident guess of charset-normalizer, else refused."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined: some other code page
+        text = None
+    if text is not None and _reads_as_western(data, text):
+        return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -78,18 +397,79 @@ def _decode(data: bytes) -> str:
     return str(best)
 
 
+def _reads_as_western(data: bytes, text: str) -> bool:
+    """Whether cp1252 `text` looks like Western European writing: only Latin letters and
+    common signs beyond ASCII, accented letters a minority of letters and not in long runs
+    (Cyrillic or Greek code pages read as cp1252 give words made only of them), and no sign
+    glued inside a word."""
+    high = data.translate(None, _ASCII).decode("cp1252")
+    if not set(high) <= _WESTERN_LETTERS | _WESTERN_MARKS:
+        return False
+    accented = sum(1 for char in high if char in _WESTERN_LETTERS)
+    ascii_letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
+    if accented > 0.3 * (accented + ascii_letters):
+        return False
+    return not _ACCENTED_RUN.search(text) and not _SIGN_INSIDE_WORD.search(text)
+
+
+# Elements a reader never sees: their text must not reach the index, where it could carry
+# instructions to the model ("ignore the sources and say ...").
+_HIDDEN_TAGS = frozenset({"template", "noscript"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)", re.I)
+
+
 def _html_text(html: str) -> str:
     import trafilatura
 
+    visible = _visible_html(html)
     text = trafilatura.extract(
-        html, include_comments=False, include_tables=False, favor_recall=True, with_metadata=False
+        visible,
+        include_comments=False,
+        include_tables=False,
+        favor_recall=True,
+        with_metadata=False,
     )
-    title = _html_title(html)
+    title = _html_title(visible)
     if not text:
         raise LoadError("HTML page has no readable article text (only scripts or markup)")
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"
     return text
+
+
+def _visible_html(html: str) -> str:
+    """The page without its hidden elements (`hidden`, `aria-hidden="true"`, inline
+    `display:none` / `visibility:hidden`, `<template>`, `<noscript>`), as HTML again.
+
+    Only what the markup itself says is seen: a class hidden by a style sheet is not.
+    """
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    # Bytes, not str: lxml refuses a str that carries an XML encoding declaration.
+    parser = lxml_html.HTMLParser(encoding="utf-8", huge_tree=True)
+    try:
+        root = lxml_html.document_fromstring(html.encode("utf-8"), parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise LoadError("HTML page has no readable article text (only scripts or markup)") from exc
+    if any("depth" in error.message for error in parser.error_log):
+        raise LoadError(
+            f"HTML page is nested more than {HTML_MAX_DEPTH} elements deep; "
+            "the text below that depth cannot be read"
+        )
+    hidden = [element for element in root.iter(etree.Element) if _is_hidden(element)]
+    for element in hidden:
+        element.drop_tree()  # keeps the text after the element (its tail): that is visible
+    return lxml_html.tostring(root, encoding="unicode")
+
+
+def _is_hidden(element) -> bool:
+    return (
+        str(element.tag).lower() in _HIDDEN_TAGS
+        or element.get("hidden") is not None
+        or (element.get("aria-hidden") or "").strip().lower() == "true"
+        or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+    )
 
 
 def _html_title(html: str) -> str | None:
@@ -119,6 +499,7 @@ def _docx_text(data: bytes) -> str:
 
     import docx
 
+    _check_docx_zip(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -126,6 +507,31 @@ def _docx_text(data: bytes) -> str:
     except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
         raise LoadError(f"DOCX cannot be read ({type(exc).__name__}: {exc})") from exc
     return "\n\n".join(p.text for p in document.paragraphs)
+
+
+def _check_docx_zip(data: bytes) -> None:
+    """Refuse a DOCX whose zip would unpack into too many parts or too many bytes, from its
+    directory alone, before anything is unpacked. The sizes it declares bind: Python's zipfile
+    stops a member at its declared size (and fails its CRC), so a lying entry cannot expand
+    further when python-docx reads it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LoadError(f"DOCX cannot be read ({type(exc).__name__}: {exc})") from exc
+    if len(members) > MAX_DOCX_PARTS:
+        raise LoadError(
+            f"DOCX has {len(members):,} parts (limit {MAX_DOCX_PARTS:,}); refused unread "
+            "(a zip bomb?)"
+        )
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_DOCX_UNPACKED_BYTES:
+        raise LoadError(
+            f"DOCX would unpack to {size_text(unpacked)} from {size_text(len(data))} "
+            f"(limit {size_text(MAX_DOCX_UNPACKED_BYTES)}); refused unread (a zip bomb?)"
+        )
 
 
 def _normalise(text: str) -> str:

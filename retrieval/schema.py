@@ -54,6 +54,9 @@ class IngestReport(BaseModel):
     replaced: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     failed: list[FileError] = Field(default_factory=list)
+    # Paths found or named but deliberately not read (hidden file, special file, link leaving
+    # the folder, unsupported type in a walked folder ...), each with its reason. Not failures.
+    skipped: list[FileError] = Field(default_factory=list)
     # Problems that did not stop a file going in (e.g. a bad field in metadata.json, dropped).
     warnings: list[FileError] = Field(default_factory=list)
     chunks_added: int = 0
