@@ -119,7 +119,8 @@ def _walk(top: Path, add_file, skipped: list[FileError], failed: list[FileError]
         shown_dir, real_dir = stack.pop()
         try:
             with os.scandir(real_dir) as scan:
-                entries = sorted(scan, key=lambda e: e.name)
+                # Links after the files: a file reached both ways is listed under its own name.
+                entries = sorted(scan, key=lambda e: (e.is_symlink(), e.name))
         except OSError as exc:
             failed.append(_error(shown_dir, f"cannot read folder ({exc.strerror or exc})"))
             continue
