@@ -247,11 +247,16 @@ def test_hidden_html_elements_are_not_indexed(tmp_path):
     assert "Visible tail sentence" in text
 
 
-def test_deep_html_page_is_refused_with_an_honest_reason(tmp_path):
+def test_deep_html_page_is_read_without_its_hidden_parts(tmp_path):
+    deep = "<div>" * 10_000 + "<p>Deep text about the harbour vote.</p>" + "</div>" * 10_000
+    hidden = "<div>" * 3000 + "".join(HIDDEN) + "</div>" * 3000
     path = tmp_path / "deep.html"
-    path.write_text(page("<div>" * 10_000 + "<p>Deep text.</p>" + "</div>" * 10_000))
-    with pytest.raises(LoadError, match="nested more than 2048 elements deep"):
-        load_text(path)
+    path.write_text(page(f"<nav>Home | News</nav>{deep}{hidden}<p>After &amp; below.</p>"))
+    text = load_text(path)
+    assert text.startswith("Harbour Plan Approved\n")
+    assert "Deep text about the harbour vote." in text and "After & below." in text
+    assert "council approved" in text and "Residents welcomed" in text
+    assert "SECRET" not in text and "Home | News" not in text
 
 
 def test_moderately_nested_page_reads(tmp_path):
