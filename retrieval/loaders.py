@@ -296,6 +296,7 @@ _SIGN_INSIDE_WORD = re.compile(
 )
 _ACCENTED_RUN = re.compile("[" + "".join(sorted(_WESTERN_LETTERS)) + "]{4,}")
 _ASCII = bytes(range(128))
+_UTF8_LEADS = bytes(range(0xC2, 0xF5))
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
@@ -321,9 +322,31 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    if any(max(m.group(), default=0) >= 0x80 for m in _UTF8_CHARS.finditer(data)):
+    utf8_chars, stray_bytes = _utf8_profile(data)
+    # A Latin-1 capital followed by a sign can form valid UTF-8 by chance ("É" + no-break
+    # space): a few such pairs among many stray bytes mean a legacy file, not a mixed one.
+    if utf8_chars and not (utf8_chars * 10 <= stray_bytes and _reads_as_cp1252(data)):
         return _decode_mixed(data)
     return _decode_legacy(data)
+
+
+def _utf8_profile(data: bytes) -> tuple[int, int]:
+    """(non-ASCII characters validly encoded in UTF-8, bytes above ASCII that are not)."""
+    utf8_chars = utf8_high_bytes = 0
+    for match in _UTF8_CHARS.finditer(data):
+        run = match.group()
+        high = len(run.translate(None, _ASCII))
+        if high:
+            utf8_high_bytes += high
+            utf8_chars += len(run) - len(run.translate(None, _UTF8_LEADS))  # one lead each
+    return utf8_chars, len(data.translate(None, _ASCII)) - utf8_high_bytes
+
+
+def _reads_as_cp1252(data: bytes) -> bool:
+    try:
+        return _reads_as_western(data, data.decode("cp1252"))
+    except UnicodeDecodeError:
+        return False
 
 
 def _decode_as(data: bytes, encoding: str, *, with_bom: bool) -> str:
@@ -407,7 +430,8 @@ def _reads_as_western(data: bytes, text: str) -> bool:
         return False
     accented = sum(1 for char in high if char in _WESTERN_LETTERS)
     ascii_letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
-    if accented > 0.3 * (accented + ascii_letters):
+    # The share of accented letters says little in a few words ("où", "¿qué"): judged from 20.
+    if accented + ascii_letters >= 20 and accented > 0.3 * (accented + ascii_letters):
         return False
     return not _ACCENTED_RUN.search(text) and not _SIGN_INSIDE_WORD.search(text)
 

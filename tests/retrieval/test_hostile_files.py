@@ -175,6 +175,19 @@ def test_western_text_decodes_right_in_each_encoding(lang, encoding):
     assert decode_text(sentence.encode(encoding)) == sentence
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_random_mixes_of_languages_decode_right(seed):
+    import random
+
+    rng = random.Random(seed)
+    # Words, not a lone ":" (two bytes of UTF-16 without a mark are not told from binary).
+    words = [w for w in " ".join(WORDS.values()).split() if len(w) >= 2]
+    for size in (1, 3, 12, 60):  # a single word up to a paragraph
+        text = " ".join(rng.choice(words) for _ in range(size))
+        for encoding in ("latin-1", "cp1252", "utf-8", "utf-16", "utf-16-le", "utf-16-be"):
+            assert decode_text(text.encode(encoding)) == text, (encoding, text)
+
+
 def test_cp1252_punctuation_is_read_as_cp1252():
     text = "“Quoted” — the mayor’s plan costs €4 million… said Zoë."
     assert decode_text(text.encode("cp1252")) == text
@@ -188,6 +201,12 @@ def test_utf16_and_utf32_with_or_without_mark(encoding):
 def test_mostly_utf8_with_latin1_words_is_decoded_piece_by_piece():
     mixed = TEXT.encode("utf-8") + b"\n" + "Un naïf café à Orléans.".encode("latin-1")
     assert decode_text(mixed) == TEXT + "\nUn naïf café à Orléans."
+
+
+def test_latin1_capital_before_a_sign_is_not_taken_for_utf8():
+    # "É" + no-break space is also a valid UTF-8 pair (U+0260): still a Latin-1 file.
+    text = "LE CAFÉ\xa0: une grève à Besançon, où l'été fut très sec.\n" + WORDS["fr"]
+    assert decode_text(text.encode("latin-1")) == text
 
 
 def test_mixed_encodings_that_cannot_be_told_apart_are_refused():
