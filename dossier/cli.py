@@ -101,11 +101,10 @@ def cmd_ingest(args) -> int:
         print_json(report)
     else:
         print_file_problems(report)
-        skipped = len(getattr(report, "skipped", []))
         print(
             f"{len(report.added)} added, {len(report.replaced)} replaced, "
             f"{len(report.unchanged)} unchanged, {len(report.failed)} failed, "
-            f"{skipped} skipped; {report.chunks_added} chunks indexed"
+            f"{len(report.skipped)} skipped; {report.chunks_added} chunks indexed"
         )
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 

@@ -70,8 +70,7 @@ def print_file_problems(report) -> None:
     """The per-file lines of an ingest report on stderr: errors, skipped files, warnings."""
     for label, problems in (
         ("error", report.failed),
-        # TODO(skipped): read the attribute once retrieval.schema.IngestReport has it.
-        ("skipped", getattr(report, "skipped", [])),
+        ("skipped", report.skipped),  # not read on purpose: hidden, unsupported type, ...
         ("warning", report.warnings),  # e.g. a bad field in metadata.json, dropped
     ):
         for problem in problems:

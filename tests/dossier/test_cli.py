@@ -172,3 +172,18 @@ def test_ingest_lists_warnings_and_counts_skipped_without_failing(capsys, tmp_pa
     warning = f"warning: {tmp_path / 'metadata.json'}: not read: it is not a JSON object"
     assert warning in err
     assert out == "1 added, 0 replaced, 0 unchanged, 0 failed, 0 skipped; 1 chunks indexed\n"
+
+
+def test_ingest_lists_skipped_files_escaped_and_exits_0(capsys, tmp_path):
+    folder = tmp_path / "in"  # not tmp_path itself: the library's own files are there
+    folder.mkdir()
+    (folder / "ok.txt").write_text("Ferry Service Resumes\nThe ferry service resumed on Sunday.")
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (folder / ".hidden\nskipped: forged\x1b[31m.txt").write_text("Hidden text.")
+    code, out, err = run(capsys, "ingest", str(folder))
+    assert code == EXIT_OK
+    assert "0 failed, 2 skipped;" in out
+    skipped = sorted(err.split("\r")[-1].splitlines())  # after the progress bar
+    assert len(skipped) == 2 and "\x1b" not in err
+    assert skipped[0].startswith(f"skipped: {folder}/.hidden\\nskipped: forged\\x1b[31m.txt: ")
+    assert skipped[1].startswith(f"skipped: {folder / 'photo.jpg'}: ")

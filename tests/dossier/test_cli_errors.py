@@ -346,14 +346,8 @@ def test_summarize_takes_a_source_id_starting_with_a_dash(capsys):
 # --- skipped files -----------------------------------------------------------------------
 
 
-class ReportWithSkipped(IngestReport):
-    """An IngestReport with `skipped`, whether or not retrieval's has it yet."""
-
-    skipped: list[FileError] = []
-
-
 def test_skipped_files_are_listed_and_counted_but_do_not_fail(capsys, monkeypatch, tmp_path):
-    report = ReportWithSkipped(
+    report = IngestReport(
         added=["ok"],
         chunks_added=1,
         skipped=[FileError(path="/in/photo\x1b[1m.jpg", reason="not a supported file type")],
