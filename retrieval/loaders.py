@@ -298,6 +298,7 @@ _ACCENTED_RUN = re.compile("[" + "".join(sorted(_WESTERN_LETTERS)) + "]{4,}")
 _ASCII = bytes(range(128))
 _UTF8_LEADS = bytes(range(0xC2, 0xF5))
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ASCII_RUNS = re.compile("[\x00-\x7f]+")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
@@ -404,14 +405,16 @@ def _stray_piece(raw: bytes) -> str:
 
 
 def _decode_legacy(data: bytes) -> str:
-    """Not UTF-8 at all: cp1252 when the text reads as Western European text in it, else a
-    confident guess of charset-normalizer, else refused."""
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:  # bytes cp1252 leaves undefined: some other code page
-        text = None
-    if text is not None and _reads_as_western(data, text):
-        return text
+    """Not UTF-8 at all: cp1252 (which reads Latin-1 alike) or else Latin-9 (ISO-8859-15: "€"
+    and "œ" where Latin-1 has "¤" and "½") when the text reads as Western European text in
+    it, else a confident guess of charset-normalizer, else refused."""
+    for encoding in ("cp1252", "iso-8859-15"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:  # bytes cp1252 leaves undefined: some other code page
+            continue
+        if _reads_as_western(data, text):
+            return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -421,11 +424,11 @@ def _decode_legacy(data: bytes) -> str:
 
 
 def _reads_as_western(data: bytes, text: str) -> bool:
-    """Whether cp1252 `text` looks like Western European writing: only Latin letters and
+    """Whether `text` (`data` decoded) looks like Western European writing: only Latin letters and
     common signs beyond ASCII, accented letters a minority of letters and not in long runs
     (Cyrillic or Greek code pages read as cp1252 give words made only of them), and no sign
     glued inside a word."""
-    high = data.translate(None, _ASCII).decode("cp1252")
+    high = _ASCII_RUNS.sub("", text)
     if not set(high) <= _WESTERN_LETTERS | _WESTERN_MARKS:
         return False
     accented = sum(1 for char in high if char in _WESTERN_LETTERS)
