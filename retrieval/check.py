@@ -8,7 +8,6 @@ files still exist, so they can be ingested again into a new library.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +15,10 @@ from pydantic import BaseModel, Field
 
 from models.embedder import Embedder
 
-from .dense import DenseIndex
 from .errors import LibraryError
+from .index import DEFAULT_INDEX, INDEX_FILE_GLOB, VectorIndex, index_type
 from .library import manifest_for
-from .store import CHECKED_KEYS, DATABASE_NAME, FORMAT_VERSION, Store
+from .store import CHECKED_KEYS, DATABASE_NAME, FORMAT_VERSION, Store, readable_source_paths
 
 VECTOR_TOLERANCE = 1e-4  # float32 round trip through FAISS is exact; leave room for HNSW storage
 MAX_VECTORS_COMPARED = 2_000  # a sample, spread over the ids: enough to see a wrong index
@@ -50,7 +49,9 @@ class CheckReport(BaseModel):
         self.problems.append(text)
 
 
-def check_library(folder: Path, *, embedder: Embedder, repair: bool = False) -> CheckReport:
+def check_library(
+    folder: Path, *, embedder: Embedder, index: str = DEFAULT_INDEX, repair: bool = False
+) -> CheckReport:
     """Compare SQLite, the vector index and the manifest; with `repair`, rebuild what is derived.
 
     Never raises for a damaged library: what is wrong is in the report.
@@ -68,10 +69,11 @@ def check_library(folder: Path, *, embedder: Embedder, repair: bool = False) -> 
         _check_database(store, report)
         if report.database == "ok":
             _check_manifest(store, embedder, report)
-            _check_index(store, embedder, report)
-            _check_stray_files(store, report)
+            kind = index_type(index)
+            _check_index(store, embedder, kind, report)
+            _check_stray_files(store, kind, report)
             if repair and not report.ok:
-                _repair(store, embedder, report)
+                _repair(store, embedder, kind, report)
     finally:
         store.close()
     return report
@@ -79,7 +81,7 @@ def check_library(folder: Path, *, embedder: Embedder, repair: bool = False) -> 
 
 def _check_database(store: Store, report: CheckReport) -> None:
     try:
-        result = store._db.execute("PRAGMA quick_check").fetchall()
+        result = [(line,) for line in store.quick_check()]
         report.sources = store.count_sources()
         report.chunks = store.count_chunks()
         report.generation = store.generation()
@@ -122,9 +124,11 @@ def _check_manifest(store: Store, embedder: Embedder, report: CheckReport) -> No
         report.problem(f"the manifest is {report.manifest}")
 
 
-def _check_index(store: Store, embedder: Embedder, report: CheckReport) -> None:
-    path = DenseIndex.file_for(store.folder, report.generation or 0)
-    dense = DenseIndex.load(store.folder, report.generation or 0, embedder.dim)
+def _check_index(
+    store: Store, embedder: Embedder, kind: type[VectorIndex], report: CheckReport
+) -> None:
+    path = kind.file_for(store.folder, report.generation or 0)
+    dense = kind.load(store.folder, report.generation or 0, embedder.dim)
     if dense is None:
         report.index = "missing" if not path.exists() else "unreadable"
         report.problem(f"the vector index {path.name} is {report.index}")
@@ -149,14 +153,14 @@ def _check_index(store: Store, embedder: Embedder, report: CheckReport) -> None:
         )
 
 
-def _check_stray_files(store: Store, report: CheckReport) -> None:
-    current = DenseIndex.file_for(store.folder, report.generation or 0).name
-    stray = [p for p in store.folder.glob("vectors-*.faiss") if p.name != current]
+def _check_stray_files(store: Store, kind: type[VectorIndex], report: CheckReport) -> None:
+    current = kind.file_for(store.folder, report.generation or 0).name
+    stray = [p for p in store.folder.glob(INDEX_FILE_GLOB) if p.name != current]
     stray += list(store.folder.glob(".*.tmp"))  # left by a write that was killed
     report.stray_files = sorted(p.name for p in stray)
 
 
-def _repair(store: Store, embedder: Embedder, report: CheckReport) -> None:
+def _repair(store: Store, embedder: Embedder, kind: type[VectorIndex], report: CheckReport) -> None:
     """Rebuild the derived files from SQLite, under the write lock."""
     with store.write_lock():
         generation = store.generation()
@@ -165,7 +169,7 @@ def _repair(store: Store, embedder: Embedder, report: CheckReport) -> None:
             report.repaired.append("manifest rewritten")
         if report.index != "ok":
             ids, vectors = store.all_vectors(embedder.dim)
-            DenseIndex.build(embedder.dim, ids, vectors).save(store.folder, generation)
+            kind.build(embedder.dim, ids, vectors).save(store.folder, generation)
             report.repaired.append(f"vector index rebuilt from {len(ids)} stored vectors")
         for name in report.stray_files:
             (store.folder / name).unlink(missing_ok=True)
@@ -183,19 +187,4 @@ def _expected_manifest(embedder: Embedder) -> dict:
 
 def _readable_source_paths(database: Path) -> list[str]:
     """Original paths of the sources a damaged database still yields, that exist on disk."""
-    if not database.exists():
-        return []
-    paths: list[str] = []
-    try:
-        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return []
-    try:
-        for (path,) in db.execute("SELECT path FROM sources ORDER BY id"):
-            if Path(path).is_file():
-                paths.append(path)
-    except sqlite3.Error:
-        pass  # keep what was read before the damaged page
-    finally:
-        db.close()
-    return paths
+    return [path for path in readable_source_paths(database) if Path(path).is_file()]

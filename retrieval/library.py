@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from models.embedder import Embedder, default_embedder
 
 from .chunker import CHUNKER_VERSION, chunk_spans
-from .dense import DenseIndex
+from .index import DEFAULT_INDEX, VectorIndex, index_type
 from .loaders import LoadError, iter_input_files, load_text, read_limited
 from .metadata import extract_metadata
 from .schema import Chunk, FileError, Hit, IngestReport, Source, SourceMeta
@@ -69,13 +69,19 @@ class Library:
     """One library folder. Safe to search from one thread while another ingests."""
 
     def __init__(
-        self, folder: Path, *, embedder: Embedder | None = None, check_manifest: bool = True
+        self,
+        folder: Path,
+        *,
+        embedder: Embedder | None = None,
+        index: str = DEFAULT_INDEX,
+        check_manifest: bool = True,
     ) -> None:
         self.folder = Path(folder)
         self.embedder = embedder or default_embedder()
+        self.index_type = index_type(index)  # see retrieval/index.py
         self.store = Store(self.folder, self._manifest(), check_manifest=check_manifest)
         self._lock = threading.RLock()
-        self._dense: DenseIndex | None = None
+        self._dense: VectorIndex | None = None
         self._dense_generation = -1  # the commit `_dense` reflects
         # Told when a write must wait for another process's write (the CLI prints it).
         self.on_lock_wait: Callable[[str], None] | None = None
@@ -94,7 +100,7 @@ class Library:
         # reindex; `dossier reindex` re-embeds everything with one backend if wanted.
         return manifest_for(self.embedder)
 
-    def _record_manifest(self, dense: DenseIndex | None = None, *, embedded: bool = False) -> None:
+    def _record_manifest(self, dense: VectorIndex | None = None, *, embedded: bool = False) -> None:
         info: dict = {}
         if dense is not None:
             info["index"] = dense.kind
@@ -156,7 +162,7 @@ class Library:
             if cid in chunks
         ]
 
-    def _dense_index(self, *, writing: bool = False) -> DenseIndex:
+    def _dense_index(self, *, writing: bool = False) -> VectorIndex:
         """The vector index of the last commit (another process's commits included).
 
         A saved index is used only if it is the one of the current commit and holds as many
@@ -169,7 +175,7 @@ class Library:
             generation = self.store.generation()
             if self._dense is not None and self._dense_generation == generation:
                 return self._dense
-            dense = DenseIndex.load(self.folder, generation, self.embedder.dim)
+            dense = self.index_type.load(self.folder, generation, self.embedder.dim)
             if dense is not None and dense.size != self.store.count_chunks():
                 log.warning("vector index of %s does not match the library: rebuilt", self.folder)
                 dense = None
@@ -182,7 +188,7 @@ class Library:
             self._dense, self._dense_generation = dense, generation
             return self._dense
 
-    def _save_dense(self, dense: DenseIndex, generation: int) -> None:
+    def _save_dense(self, dense: VectorIndex, generation: int) -> None:
         """Save the index, a cache of SQLite: if that fails (disk full, read-only), say so and
         go on; the next opening rebuilds it from SQLite."""
         if self.store.read_only:
@@ -197,9 +203,9 @@ class Library:
                 exc.strerror or exc,
             )
 
-    def _build_dense(self) -> DenseIndex:
+    def _build_dense(self) -> VectorIndex:
         ids, vectors = self.store.all_vectors(self.embedder.dim)
-        return DenseIndex.build(self.embedder.dim, ids, vectors)
+        return self.index_type.build(self.embedder.dim, ids, vectors)
 
     def _bm25_index(self) -> tuple[Bm25Index, np.ndarray]:
         with self._lock:
@@ -394,39 +400,8 @@ class Library:
         with self.store.transaction() as db:
             for prepared in batch:
                 known = self.store.source_by_path(prepared.path)
-                if known:
-                    source_id = known[0]
-                    removed_ids += self.store.chunk_ids_of(db, source_id)
-                    db.execute("DELETE FROM chunks WHERE source_id = ?", (source_id,))
-                    db.execute(
-                        "UPDATE sources SET content_hash=?, text=?, meta=?, added_at=?, size=?, "
-                        "mtime_ns=? WHERE id=?",
-                        (
-                            prepared.content_hash,
-                            prepared.text,
-                            prepared.meta.model_dump_json(),
-                            now,
-                            prepared.size,
-                            prepared.mtime_ns,
-                            source_id,
-                        ),
-                    )
-                else:
-                    source_id = self._new_id(Path(prepared.path))
-                    db.execute(
-                        "INSERT INTO sources(id, path, content_hash, text, meta, added_at, size, "
-                        "mtime_ns) VALUES (?,?,?,?,?,?,?,?)",
-                        (
-                            source_id,
-                            prepared.path,
-                            prepared.content_hash,
-                            prepared.text,
-                            prepared.meta.model_dump_json(),
-                            now,
-                            prepared.size,
-                            prepared.mtime_ns,
-                        ),
-                    )
+                source_id = known[0] if known else self._new_id(Path(prepared.path))
+                removed_ids += self.store.write_source(db, source_id, prepared, added_at=now)
                 n = len(prepared.spans)
                 own_vectors = vectors[offset : offset + n]
                 offset += n
@@ -466,8 +441,7 @@ class Library:
             return False
         with self._writing():
             with self.store.transaction() as db:
-                ids = self.store.chunk_ids_of(db, source_id)
-                db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+                ids = self.store.delete_source(db, source_id)
             with self._lock:
                 self._dense.remove(ids)
                 self._dense_generation = self.store.generation()
@@ -517,7 +491,7 @@ def _rebuild_locked(library: Library, progress: ProgressFn | None) -> IngestRepo
             )
     texts = {source_id: text for source_id, text, _ in stored}
     with library.store.transaction() as db:
-        db.execute("DELETE FROM chunks")
+        Store.delete_all_chunks(db)
         for source_id, spans, vectors in planned:
             rows = [(a, b, texts[source_id][a:b]) for a, b in spans]
             Store.insert_chunks(db, source_id, rows, vectors)

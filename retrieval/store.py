@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -87,6 +88,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 DATABASE_NAME = "library.sqlite3"
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = "write.lock"
+INDEX_FILE_GLOB = "vectors-*"  # every vector index implementation's saved files
 WRITE_LOCK_TIMEOUT_S = 900.0  # a second writer waits this long for the first to finish
 BUSY_TIMEOUT_S = 30  # a reader waits this long for another process's commit to finish
 
@@ -197,6 +199,34 @@ def _connect(database: Path, *, read_only: bool) -> _Connection:
     return db
 
 
+def readable_source_paths(database: Path) -> list[str]:
+    """The source paths a possibly damaged database still yields, up to the first bad page."""
+    paths: list[str] = []
+    try:
+        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return paths
+    try:
+        for (path,) in db.execute("SELECT path FROM sources ORDER BY id"):
+            paths.append(path)
+    except sqlite3.Error:
+        pass  # what was read before the damaged page is kept
+    finally:
+        db.close()
+    return paths
+
+
+class SourceFile(Protocol):
+    """What the store keeps of one ingested file."""
+
+    path: str
+    content_hash: str
+    text: str
+    meta: SourceMeta
+    size: int | None
+    mtime_ns: int | None
+
+
 class Store:
     """Thread-safe access to one library folder.
 
@@ -252,7 +282,7 @@ class Store:
         database = self.database_path
         lost = not database.exists() or database.stat().st_size == 0
         traces = [p.name for p in (self.manifest_path,) if p.exists()]
-        traces += sorted(p.name for p in self.folder.glob("vectors-*.faiss"))
+        traces += sorted(p.name for p in self.folder.glob(INDEX_FILE_GLOB))
         if lost and traces:
             state = "missing" if not database.exists() else "empty"
             raise LibraryMissing(
@@ -520,9 +550,51 @@ class Store:
         with self._lock:
             return self._db.execute("SELECT count(*) FROM sources").fetchone()[0]
 
+    def quick_check(self) -> list[str]:
+        """SQLite's own consistency check: ["ok"] when the file is sound."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("PRAGMA quick_check").fetchall()]
+
     def count_chunks(self) -> int:
         with self._lock:
             return self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def write_source(
+        self, db: sqlite3.Connection, source_id: str, record: SourceFile, *, added_at: str
+    ) -> list[int]:
+        """Insert the source, or replace the one with this id (its chunks are deleted).
+
+        Returns the ids of the chunks it had, for the vector index to drop.
+        """
+        old_chunks = self.chunk_ids_of(db, source_id)
+        db.execute("DELETE FROM chunks WHERE source_id = ?", (source_id,))
+        db.execute(
+            "INSERT INTO sources(id, path, content_hash, text, meta, added_at, size, mtime_ns) "
+            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET path=excluded.path, "
+            "content_hash=excluded.content_hash, text=excluded.text, meta=excluded.meta, "
+            "added_at=excluded.added_at, size=excluded.size, mtime_ns=excluded.mtime_ns",
+            (
+                source_id,
+                record.path,
+                record.content_hash,
+                record.text,
+                record.meta.model_dump_json(),
+                added_at,
+                record.size,
+                record.mtime_ns,
+            ),
+        )
+        return old_chunks
+
+    def delete_source(self, db: sqlite3.Connection, source_id: str) -> list[int]:
+        """Delete a source and its chunks; returns the chunk ids it had."""
+        old_chunks = self.chunk_ids_of(db, source_id)
+        db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+        return old_chunks
+
+    @staticmethod
+    def delete_all_chunks(db: sqlite3.Connection) -> None:
+        db.execute("DELETE FROM chunks")
 
     # -- chunks -------------------------------------------------------------------------
     @staticmethod

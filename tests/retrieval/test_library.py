@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import retrieval.library as library_module
+from retrieval.index import INDEX_TYPES
 from retrieval.library import Library, rebuild
 from retrieval.search import Bm25Index, rrf_fuse, top_k_dense
 from retrieval.store import LibraryMismatch
@@ -32,8 +33,11 @@ def test_sidecar_metadata_is_applied(seeded_library):
             assert getattr(source.meta, field) == value
 
 
-def test_hybrid_search_equals_fusing_brute_force_rankings(seeded_library):
-    """The FAISS + bm25s path returns what fusing two brute-force rankings returns."""
+@pytest.mark.parametrize("index", sorted(INDEX_TYPES))
+def test_hybrid_search_equals_fusing_brute_force_rankings(tmp_path, index):
+    """The vector index + bm25s path returns what fusing two brute-force rankings returns."""
+    seeded_library = Library(tmp_path / "lib", embedder=FakeEmbedder(), index=index)
+    assert seeded_library.ingest([SEEDS]).ok
     store = seeded_library.store
     ids, vectors = store.all_vectors(seeded_library.embedder.dim)
     text_ids, texts = store.all_chunk_texts()

@@ -11,6 +11,7 @@ import threading
 import time
 
 import retrieval.library as library_module
+from retrieval.index import DEFAULT_INDEX
 from retrieval.library import Library
 from tests.conftest import REPO, FakeEmbedder
 from tests.retrieval.test_crash import INGEST_SCRIPT
@@ -86,7 +87,9 @@ def test_killed_import_resumes_with_only_the_rest(tmp_path, monkeypatch):
     articles = tmp_path / "articles"
     write_articles(articles, N_FILES)
     folder = tmp_path / "lib"
-    script = INGEST_SCRIPT.format(repo=str(REPO), folder=str(folder), articles=str(articles))
+    script = INGEST_SCRIPT.format(
+        repo=str(REPO), folder=str(folder), articles=str(articles), index=DEFAULT_INDEX
+    )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
     deadline = time.monotonic() + 60
