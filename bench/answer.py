@@ -20,9 +20,8 @@ from _common import DEV_QUESTIONS, peak_rss_mb  # also puts the repo on sys.path
 
 from dossier.ask import MAX_ANSWER_TOKENS, ask
 from dossier.evaluate import load_questions
-from dossier.library import open_library
+from dossier.runtime import Runtime, Settings
 from dossier.schema import Turn
-from dossier.settings import cache_dir, data_dir
 from models.llm import LlamaCppLLM
 
 
@@ -89,8 +88,10 @@ def main() -> None:
     from llama_cpp import Llama
 
     work = Path(tempfile.mkdtemp(prefix="dossier-bench-answer-"))
-    library = open_library(work / "data")  # a fresh library holding the seeds
-    llm = LlamaCppLLM.from_name(args.model, cache_dir(data_dir()))
+    # A fresh library holding the seeds; the model from the user's data folder, where the
+    # bundled weights are already assembled.
+    library = Runtime(Settings.resolve(data=work / "data")).library()
+    llm = Runtime(Settings.resolve(model=args.model)).llm()
     load_s = llm.load()
     raw = Llama(
         model_path=str(llm.path),

@@ -20,10 +20,22 @@ LibraryFactory = Callable[[Preferences, Callable[[Any], None]], Any]
 LlmFactory = Callable[[Preferences], Any]
 
 
-def real_library(prefs: Preferences, progress: Callable[[Any], None]):
-    from dossier.library import open_library
+def runtime_of(prefs: Preferences):
+    """The core's construction point for the window's preferences (empty = not chosen)."""
+    from dossier.runtime import Runtime, Settings
 
-    return open_library(prefs.data_dir or None, progress=progress)
+    return Runtime(
+        Settings.resolve(
+            data=prefs.data_dir or None,
+            model=prefs.model or None,
+            threads=prefs.threads or None,
+            k=prefs.k,
+        )
+    )
+
+
+def real_library(prefs: Preferences, progress: Callable[[Any], None]):
+    return runtime_of(prefs).library(progress=progress)
 
 
 def warm_up(library) -> None:
@@ -45,10 +57,8 @@ def indexed_sources(library) -> list:
 
 
 def real_llm(prefs: Preferences):
-    """The shared model of `dossier.models` for the chosen model and thread count."""
-    from dossier.models import default_llm
-
-    return default_llm(prefs.model or None, prefs.data_dir or None, n_threads=prefs.threads or None)
+    """The model of the preferences, shared in the process (see dossier.models.shared_llm)."""
+    return runtime_of(prefs).llm()
 
 
 def model_label(llm) -> str:

@@ -15,7 +15,6 @@ from prompts import REFUSAL, PromptSet
 from retrieval.library import Library
 from retrieval.sentences import sentence_spans
 
-from . import models as app_models
 from .citations import parse_citations, split_answer
 from .focus import (
     adds_nothing,
@@ -24,7 +23,6 @@ from .focus import (
     unmentioned_names,
     wrong_kind,
 )
-from .library import open_library
 from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passage, Turn
 from .verify import Support, assess
@@ -55,16 +53,14 @@ def ask(
     question: str,
     *,
     history: list[Turn] | None = None,
-    library: Library | None = None,
-    llm: LLM | None = None,
+    library: Library,
+    llm: LLM,
     k: int = DEFAULT_K,
     on_token: TokenFn | None = None,
     cancel: threading.Event | None = None,
     prompts: PromptSet | None = None,
 ) -> Answer:
     """Answer `question` from the library, streaming the model's text to `on_token`."""
-    library = library or open_library()
-    llm = llm or app_models.default_llm()
     prompts = prompts or PromptSet()
     started = time.perf_counter()
     standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=cancel)

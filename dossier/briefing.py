@@ -14,10 +14,8 @@ from models.llm import LLM
 from prompts import PromptSet
 from retrieval.library import Library
 
-from . import models as app_models
 from .ask import check_answer, format_passages
 from .differences import find_differences
-from .library import open_library
 from .quotes import find_quotes, group_quotes
 from .schema import Briefing, ModelInfo, Passage, Provenance, SourceSpan, SourceSummary
 from .summaries import content_sentences, summarize
@@ -42,8 +40,8 @@ class BriefingCancelled(RuntimeError):
 
 def brief(
     *,
-    library: Library | None = None,
-    llm: LLM | None = None,
+    library: Library,
+    llm: LLM,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     prompts: PromptSet | None = None,
@@ -51,8 +49,6 @@ def brief(
 ) -> Briefing:
     """Build the briefing of the whole library (or of `source_ids`); summaries come from cache
     when the text, model and prompts are unchanged."""
-    library = library or open_library()
-    llm = llm or app_models.default_llm()
     prompts = prompts or PromptSet()
     sources = [s for s in library.sources() if source_ids is None or s.id in source_ids]
     total = len(sources) + 3

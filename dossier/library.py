@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.embedder import Embedder
-from retrieval.library import Library, ProgressFn
+from retrieval.library import Library, ProgressFn, rebuild
+from retrieval.schema import IngestReport
 
 from .settings import SEEDS_DIR, data_dir, library_dir
 
@@ -15,7 +16,7 @@ SEEDED_KEY = "seeded"
 def open_library(
     data: str | Path | None = None,
     *,
-    embedder: Embedder | None = None,
+    embedder: Embedder,
     seed: bool = True,
     progress: ProgressFn | None = None,
 ) -> Library:
@@ -28,3 +29,17 @@ def open_library(
         # Seed once: a user who removes the seeds does not get them back.
         library.store.set_flag(SEEDED_KEY)
     return library
+
+
+def reindex(library: Library, progress: ProgressFn | None = None) -> tuple[IngestReport, Library]:
+    """Re-chunk and re-embed every source of `library` with its embedder; the rebuilt library
+    is returned, opened (the caller closes the old one once nothing uses it)."""
+    report = rebuild(
+        library.folder,
+        embedder=library.embedder,
+        progress=progress,
+        on_lock_wait=library.on_lock_wait,
+    )
+    reopened = Library(library.folder, embedder=library.embedder, index=library.index_name)
+    reopened.on_lock_wait = library.on_lock_wait
+    return report, reopened

@@ -1,20 +1,17 @@
-"""The language model the app uses: chosen by name or path, loaded once per process."""
+"""The language model the app uses: chosen by name, path or server, loaded once per process."""
 
 from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
-from models.llm import LLM, LlamaCppLLM
-
-from .settings import cache_dir, data_dir
+from models.backends import BackendOptions, build_llm
+from models.llm import LLM
 
 MODEL_ENV = "DOSSIER_MODEL"
-THREADS_ENV = "DOSSIER_THREADS"
 DEFAULT_MODEL = "default"
 
-_loaded: dict[tuple[str, int | None], LLM] = {}
+_loaded: dict[tuple[str, BackendOptions], LLM] = {}
 _lock = threading.Lock()
 
 
@@ -23,23 +20,11 @@ def model_choice(name: str | None = None) -> str:
     return name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
 
 
-def default_llm(
-    name: str | os.PathLike | None = None,
-    data: str | Path | None = None,
-    *,
-    n_threads: int | None = None,
-) -> LLM:
-    """The LLM for `name` (catalog name or GGUF path), shared so its weights load once.
-
-    Threads: `n_threads`, else $DOSSIER_THREADS, else the physical cores; each count is its
-    own shared instance.
-    """
-    choice = model_choice(str(name) if name else None)
-    threads = n_threads or (int(os.environ[THREADS_ENV]) if os.environ.get(THREADS_ENV) else None)
+def shared_llm(spec: str, options: BackendOptions) -> LLM:
+    """The model `spec` names, one instance per (spec, options) in a process, so its weights
+    load once however many parts of a front end ask for it."""
+    key = (spec, options)
     with _lock:
-        key = (choice, threads)
         if key not in _loaded:
-            _loaded[key] = LlamaCppLLM.from_name(
-                choice, cache_dir(data_dir(data)), n_threads=threads
-            )
+            _loaded[key] = build_llm(spec, options)
         return _loaded[key]

@@ -13,10 +13,8 @@ from prompts import PromptSet
 from retrieval.library import Library
 from retrieval.sentences import sentence_spans
 
-from . import models as app_models
 from .cache import SummaryCache
 from .citations import parse_citations
-from .library import open_library
 from .quotes import find_quotes
 from .schema import ModelInfo, SourceSpan, SourceSummary, SummaryPoint
 from .verify import assess
@@ -46,13 +44,11 @@ def summary_prompt_hash(prompts: PromptSet | None = None) -> str:
 def cached_summary(
     source_id: str,
     *,
-    library: Library | None = None,
-    llm: LLM | None = None,
+    library: Library,
+    llm: LLM,
     prompts: PromptSet | None = None,
 ) -> SourceSummary | None:
     """The summary made earlier for this exact text, model and prompt, without running anything."""
-    library = library or open_library()
-    llm = llm or app_models.default_llm()
     return _from_cache(library, _source(library, source_id), llm, prompts)
 
 
@@ -71,16 +67,14 @@ def _from_cache(library: Library, source, llm: LLM, prompts: PromptSet | None):
 def summarize(
     source_id: str,
     *,
-    library: Library | None = None,
-    llm: LLM | None = None,
+    library: Library,
+    llm: LLM,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     refresh: bool = False,
     prompts: PromptSet | None = None,
 ) -> SourceSummary:
     """Key points of one source with the sentences behind them; cached unless `refresh`."""
-    library = library or open_library()
-    llm = llm or app_models.default_llm()
     prompts = prompts or PromptSet()
     source = _source(library, source_id)
     if not refresh:

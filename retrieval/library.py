@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
-from models.embedder import Embedder, default_embedder
+from models.embedder import Embedder
 
 from .chunker import CHUNKER_VERSION, chunk_spans
 from .index import DEFAULT_INDEX, VectorIndex, index_type
@@ -72,12 +72,13 @@ class Library:
         self,
         folder: Path,
         *,
-        embedder: Embedder | None = None,
+        embedder: Embedder,
         index: str = DEFAULT_INDEX,
         check_manifest: bool = True,
     ) -> None:
         self.folder = Path(folder)
-        self.embedder = embedder or default_embedder()
+        self.embedder = embedder
+        self.index_name = index
         self.index_type = index_type(index)  # see retrieval/index.py
         self.store = Store(self.folder, self._manifest(), check_manifest=check_manifest)
         self._lock = threading.RLock()
@@ -454,7 +455,11 @@ class Library:
 
 
 def rebuild(
-    folder: Path, *, embedder: Embedder | None = None, progress: ProgressFn | None = None
+    folder: Path,
+    *,
+    embedder: Embedder,
+    progress: ProgressFn | None = None,
+    on_lock_wait: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Re-chunk and re-embed every stored source with this Dossier's chunker and embedder.
 
@@ -463,7 +468,7 @@ def rebuild(
     """
     library = Library(folder, embedder=embedder, check_manifest=False)
     try:
-        with library.store.write_lock(on_wait=library.on_lock_wait):
+        with library.store.write_lock(on_wait=on_lock_wait):
             return _rebuild_locked(library, progress)
     finally:
         library.close()

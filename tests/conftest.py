@@ -72,3 +72,10 @@ def seeded_library(library):
     report = library.ingest([SEEDS])
     assert report.ok and len(report.added) == 5
     return library
+
+
+@pytest.fixture
+def qt_app_for_pdf(qapp):
+    """Tests that write PDFs (Qt's PDF writer needs a Qt application) use the QApplication of
+    pytest-qt: a bare QGuiApplication made first would make every later widget test abort."""
+    return qapp

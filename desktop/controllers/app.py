@@ -71,10 +71,9 @@ class AppController(QObject):
             self.library.cancel()
 
     def model_choices(self) -> list[tuple[str, str]]:
-        from dossier.settings import cache_dir, data_dir
-        from models.resolve import list_models
+        from ..engine import runtime_of
 
-        statuses = list_models(cache_dir(data_dir(self.engine.prefs.data_dir or None)))
+        statuses = runtime_of(self.engine.prefs).models()
         choices = []
         for s in statuses:
             if s.kind != "llm":

@@ -216,10 +216,9 @@ class LibraryController(QObject):
         self.view.cancel_button.setEnabled(False)  # a rebuild is one transaction
 
         def work(job):
-            from retrieval.library import Library, rebuild
+            from dossier.library import reindex
 
-            report = rebuild(library.folder, embedder=library.embedder, progress=job.progress)
-            reopened = Library(library.folder, embedder=library.embedder)
+            report, reopened = reindex(library, progress=job.progress)
             return report, reopened, indexed_sources(reopened)
 
         self.job = self.engine.runner.start(

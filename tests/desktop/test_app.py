@@ -76,7 +76,7 @@ def test_answer_markup_is_escaped():
 
 
 def test_python_m_desktop_and_dossier_gui_have_a_help_page():
-    for args in (["-m", "desktop", "--help"], ["-m", "dossier", "gui", "--help"]):
+    for args in (["-m", "desktop", "--help"], ["-m", "cli", "gui", "--help"]):
         result = subprocess.run(
             [sys.executable, *args], capture_output=True, text=True, cwd=REPO, timeout=60
         )

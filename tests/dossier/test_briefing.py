@@ -11,12 +11,14 @@ import pypdf
 import pytest
 
 import dossier.models
-import retrieval.library
+import dossier.runtime
+from cli.main import EXIT_OK, main
 from dossier.briefing import brief
-from dossier.cli import EXIT_OK, main
 from dossier.export import FORMATS, export_briefing
 from tests.conftest import SEEDS
 from tests.fakes import ScriptedLLM
+
+pytestmark = pytest.mark.usefixtures("qt_app_for_pdf")
 
 HOSTILE = (
     "Council vote sparks row\n"
@@ -111,9 +113,9 @@ def test_unknown_extension_is_refused(briefing, tmp_path):
 
 
 def test_cli_brief_writes_the_file_in_one_command(capsys, monkeypatch, fake_embedder, tmp_path):
-    monkeypatch.setattr(retrieval.library, "default_embedder", lambda: fake_embedder)
+    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
     llm = ScriptedLLM(scripted_reply)
-    monkeypatch.setattr(dossier.models, "default_llm", lambda name=None, data=None: llm)
+    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
     out = tmp_path / "briefing.md"
     assert main(["brief", "--out", str(out)]) == EXIT_OK
     assert "Quote ledger" in out.read_text(encoding="utf-8")

@@ -301,11 +301,26 @@ def step_bar(enabled: bool, unit: str):
     return update, bar.close
 
 
-def open_cli_library(args, *, quiet: bool = False):
-    from .library import open_library
+def runtime_of(args):
+    """The core's construction point for these arguments, made once per command."""
+    if getattr(args, "_runtime", None) is None:
+        from dossier.runtime import Runtime, Settings
 
+        settings = Settings.resolve(
+            data=args.data_dir,
+            model=getattr(args, "model", None),
+            k=getattr(args, "k", None),
+            allow_remote=args.allow_remote,
+        )
+        args._runtime = Runtime(settings)
+    return args._runtime
+
+
+def open_cli_library(args, *, quiet: bool = False):
+    runtime = runtime_of(args)
+    runtime.on_lock_wait = lambda message: fail(message)  # said while it waits, on stderr
     update, close = progress_bar(not quiet and sys.stderr.isatty())
     try:
-        return open_library(args.data_dir, progress=update)
+        return runtime.library(progress=update)
     finally:
         close()

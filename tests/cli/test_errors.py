@@ -12,11 +12,9 @@ import textwrap
 
 import pytest
 
-import dossier.library
 import dossier.models
-import retrieval.library
-from dossier.cli import main
-from dossier.cli_common import (
+import dossier.runtime
+from cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INTERNAL,
@@ -26,7 +24,9 @@ from dossier.cli_common import (
     EXIT_USAGE,
     terminal_safe,
 )
+from cli.main import main
 from retrieval import errors
+from retrieval.library import Library
 from retrieval.schema import FileError, IngestReport
 from tests.conftest import REPO
 from tests.fakes import ScriptedLLM
@@ -36,7 +36,7 @@ ESC = "\x1b"
 
 @pytest.fixture(autouse=True)
 def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(retrieval.library, "default_embedder", lambda: fake_embedder)
+    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
 
 
 def run(capsys, *argv):
@@ -58,7 +58,7 @@ def open_library_raises(monkeypatch, exc: BaseException) -> None:
     def fail(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(dossier.library, "open_library", fail)
+    monkeypatch.setattr(dossier.runtime, "open_library", fail)
 
 
 # --- terminal_safe -----------------------------------------------------------------------
@@ -296,7 +296,7 @@ def test_blank_question_is_a_usage_error(capsys, command, argument):
 
 def test_chat_does_not_search_for_a_blank_line(capsys, monkeypatch):
     llm = ScriptedLLM([])  # any question reaching the model fails the test
-    monkeypatch.setattr(dossier.models, "default_llm", lambda name=None, data=None: llm)
+    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
     lines = iter(["   ", ""])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
 
@@ -352,7 +352,7 @@ def test_skipped_files_are_listed_and_counted_but_do_not_fail(capsys, monkeypatc
         chunks_added=1,
         skipped=[FileError(path="/in/photo\x1b[1m.jpg", reason="not a supported file type")],
     )
-    monkeypatch.setattr(retrieval.library.Library, "ingest", lambda self, paths, **kw: report)
+    monkeypatch.setattr(Library, "ingest", lambda self, paths, **kw: report)
 
     code, out, err = run(capsys, "ingest", str(tmp_path))
     assert code == EXIT_OK
@@ -371,8 +371,8 @@ NOISY_RUN = textwrap.dedent(
     """
     import ctypes, os, sys
 
-    import retrieval.library
-    from dossier.cli import main
+    import dossier.runtime
+    from cli.main import main
     from tests.conftest import FakeEmbedder
 
 
@@ -385,7 +385,7 @@ NOISY_RUN = textwrap.dedent(
             return super().embed(texts)
 
 
-    retrieval.library.default_embedder = NoisyEmbedder
+    dossier.runtime.shared_embedder = lambda cache: NoisyEmbedder()
     sys.exit(main(sys.argv[1:]))
     """
 )

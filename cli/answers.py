@@ -6,7 +6,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .cli_common import (
+from .common import (
     EXIT_ERROR,
     EXIT_OK,
     fail,
@@ -14,6 +14,7 @@ from .cli_common import (
     positive_count,
     print_json,
     question_text,
+    runtime_of,
     terminal_safe,
 )
 
@@ -42,9 +43,8 @@ def add_parsers(sub) -> None:
 
 def _llm(args):
     """The language model; a ModelError (not installed, not GGUF, ...) is reported by main."""
-    from .models import default_llm
 
-    return default_llm(args.model, args.data_dir)
+    return runtime_of(args).llm()
 
 
 def _passage_line(p) -> str:
@@ -77,7 +77,7 @@ def _print_answer_tail(answer) -> None:
 
 
 def cmd_ask(args) -> int:
-    from .ask import ask
+    from dossier.ask import ask
 
     library = open_cli_library(args, quiet=args.json)
     llm = _llm(args)
@@ -114,8 +114,8 @@ def _read_question() -> str | None:
 
 
 def cmd_chat(args) -> int:
-    from .ask import ask
-    from .schema import Turn
+    from dossier.ask import ask
+    from dossier.schema import Turn
 
     library = open_cli_library(args)
     llm = _llm(args)
@@ -147,13 +147,9 @@ def cmd_chat(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from models.resolve import list_models
-
-    from .models import model_choice
-    from .settings import cache_dir, data_dir
-
-    statuses = list_models(cache_dir(data_dir(args.data_dir)))
-    chosen = model_choice()
+    runtime = runtime_of(args)
+    statuses = runtime.models()
+    chosen = runtime.settings.model
     if args.json:
         print_json({"default": chosen, "models": [s.model_dump(mode="json") for s in statuses]})
         return EXIT_OK
@@ -170,7 +166,7 @@ def _load_questions(path: Path):
     """The question file's records, or None after saying why it cannot be read as one."""
     from pydantic import ValidationError
 
-    from .evaluate import load_questions
+    from dossier.evaluate import load_questions
 
     try:
         return load_questions(path)
@@ -185,8 +181,8 @@ def _load_questions(path: Path):
 
 
 def cmd_eval(args) -> int:
-    from .ask import ask
-    from .evaluate import run, score, write_records
+    from dossier.ask import ask
+    from dossier.evaluate import run, score, write_records
 
     questions = _load_questions(args.file)
     if questions is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cli_common import (
+from .common import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
@@ -31,8 +31,9 @@ def add_parsers(sub) -> None:
 
 
 def cmd_summarize(args) -> int:
-    from .cli_answers import _llm
-    from .summaries import SourceNotFound, summarize
+    from dossier.summaries import SourceNotFound, summarize
+
+    from .answers import _llm
 
     library = open_cli_library(args, quiet=args.json)
     known = [s.id for s in library.sources()]
@@ -80,9 +81,10 @@ def _print_summary(s) -> None:
 
 
 def cmd_brief(args) -> int:
-    from .briefing import brief
-    from .cli_answers import _llm
-    from .export import FORMATS, export_briefing
+    from dossier.briefing import brief
+    from dossier.export import FORMATS, export_briefing
+
+    from .answers import _llm
 
     if args.out is None and not args.json:
         fail("give --out FILE.md|.html|.pdf|.docx or --json")

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cli_answers, cli_briefing
-from .cli_common import (
+from . import answers, briefing
+from .common import (
     EXIT_ERROR,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -25,6 +25,7 @@ from .cli_common import (
     progress_bar,
     question_text,
     report_error,
+    runtime_of,
     silence_broken_pipe,
     terminal_safe,
 )
@@ -44,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="dossier", description=__doc__)
     parser.add_argument(
         "--data-dir", help="library folder (default: $DOSSIER_DATA_DIR or the user data folder)"
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a model server that is not on this machine (openai:URL models)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -68,8 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", help="re-chunk and re-embed every stored source")
     p.add_argument("--json", action="store_true")
-    cli_answers.add_parsers(sub)
-    cli_briefing.add_parsers(sub)
+    answers.add_parsers(sub)
+    briefing.add_parsers(sub)
+
+    p = sub.add_parser(
+        "check", help="compare the library's database, vector index and manifest; --repair fixes"
+    )
+    p.add_argument("--repair", action="store_true", help="rebuild the index and manifest")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("gui", help="open the desktop app")
     p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
@@ -167,13 +179,11 @@ def cmd_remove(args) -> int:
 
 
 def cmd_reindex(args) -> int:
-    from retrieval.library import rebuild
-
-    from .settings import data_dir, library_dir
-
+    runtime = runtime_of(args)
+    runtime.on_lock_wait = fail
     update, close = progress_bar(not args.json)
     try:
-        report = rebuild(library_dir(data_dir(args.data_dir)), progress=update)
+        report = runtime.reindex(progress=update)
     finally:
         close()
     if args.json:
@@ -181,6 +191,33 @@ def cmd_reindex(args) -> int:
     else:
         print_file_problems(report)
         print(f"reindexed {len(report.replaced)} sources; {report.chunks_added} chunks")
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def cmd_check(args) -> int:
+    report = runtime_of(args).check(repair=args.repair)
+    if args.json:
+        print_json(report)
+        return EXIT_OK if report.ok else EXIT_SOME_FAILED
+    print(f"library: {terminal_safe(report.folder)}")
+    counts = f"; {report.sources} sources, {report.chunks} passages" if report.sources else ""
+    print(f"database: {report.database}{counts}")
+    print(f"manifest: {report.manifest}")
+    vectors = f"; {report.index_vectors} vectors" if report.index_vectors is not None else ""
+    print(f"vector index: {report.index}{vectors}")
+    for problem in report.problems:
+        print(f"problem: {terminal_safe(problem)}")
+    for done in report.repaired:
+        print(f"repaired: {terminal_safe(done)}")
+    if report.recoverable_paths:
+        print(f"{len(report.recoverable_paths)} original files of readable sources still exist;")
+        print("ingest them into a new library to recover them:")
+        for path in report.recoverable_paths:
+            print(f"    {terminal_safe(path)}")
+    if report.ok:
+        print("ok")
+    elif not args.repair and report.database == "ok":
+        print("run `dossier check --repair` to rebuild what is derived")
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 
 
@@ -203,8 +240,9 @@ COMMANDS = {
     "search": cmd_search,
     "remove": cmd_remove,
     "reindex": cmd_reindex,
-    **cli_answers.COMMANDS,
-    **cli_briefing.COMMANDS,
+    "check": cmd_check,
+    **answers.COMMANDS,
+    **briefing.COMMANDS,
 }
 
 if __name__ == "__main__":

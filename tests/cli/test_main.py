@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-import retrieval.library
-from dossier.cli import EXIT_OK, EXIT_SOME_FAILED, main
+import dossier.runtime
+from cli.main import EXIT_OK, EXIT_SOME_FAILED, main
 
 
 @pytest.fixture(autouse=True)
 def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(retrieval.library, "default_embedder", lambda: fake_embedder)
+    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
 
 
 def run(capsys, *argv):
@@ -37,14 +37,14 @@ def test_seeds_are_not_brought_back_after_removal(capsys):
     assert len(json.loads(out)) == 3
 
 
-def test_search_json_offsets_slice_the_source(capsys, isolated_data_dir):
+def test_search_json_offsets_slice_the_source(capsys, isolated_data_dir, fake_embedder):
     code, out, _ = run(capsys, "search", "missile range miles", "--k", "4", "--json")
     assert code == EXIT_OK
     result = json.loads(out)
     assert result["query"] == "missile range miles" and len(result["hits"]) == 4
     from dossier.library import open_library
 
-    library = open_library()
+    library = open_library(embedder=fake_embedder)
     for hit in result["hits"]:
         text = library.source_text(hit["source_id"])
         assert text[hit["start"] : hit["end"]] == hit["text"]
@@ -101,7 +101,7 @@ def scripted_model(monkeypatch):
         return REFUSAL
 
     llm = ScriptedLLM(reply)
-    monkeypatch.setattr(dossier.models, "default_llm", lambda name=None, data=None: llm)
+    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
     return llm
 
 

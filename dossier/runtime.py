@@ -1,0 +1,149 @@
+"""The one place that builds what the front ends need from the user's settings.
+
+The CLI, the desktop app and the benchmarks each make one `Runtime` from `Settings` and take
+the embedder, the library and the model from it; core functions (`ask`, `summarize`,
+`brief`, ...) receive them as arguments and never choose defaults themselves. Settings are
+resolved here once: an explicit value (a CLI flag, the window's preferences) wins, then the
+environment (`$DOSSIER_DATA_DIR`, `$DOSSIER_MODEL`, `$DOSSIER_THREADS`), then the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from models.backends import BackendOptions
+from models.embedder import AutoEmbedder, Embedder
+from models.llm import LLM
+from models.resolve import ModelStatus, list_models
+from retrieval.check import CheckReport, check_library
+from retrieval.library import Library, ProgressFn, rebuild
+from retrieval.schema import IngestReport
+
+from . import models as app_models
+from .library import open_library
+from .settings import cache_dir, data_dir, library_dir
+
+DEFAULT_K = 8  # passages retrieved per question
+THREADS_ENV = "DOSSIER_THREADS"
+
+
+class Settings(BaseModel):
+    """Everything a front end chooses; each field already resolved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    data_dir: Path
+    model: str = app_models.DEFAULT_MODEL  # catalog name, .gguf path or openai:URL#MODEL
+    threads: int | None = None  # None: the physical cores
+    k: int = DEFAULT_K
+    allow_remote: bool = False  # a model server that is not on this machine
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        data: str | os.PathLike | None = None,
+        model: str | os.PathLike | None = None,
+        threads: int | None = None,
+        k: int | None = None,
+        allow_remote: bool = False,
+    ) -> Settings:
+        env_threads = os.environ.get(THREADS_ENV)
+        return cls(
+            data_dir=data_dir(data),
+            model=app_models.model_choice(str(model) if model else None),
+            threads=threads or (int(env_threads) if env_threads else None),
+            k=k or DEFAULT_K,
+            allow_remote=allow_remote,
+        )
+
+    @property
+    def cache_dir(self) -> Path:
+        return cache_dir(self.data_dir)
+
+    @property
+    def library_dir(self) -> Path:
+        return library_dir(self.data_dir)
+
+
+# One embedder per cache folder in a process: its weights load once, whoever asks.
+_embedders: dict[Path, AutoEmbedder] = {}
+_embedders_lock = threading.Lock()
+
+
+def shared_embedder(cache: Path) -> AutoEmbedder:
+    with _embedders_lock:
+        if cache not in _embedders:
+            _embedders[cache] = AutoEmbedder(cache)
+        return _embedders[cache]
+
+
+class Runtime:
+    """Builds the embedder, library and model of `settings`, each once and only when asked.
+
+    Tests and benchmarks pass their own `embedder` (a fake, or one under measurement).
+    """
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._library: Library | None = None
+        self._lock = threading.Lock()
+        # Told when a write waits for another process writing the same library.
+        self.on_lock_wait: Callable[[str], None] | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder, its exported model cached under this data folder."""
+        if self._embedder is None:
+            self._embedder = shared_embedder(self.settings.cache_dir)
+        return self._embedder
+
+    def library(self, *, progress: ProgressFn | None = None, seed: bool = True) -> Library:
+        """The library of the data folder (opened once; seeded on its very first opening)."""
+        with self._lock:
+            if self._library is None:
+                self._library = open_library(
+                    self.settings.data_dir, embedder=self.embedder, seed=seed, progress=progress
+                )
+                self._library.on_lock_wait = self.on_lock_wait
+            return self._library
+
+    def reindex(self, progress: ProgressFn | None = None) -> IngestReport:
+        """Re-chunk and re-embed every stored source with this embedder (closes the library)."""
+        self.close()
+        return rebuild(
+            self.settings.library_dir,
+            embedder=self.embedder,
+            progress=progress,
+            on_lock_wait=self.on_lock_wait,
+        )
+
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """Compare the library's database, vector index and manifest; repair what is derived."""
+        self.close()
+        return check_library(self.settings.library_dir, embedder=self.embedder, repair=repair)
+
+    def models(self) -> list[ModelStatus]:
+        """The catalog's models, installed or not, as this data folder's cache sees them."""
+        return list_models(self.settings.cache_dir)
+
+    def llm(self) -> LLM:
+        """The model of the settings, shared in the process so its weights load once."""
+        options = BackendOptions(
+            cache_dir=self.settings.cache_dir,
+            n_threads=self.settings.threads,
+            allow_remote=self.settings.allow_remote,
+        )
+        return app_models.shared_llm(self.settings.model, options)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._library is not None:
+                self._library.close()
+                self._library = None
