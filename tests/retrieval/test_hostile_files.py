@@ -153,6 +153,18 @@ def test_chunks_on_the_seeds_match_the_reference(name, monkeypatch):
         assert len(excluded) >= 3 and meta.byline == "Ana Lima" and meta.published
 
 
+def test_a_very_long_line_is_split_like_the_whole_line_would_be():
+    import blingfire
+
+    from retrieval.sentences import MAX_SEGMENT_CHARS
+
+    words = "The council approved the harbour plan on Monday after a long debate"
+    line = " ".join(f"{words} number {i}." for i in range(3 * MAX_SEGMENT_CHARS // 70))
+    assert len(line) > 2 * MAX_SEGMENT_CHARS
+    _, whole = blingfire.text_to_sentences_and_offsets(line)
+    assert sentence_spans("Title\n" + line) == [(0, 5)] + [(6 + a, 6 + b) for a, b in whole]
+
+
 # -- finding 13: encodings ------------------------------------------------------------------
 
 WORDS = {
