@@ -35,7 +35,7 @@ class Recording:
 
     def reset(self) -> None:
         self.last_messages: list[dict] | None = None
-        self.first_timings = None
+        self.first = None  # the first answer call's Completion (a second look is not mixed in)
         self.answer_calls = 0
 
     def __getattr__(self, name):
@@ -48,9 +48,10 @@ class Recording:
         first = answering and self.answer_calls == 1
         if first:
             self.last_messages = messages
-        yield from self.llm.stream(messages, **kwargs)
+        completion = self.llm.stream(messages, **kwargs)
         if first:
-            self.first_timings = self.llm.last_timings
+            self.first = completion  # its timings are read once the answer has streamed
+        return completion
 
 
 def raw_stream(llama, messages) -> dict:
@@ -127,7 +128,7 @@ def main() -> None:
         if recording.last_messages is None:  # refused before the model: nothing to compare
             print(f"{q.id:4} refused without a model call")
             continue
-        t = recording.first_timings or answer.timings
+        t = (recording.first.timings if recording.first else None) or answer.timings
         base = raw_stream(raw, recording.last_messages)
         second_look = " (+ a second look)" if recording.answer_calls > 1 else ""
         row = {
@@ -174,14 +175,15 @@ def main() -> None:
     recording.reset()
     warm = ask(follow, history=history, library=library, llm=recording)
     messages = recording.last_messages
-    warm_t = recording.first_timings or warm.timings
+    warm_t = (recording.first.timings if recording.first else None) or warm.timings
     # Forget every cached token, live and saved: the whole prompt is evaluated again.
     llm._llama.reset()
     if llm._llama.cache is not None:
         llm._llama.cache.cache_state.clear()
     cold_started = time.perf_counter()
-    list(llm.stream(messages, max_tokens=1))
-    cold = llm.last_timings
+    completion = llm.stream(messages, max_tokens=1)
+    list(completion)
+    cold = completion.timings
     cold_wall = time.perf_counter() - cold_started
     print(
         f"follow-up '{follow}' -> '{warm.standalone_question}': prompt {warm_t.prompt_tokens}"

@@ -192,7 +192,8 @@ def _attempt(question, passages, system, prompts, llm, embedder, on_token, cance
     user = prompts.render("answer_user", passages=format_passages(passages), question=question)
     messages = [{"role": "system", "content": system.text}, {"role": "user", "content": user.text}]
     pieces: list[str] = []
-    for piece in llm.stream(messages, max_tokens=MAX_ANSWER_TOKENS, cancel=cancel):
+    completion = llm.stream(messages, max_tokens=MAX_ANSWER_TOKENS, cancel=cancel)
+    for piece in completion:
         pieces.append(piece)
         if on_token:
             on_token(piece)
@@ -202,7 +203,7 @@ def _attempt(question, passages, system, prompts, llm, embedder, on_token, cance
         text=text,
         sentences=sentences,
         citations=citations,
-        timings=(llm.last_timings or Timings()).model_copy(),
+        timings=completion.timings or Timings(),
         user_hash=user.hash,
         cancelled=bool(cancel is not None and cancel.is_set()),
     )
@@ -268,11 +269,9 @@ def condense(
         lines.append(f"User: {turn.question}")
         lines.append(f"Assistant: {' '.join(turn.answer.split())[:400]}")
     prompt = prompts.render("condense", history="\n".join(lines), question=question)
-    reply = "".join(
-        llm.stream(
-            [{"role": "user", "content": prompt.text}], max_tokens=60, stop=["\n"], cancel=cancel
-        )
-    )
+    reply = llm.stream(
+        [{"role": "user", "content": prompt.text}], max_tokens=60, stop=["\n"], cancel=cancel
+    ).text()
     rewritten = reply.strip().strip('"').strip()
     return rewritten if len(rewritten) > 3 else question
 

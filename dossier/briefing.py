@@ -146,7 +146,7 @@ def _overview(summaries, library, llm, prompts, cancel):
     system = prompts.render("overview_system")
     user = prompts.render("overview_user", passages=format_passages(passages))
     messages = [{"role": "system", "content": system.text}, {"role": "user", "content": user.text}]
-    text = "".join(llm.stream(messages, max_tokens=OVERVIEW_MAX_TOKENS, cancel=cancel)).strip()
+    text = llm.stream(messages, max_tokens=OVERVIEW_MAX_TOKENS, cancel=cancel).text().strip()
     sentences, _ = check_answer(text, passages, library.embedder)
     spans = [SourceSpan(source_id=p.source_id, start=p.start, end=p.end, text=p.text)
              for p in passages]  # fmt: skip

@@ -266,7 +266,7 @@ def _specificity(text: str) -> int:
 def _model_says_differ(llm: LLM, prompts: PromptSet | None, a: Sentence, b: Sentence) -> bool:
     prompts = prompts or PromptSet()
     rendered = prompts.render("compare", first=a.text, second=b.text)
-    reply = "".join(llm.stream([{"role": "user", "content": rendered.text}], max_tokens=8))
+    reply = llm.stream([{"role": "user", "content": rendered.text}], max_tokens=8).text()
     verdict = _VERDICT.search(reply)
     return bool(verdict and verdict.group(1).upper() == "DIFFER")
 

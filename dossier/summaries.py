@@ -105,8 +105,9 @@ def summarize(
             {"role": "system", "content": system.text},
             {"role": "user", "content": user.text},
         ]
-        reply = "".join(llm.stream(messages, max_tokens=SUMMARY_MAX_TOKENS, cancel=cancel))
-        timings = _add(timings, llm.last_timings)
+        completion = llm.stream(messages, max_tokens=SUMMARY_MAX_TOKENS, cancel=cancel)
+        reply = completion.text()
+        timings = _add(timings, completion.timings)
         lines, angle = parse_points(reply)
         if angle:
             angles.append(angle)

@@ -50,11 +50,35 @@ class Timings(BaseModel):
         return self.prompt_tokens - self.cached_prompt_tokens
 
 
+class Completion:
+    """One model call: iterate it for the reply's text pieces.
+
+    `timings` is set when the call ends (finished, cancelled or closed early). Each call
+    carries its own figures, so calls made from several threads never mix them up.
+    """
+
+    def __init__(self, run: Callable[[Completion], Iterator[str]]) -> None:
+        self.timings: Timings | None = None
+        self._pieces = run(self)  # a generator: nothing runs before the first piece is asked
+
+    def __iter__(self) -> Completion:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._pieces)
+
+    def close(self) -> None:
+        """Stop generating now (the model stops before its next decode step)."""
+        self._pieces.close()
+
+    def text(self) -> str:
+        """The whole reply (consumes the pieces)."""
+        return "".join(self)
+
+
 @runtime_checkable
 class LLM(Protocol):
     """What the core needs from a language model."""
-
-    last_timings: Timings | None
 
     @property
     def model_id(self) -> str: ...
@@ -73,8 +97,8 @@ class LLM(Protocol):
         temperature: float = 0.0,
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
-    ) -> Iterator[str]:
-        """Yield the reply to `messages` in pieces; stop early when `cancel` is set."""
+    ) -> Completion:
+        """The reply to `messages`, in pieces; it stops early when `cancel` is set."""
         ...
 
     def count_tokens(self, text: str) -> int: ...
@@ -314,7 +338,6 @@ class LlamaCppLLM:
         self._load_lock = threading.Lock()
         # One generation at a time: a llama context is not safe to share between threads.
         self._generate_lock = threading.Lock()
-        self.last_timings: Timings | None = None
 
     @classmethod
     def from_name(cls, name_or_path: str | Path, cache_dir: Path, **kwargs: Any) -> LlamaCppLLM:
@@ -402,14 +425,24 @@ class LlamaCppLLM:
         temperature: float = 0.0,
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
-    ) -> Iterator[str]:
-        """Yield the reply to `messages` (formatted with the model's own chat template).
+    ) -> Completion:
+        """The reply to `messages` (formatted with the model's own chat template), in pieces.
 
-        Setting `cancel` from another thread, or closing the generator, stops generation
-        before the next decode step. `last_timings` is set when the generator finishes.
+        Setting `cancel` from another thread, or closing the completion, stops generation
+        before the next decode step; the completion's `timings` are set when it ends.
         """
+        options = _Request(max_tokens=max_tokens, temperature=temperature, stop=stop or [])
+        return Completion(lambda done: self._generate(done, messages, options, cancel))
+
+    def _generate(
+        self,
+        done: Completion,
+        messages: list[Message],
+        options: _Request,
+        cancel: threading.Event | None,
+    ) -> Iterator[str]:
         if cancel is not None and cancel.is_set():
-            self.last_timings = Timings(cancelled=True)  # cancelled before it began: no load
+            done.timings = Timings(cancelled=True)  # cancelled before it began: no load
             return
         load_s = self.load()
         with self._generate_lock:
@@ -429,9 +462,9 @@ class LlamaCppLLM:
                 chunks = llama.create_completion(
                     prompt=chat_prompt_tokens(messages, chat.render, self._tokenize, bos=chat.bos),
                     stream=True,
-                    max_tokens=max_tokens,
-                    temperature=temperature,
-                    stop=list(stop or []) + chat.stop,
+                    max_tokens=options.max_tokens,
+                    temperature=options.temperature,
+                    stop=list(options.stop) + chat.stop,
                 )
                 for chunk in chunks:
                     if cancel is not None and cancel.is_set():
@@ -451,7 +484,14 @@ class LlamaCppLLM:
                 if hasattr(chunks, "close"):
                     chunks.close()  # unwinds llama-cpp-python's generators: no more decoding
                 llama.meter = None
-                self.last_timings = _timings(meter, load_s, started, first_at, cancelled)
+                done.timings = _timings(meter, load_s, started, first_at, cancelled)
+
+
+@dataclass(frozen=True)
+class _Request:
+    max_tokens: int
+    temperature: float
+    stop: list[str]
 
 
 def _timings(

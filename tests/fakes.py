@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from models.llm import Message, Timings
+from models.llm import Completion, Message, Timings
 
 _PIECE = re.compile(r"\s*\S+|\s+$")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -35,7 +35,6 @@ class ScriptedLLM:
         self._next = 0
         self.piece_delay_s = piece_delay_s  # lets a test cancel from another thread mid-reply
         self.calls: list[list[Message]] = []
-        self.last_timings: Timings | None = None
 
     def _reply_for(self, messages: list[Message]) -> str:
         if callable(self._replies):
@@ -62,16 +61,17 @@ class ScriptedLLM:
         temperature: float = 0.0,
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
-    ) -> Iterator[str]:
+    ) -> Completion:
         self.calls.append(copy.deepcopy(messages))
         reply = self._reply_for(messages)
         for marker in stop or ():
             if marker in reply:
                 reply = reply[: reply.index(marker)]
-        return self._pieces(messages, reply, max_tokens, cancel)
+        return Completion(lambda done: self._pieces(done, messages, reply, max_tokens, cancel))
 
     def _pieces(
         self,
+        done: Completion,
         messages: list[Message],
         reply: str,
         max_tokens: int,
@@ -97,7 +97,7 @@ class ScriptedLLM:
             raise
         finally:
             ended = time.perf_counter()
-            self.last_timings = Timings(
+            done.timings = Timings(
                 load_s=0.0,
                 prompt_tokens=sum(self.count_tokens(m.get("content", "")) for m in messages),
                 cached_prompt_tokens=0,

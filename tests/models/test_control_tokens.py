@@ -232,15 +232,17 @@ def test_ordinary_prompts_are_tokenised_as_before(tiny, monkeypatch):
 @pytest.mark.slow
 def test_stream_answers_with_control_text_in_content_and_reuses_the_prefix(tiny):
     hostile, _, _ = hostile_messages(tiny)
-    pieces = list(tiny.stream(hostile, max_tokens=12))
-    first = tiny.last_timings
+    completion = tiny.stream(hostile, max_tokens=12)
+    pieces = list(completion)
+    first = completion.timings
     assert len(pieces) >= 2 and all(isinstance(p, str) and p for p in pieces)
     assert first.prompt_tokens == len(tiny.prompt_tokens(hostile)) and not first.cancelled
     assert 0 < first.ttft_s <= first.total_s and first.completion_tokens >= len(pieces)
     # The same system prompt with another question: its tokens come from the cache.
     again = [hostile[0], {"role": "user", "content": "Which page is [1]?"}]
-    list(tiny.stream(again, max_tokens=4))
-    assert tiny.last_timings.cached_prompt_tokens >= tiny.count_tokens(hostile[0]["content"])
+    second = tiny.stream(again, max_tokens=4)
+    list(second)
+    assert second.timings.cached_prompt_tokens >= tiny.count_tokens(hostile[0]["content"])
 
 
 @pytest.mark.slow
@@ -249,8 +251,9 @@ def test_stream_with_control_text_in_content_is_cancellable(tiny):
     story = [hostile[0], {"role": "user", "content": "Write a long story about [1]."}]
     cancel = threading.Event()
     pieces = []
-    for piece in tiny.stream(story, max_tokens=200, cancel=cancel):
+    completion = tiny.stream(story, max_tokens=200, cancel=cancel)
+    for piece in completion:
         pieces.append(piece)
         cancel.set()
-    t = tiny.last_timings
+    t = completion.timings
     assert t.cancelled and len(pieces) == 1 and t.completion_tokens <= 3

@@ -27,8 +27,9 @@ def test_callable_script_stop_and_max_tokens():
 
 def test_timings_and_identity():
     llm = ScriptedLLM(["one two three"])
-    list(llm.stream(MESSAGES))
-    t = llm.last_timings
+    completion = llm.stream(MESSAGES)
+    list(completion)
+    t = completion.timings
     assert isinstance(t, Timings) and t.completion_tokens == 3 and not t.cancelled
     assert t.prompt_tokens == llm.count_tokens("Rules.") + llm.count_tokens("A question?")
     assert t.ttft_s is not None and t.total_s >= t.ttft_s
@@ -39,12 +40,13 @@ def test_cancel_from_another_thread():
     llm = ScriptedLLM(["word " * 200], piece_delay_s=0.002)
     cancel = threading.Event()
     got = []
-    for piece in llm.stream(MESSAGES, cancel=cancel):
+    completion = llm.stream(MESSAGES, cancel=cancel)
+    for piece in completion:
         got.append(piece)
         if len(got) == 3:
             threading.Thread(target=cancel.set).start()
             cancel.wait(5)
-    assert len(got) == 3 and llm.last_timings.cancelled
+    assert len(got) == 3 and completion.timings.cancelled
 
 
 def test_close_marks_cancelled():
@@ -52,4 +54,4 @@ def test_close_marks_cancelled():
     stream = llm.stream(MESSAGES)
     next(stream)
     stream.close()
-    assert llm.last_timings.cancelled and llm.last_timings.completion_tokens == 1
+    assert stream.timings.cancelled and stream.timings.completion_tokens == 1

@@ -49,15 +49,22 @@ def ask(question: str, system: str = LONG_SYSTEM) -> list[dict]:
 STORY = ask("Write a long story about a lighthouse keeper.", "You tell stories.")
 
 
+def timings_of(completion):
+    """Run a completion to its end and return its timings."""
+    list(completion)
+    return completion.timings
+
+
 @pytest.mark.slow
 def test_stream_yields_pieces_and_fills_timings(tiny):
-    pieces = list(tiny.stream(ask("What is the capital of France?", "Be brief."), max_tokens=40))
+    completion = tiny.stream(ask("What is the capital of France?", "Be brief."), max_tokens=40)
+    pieces = list(completion)
     answer = "".join(pieces)
     assert len(pieces) >= 3 and all(pieces)
     # What the 135M plumbing model says is not checked: on this machine's llama.cpp build it
     # answers this question in French, not with "Paris" (answers are the real models' tests).
     assert answer.strip()
-    t = tiny.last_timings
+    t = completion.timings
     assert isinstance(t, Timings) and not t.cancelled
     assert t.load_s > 0  # the first call loaded the weights
     assert t.prompt_tokens > tiny.count_tokens("Be brief. What is the capital of France?")
@@ -69,10 +76,8 @@ def test_stream_yields_pieces_and_fills_timings(tiny):
 @pytest.mark.slow
 def test_shared_prefix_is_not_evaluated_again(tiny):
     system = "Reference number 4471. " + LONG_SYSTEM  # differs from other tests' prompts early
-    list(tiny.stream(ask("Name a colour.", system), max_tokens=8))
-    first = tiny.last_timings
-    list(tiny.stream(ask("Name a fruit.", system), max_tokens=8))
-    second = tiny.last_timings
+    first = timings_of(tiny.stream(ask("Name a colour.", system), max_tokens=8))
+    second = timings_of(tiny.stream(ask("Name a fruit.", system), max_tokens=8))
     system_tokens = tiny.count_tokens(system)
     assert first.load_s == second.load_s == 0
     assert first.cached_prompt_tokens < 10  # only the chat template's opening tokens
@@ -93,12 +98,13 @@ def test_cancel_from_another_thread_stops_generation(tiny):
     thread = threading.Thread(target=canceller)
     thread.start()
     pieces = []
-    for piece in tiny.stream(STORY, max_tokens=300, cancel=cancel):
+    completion = tiny.stream(STORY, max_tokens=300, cancel=cancel)
+    for piece in completion:
         pieces.append(piece)
         first_piece.set()
         assert cancel.wait(timeout=60)  # the next piece is asked for only once cancel is set
     thread.join()
-    t = tiny.last_timings
+    t = completion.timings
     assert t.cancelled and len(pieces) == 1 and t.completion_tokens <= 3
 
     # The model is still usable after a cancel.
@@ -109,8 +115,9 @@ def test_cancel_from_another_thread_stops_generation(tiny):
 def test_cancel_before_start_skips_the_prompt(tiny):
     cancel = threading.Event()
     cancel.set()
-    assert list(tiny.stream(ask("Unused question.", "You are brief."), cancel=cancel)) == []
-    t = tiny.last_timings
+    completion = tiny.stream(ask("Unused question.", "You are brief."), cancel=cancel)
+    assert list(completion) == []
+    t = completion.timings
     assert t.cancelled and t.completion_tokens == 0 and t.ttft_s is None
 
 
@@ -119,7 +126,7 @@ def test_closing_the_generator_stops_generation(tiny):
     stream = tiny.stream(STORY, max_tokens=300)
     pieces = [next(stream) for _ in range(3)]
     stream.close()
-    t = tiny.last_timings
+    t = stream.timings
     assert len(pieces) == 3 and t.cancelled and t.completion_tokens <= 5
 
 
@@ -138,8 +145,8 @@ def test_prefix_survives_another_prompt_in_between(tiny):
     # WHEN an unrelated prompt runs in between (as condensing a follow-up does)
     list(tiny.stream(ask("Rewrite: and Italy?", "You rewrite questions."), max_tokens=5))
     # THEN the next question under the long system prompt still reuses it
-    list(tiny.stream(ask("What is the capital of Italy?"), max_tokens=5))
-    assert tiny.last_timings.cached_prompt_tokens >= system_tokens
+    t = timings_of(tiny.stream(ask("What is the capital of Italy?"), max_tokens=5))
+    assert t.cached_prompt_tokens >= system_tokens
 
 
 @pytest.mark.slow
@@ -149,7 +156,8 @@ def test_a_restored_prompt_state_answers_as_a_fresh_one(tiny):
     first = "".join(tiny.stream(question, max_tokens=24))
     # WHEN another prompt replaces the live KV cache and the same prompt comes back
     list(tiny.stream(ask("Rewrite: and Italy?", "You rewrite questions."), max_tokens=5))
-    again = "".join(tiny.stream(question, max_tokens=24))
+    completion = tiny.stream(question, max_tokens=24)
+    again = completion.text()
     # THEN the state restored from the prompt cache gives the same greedy reply
-    assert tiny.last_timings.cached_prompt_tokens > 0
+    assert completion.timings.cached_prompt_tokens > 0
     assert again == first
