@@ -1,0 +1,670 @@
+"""A language model served by an OpenAI-compatible HTTP server on this machine.
+
+Users may already run llama.cpp's `llama-server`, `python -m llama_cpp.server`, Ollama,
+LM Studio or vLLM. The model string `openai:http://127.0.0.1:PORT/v1#MODEL` picks such a
+server (`#MODEL` optional: the first model the server lists is used).
+
+Dossier stays offline: only loopback addresses are accepted unless the caller passes
+`allow_remote=True`. The host is decided once, when the string is parsed, and without DNS:
+a literal loopback IP, or `localhost` (taken to mean 127.0.0.1, as RFC 6761 reserves it).
+Any other name would need a resolver, and a resolver can answer anything, so it is refused.
+The URL that is used is rebuilt from the checked parts, so what is contacted is what was
+checked. Proxy variables from the environment are ignored (a proxy could be remote) and
+redirects are not followed (a loopback server could redirect elsewhere).
+
+Unlike `LlamaCppLLM`, the server renders the chat template itself: whether control-token
+text inside message content (`<|im_start|>` in an article) becomes a real control token is
+the server's choice, not ours.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ipaddress
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from models.llm import Message, Timings
+from models.resolve import ModelError
+
+PREFIX = "openai:"
+EXAMPLE = "openai:http://127.0.0.1:8080/v1#MODEL"
+# When the server does not say how long its context is: llama-cpp-python's server and
+# Ollama default to 2048 tokens, the smallest window of the common servers. Too small only
+# shortens prompts; too large makes the server cut or refuse them.
+DEFAULT_N_CTX = 2048
+# Token estimate when the server has no tokenize endpoint: English text averages about
+# four characters a token in BPE vocabularies; rounding up errs towards shorter prompts.
+CHARS_PER_TOKEN = 4
+_CONNECT_TIMEOUT_S = 5.0  # loopback answers at once, or nothing is listening
+_TIMEOUT_S = 600.0  # between two bytes: a big model on a CPU may take minutes on a long prompt
+_CANCEL_POLL_S = 0.05  # how often the cancel watcher looks whether the stream ended
+_ERROR_TEXT = 300  # characters of a server's error body quoted in a message
+
+
+class ServerSpecError(ModelError):
+    """A server model string that cannot be used as written."""
+
+
+class RemoteServerRefused(ServerSpecError):
+    """The server is not on this machine and remote servers were not allowed."""
+
+
+class ServerUnavailable(ModelError):
+    """The server cannot be reached, or answered something other than the OpenAI API."""
+
+
+# --- the model string ---------------------------------------------------------------------
+
+
+def is_server_spec(name: str) -> bool:
+    """True when `name` names a server (`openai:...`) rather than a catalog model or a file."""
+    return name.startswith(PREFIX)
+
+
+def parse_server_model(spec: str, *, allow_remote: bool) -> tuple[str, str | None]:
+    """`openai:URL[#MODEL]` -> (base URL, model or None), checked; nothing is contacted.
+
+    The base URL keeps the path given (`/v1` when none is), without a trailing slash; its
+    host is a literal IP (`localhost` becomes 127.0.0.1). Raises `ServerSpecError` for a
+    malformed string and `RemoteServerRefused` for a non-loopback host unless `allow_remote`.
+    """
+    if not is_server_spec(spec):
+        raise ServerSpecError(f"{spec!r} is not a server model; write it as {EXAMPLE}.")
+    url = spec[len(PREFIX) :]
+    # Backslashes and blanks are read differently by different URL parsers; none belong here.
+    if any(c.isspace() or c == "\\" or not c.isprintable() for c in url):
+        raise _bad(spec, "it contains spaces, backslashes or control characters")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket
+        raise _bad(spec, "the URL cannot be parsed") from None
+    if parts.scheme not in ("http", "https"):
+        raise _bad(spec, "the URL must start with http:// or https://")
+    if "@" in parts.netloc:
+        raise _bad(spec, "a user name or password in the URL is not supported")
+    if parts.query:
+        raise _bad(spec, "the URL must not have a query (?...)")
+    host = parts.hostname
+    if not host:
+        raise _bad(spec, "the URL has no host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise _bad(spec, "the port is not a number from 0 to 65535") from None
+    address = loopback_address(host)
+    if address is None and not allow_remote:
+        raise RemoteServerRefused(_remote_refusal(url, host))
+    return _base_url(parts.scheme, address or host, port, parts.path), parts.fragment or None
+
+
+def loopback_address(host: str) -> str | None:
+    """The loopback IP `host` stands for, decided without DNS; None if it is not one.
+
+    `host` as `urlsplit` gives it: lower-case, IPv6 without brackets.
+    """
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a name: only a resolver could say where it points
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is IPv4 loopback written as IPv6
+    return str(ip) if ip.is_loopback else None
+
+
+def _base_url(scheme: str, host: str, port: int | None, path: str) -> str:
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}{path.rstrip('/') or '/v1'}"
+
+
+def _bad(spec: str, why: str) -> ServerSpecError:
+    return ServerSpecError(f"Cannot use the model server {spec!r}: {why}. Example: {EXAMPLE}")
+
+
+def _remote_refusal(url: str, host: str) -> str:
+    hint = ""
+    if host in ("0.0.0.0", "::"):
+        hint = " (0.0.0.0 is where a server listens, not an address to call: use 127.0.0.1)"
+    return (
+        f"The model server {url} is not on this computer{hint}. Dossier works offline and "
+        "only talks to servers at a loopback address (127.0.0.1, ::1 or localhost). "
+        "To use a server elsewhere anyway, pass --allow-remote."
+    )
+
+
+def build(spec: str, options: Any) -> OpenAIServerLLM:
+    """The backend builder for `models.backends.register("openai", build)`.
+
+    `options` is a `models.backends.BackendOptions` (read: `allow_remote`; threads and the
+    cache folder do not apply to a server). Nothing is contacted here.
+    """
+    return OpenAIServerLLM.from_spec(spec, allow_remote=options.allow_remote)
+
+
+# --- the model ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ServerInfo:
+    """What the server told us when first contacted."""
+
+    model_id: str
+    n_ctx: int
+
+
+class _Reply:
+    """Counts of one streamed reply."""
+
+    def __init__(self) -> None:
+        self.first_at: float | None = None
+        self.pieces = 0
+        self.usage: dict[str, Any] = {}
+
+
+class OpenAIServerLLM:
+    """A model behind an OpenAI-compatible HTTP server; implements `models.llm.LLM`.
+
+    Nothing is contacted until a property or method needs the server (`connect()` does it
+    on purpose), so constructing one is free and a server started later is found.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str | None = None,
+        *,
+        n_ctx: int | None = None,
+        api_key: str | None = None,
+        timeout_s: float = _TIMEOUT_S,
+        transport: Any = None,
+    ) -> None:
+        """`base_url` as `parse_server_model` returns it (use `from_spec` for a model string).
+
+        `n_ctx`: the window the server was started with, when the user knows it better than
+        the server says (the smaller of the two is used). `api_key` is sent as a bearer
+        token (vLLM and llama-server can require one). `transport` replaces the HTTP
+        transport (tests).
+        """
+        self._base_url = base_url.rstrip("/")
+        self._requested_model = model
+        self._n_ctx_hint = n_ctx
+        self._api_key = api_key
+        self._timeout_s = timeout_s
+        self._transport = transport
+        self._clients: dict[bool, Any] = {}  # by `streams`, see `_http`
+        self._info: _ServerInfo | None = None
+        self._tokenize_path: str | None = None  # "" once known that there is none
+        # Separate locks: the probe holds its own while it uses the client's.
+        self._info_lock = threading.Lock()
+        self._client_lock = threading.Lock()
+        self._tokenize_lock = threading.Lock()
+        self.last_timings: Timings | None = None
+
+    @classmethod
+    def from_spec(cls, spec: str, *, allow_remote: bool = False, **kwargs: Any) -> OpenAIServerLLM:
+        """The model for `openai:URL[#MODEL]` (see `parse_server_model`); nothing contacted."""
+        base_url, model = parse_server_model(spec, allow_remote=allow_remote)
+        return cls(base_url, model, **kwargs)
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def model_id(self) -> str:
+        """The id the server reports for the model (contacts the server on first use)."""
+        return self._server().model_id
+
+    @property
+    def sha256(self) -> str:
+        """NOT a hash of the weights: the server does not expose them.
+
+        A stable stand-in derived from the base URL and the reported model id, so caches
+        keyed on (model_id, sha256) tell servers and models apart. If the server swaps the
+        weights behind the same id and URL, this does not change.
+        """
+        key = f"openai-server\n{self._base_url}\n{self.model_id}"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    @property
+    def n_ctx(self) -> int:
+        """The server's context window if it reports one (llama-server's /props, vLLM's
+        `max_model_len`), capped by the `n_ctx` given; else that, else `DEFAULT_N_CTX`."""
+        return self._server().n_ctx
+
+    def connect(self) -> float:
+        """Contact the server now if not done yet; the seconds it took (0 if done before).
+
+        Raises `ServerUnavailable` naming the URL when nothing answers there.
+        """
+        if self._info is not None:
+            return 0.0
+        started = time.perf_counter()
+        self._server()
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        """Close the HTTP connections; the next call opens new ones."""
+        with self._client_lock:
+            clients, self._clients = self._clients, {}
+        for client in clients.values():
+            client.close()
+
+    # --- what the server says about itself ---
+
+    def _server(self) -> _ServerInfo:
+        with self._info_lock:
+            if self._info is None:  # a failure is not remembered: the server may start later
+                self._info = self._probe()
+            return self._info
+
+    def _probe(self) -> _ServerInfo:
+        listing = self._get_json(self._url("/models"))
+        data = listing.get("data") if isinstance(listing, dict) else None
+        entries = [e for e in data or [] if isinstance(e, dict) and isinstance(e.get("id"), str)]
+        if not entries:
+            raise ServerUnavailable(f"The model server at {self._base_url} lists no models.")
+        ids = [e["id"] for e in entries]
+        wanted = self._requested_model or ids[0]
+        if wanted not in ids:
+            raise ServerUnavailable(
+                f"The model server at {self._base_url} has no model {wanted!r}; "
+                f"it serves: {', '.join(ids)}."
+            )
+        entry = entries[ids.index(wanted)]
+        reported = _positive_int(entry.get("max_model_len")) or self._props_n_ctx()
+        hints = [n for n in (reported, self._n_ctx_hint) if n]
+        return _ServerInfo(model_id=wanted, n_ctx=min(hints) if hints else DEFAULT_N_CTX)
+
+    def _props_n_ctx(self) -> int | None:
+        """llama-server's slot context from GET /props; None from servers without it."""
+        response = self._request("GET", self._root_url("/props"))
+        if response.status_code != 200:
+            return None
+        try:
+            props = response.json()
+        except ValueError:
+            return None
+        if not isinstance(props, dict):
+            return None
+        settings = props.get("default_generation_settings")
+        nested = settings.get("n_ctx") if isinstance(settings, dict) else None
+        return _positive_int(nested) or _positive_int(props.get("n_ctx"))
+
+    # --- tokens ---
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` takes, from the server's tokenizer when it has an endpoint for it
+        (llama-server's /tokenize, llama-cpp-python's /extras/tokenize/count); otherwise an
+        estimate of one token per `CHARS_PER_TOKEN` characters, rounded up.
+
+        llama-cpp-python's endpoint parses control-token text and may add BOS, so its count
+        can differ by a token or so from how the content is tokenised inside a prompt.
+        """
+        if not text:
+            return 0
+        with self._tokenize_lock:
+            path = self._tokenize_path
+        if path is None:
+            return self._discover_tokenizer(text)
+        if path:
+            count = self._server_count(path, text)
+            if count is not None:
+                return count
+        return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+    def _discover_tokenizer(self, text: str) -> int:
+        """Try each known endpoint once; remember the first that counts (or that none does)."""
+        for path in _TOKENIZE_BODIES:
+            count = self._server_count(path, text)
+            if count is not None:
+                with self._tokenize_lock:
+                    self._tokenize_path = path
+                return count
+        with self._tokenize_lock:
+            self._tokenize_path = ""
+        return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+    def _server_count(self, path: str, text: str) -> int | None:
+        body = _TOKENIZE_BODIES[path](text, self._server().model_id)
+        response = self._request("POST", self._root_url(path), json=body)
+        if response.status_code != 200:
+            return None  # 404/405: not this server's endpoint; 4xx: not its request shape
+        try:
+            answer = response.json()
+        except ValueError:
+            return None
+        if isinstance(answer, dict):
+            if isinstance(answer.get("tokens"), list):
+                return len(answer["tokens"])
+            return _positive_int(answer.get("count"), allow_zero=True)
+        return None
+
+    # --- generation ---
+
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Yield the reply to `messages` from the server's streaming chat completion.
+
+        Setting `cancel` (from any thread) or closing the generator closes the HTTP
+        connection at once, even while waiting for the server's next byte; the server
+        notices the disconnect and stops generating. `last_timings` is set when the
+        generator finishes: prompt and completion tokens from the server's `usage` when it
+        sends one, else completion tokens are the pieces received (one token each on
+        llama.cpp servers) and prompt tokens 0 (unknown); times are measured here.
+        """
+        return self._generate(messages, max_tokens, temperature, stop, cancel, self._record)
+
+    def _record(self, timings: Timings) -> None:
+        self.last_timings = timings
+
+    def _generate(
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        temperature: float,
+        stop: list[str] | None,
+        cancel: threading.Event | None,
+        record: Callable[[Timings], None],
+    ) -> Iterator[str]:
+        """`stream`'s generator; `record` receives the timings when it ends (kept apart so
+        a per-call result object can receive them instead of `last_timings`)."""
+        if cancel is not None and cancel.is_set():
+            record(Timings(cancelled=True))
+            return
+        info = self._server()
+        body: dict[str, Any] = {
+            "model": info.model_id,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "stream": True,
+            "stream_options": {"include_usage": True},  # the token counts, in a last chunk
+        }
+        if stop:
+            body["stop"] = list(stop)
+        reply = _Reply()
+        started = time.perf_counter()
+        cancelled = False
+        pieces = self._pieces(body, reply, cancel)
+        try:
+            for piece in pieces:
+                if reply.first_at is None:
+                    reply.first_at = time.perf_counter()
+                yield piece
+                if cancel is not None and cancel.is_set():
+                    cancelled = True
+                    break
+        except GeneratorExit:
+            cancelled = True
+            raise
+        except _Cancelled:
+            cancelled = True
+        finally:
+            pieces.close()  # closes the HTTP response now, not when garbage is collected
+            record(_timings(reply, started, cancelled))
+
+    def _pieces(
+        self, body: dict[str, Any], reply: _Reply, cancel: threading.Event | None
+    ) -> Iterator[str]:
+        """The text pieces of one streamed reply; `_Cancelled` when `cancel` cut it short."""
+        import httpx2
+
+        url = self._url("/chat/completions")
+        try:
+            with _CancelWatch(cancel) as watch:
+                trace = {"trace": watch.trace}
+                client = self._http(streams=True)
+                with client.stream("POST", url, json=body, extensions=trace) as response:
+                    # A transport that made no connection event (tests) may still have one.
+                    watch.arm(response.extensions.get("network_stream"))
+                    if response.status_code != 200:
+                        response.read()
+                        raise ServerUnavailable(_http_error(url, response))
+                    for event in httpx2.EventSource(response):
+                        if cancel is not None and cancel.is_set():
+                            raise _Cancelled
+                        chunk = _chunk(url, event.data)
+                        if chunk is None:  # [DONE]
+                            return
+                        if isinstance(chunk.get("usage"), dict):
+                            reply.usage = chunk["usage"]
+                        piece = _delta_text(chunk)
+                        if piece:
+                            reply.pieces += 1
+                            yield piece
+        except httpx2.TransportError as exc:
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled from None  # the watcher shut the socket: as asked
+            raise ServerUnavailable(_transport_error(url, exc)) from exc
+
+    # --- HTTP ---
+
+    def _http(self, *, streams: bool = False) -> Any:
+        """The client for short requests, or (`streams`) the one for replies.
+
+        Replies get a new connection each (no keep-alive), so the connection event that
+        hands `_CancelWatch` the socket always fires; on loopback a connection is free.
+        """
+        import httpx2  # here, not at import: most runs never use a server
+
+        with self._client_lock:
+            if streams not in self._clients:
+                headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+                self._clients[streams] = httpx2.Client(
+                    timeout=httpx2.Timeout(self._timeout_s, connect=_CONNECT_TIMEOUT_S),
+                    limits=httpx2.Limits(max_keepalive_connections=0 if streams else 4),
+                    trust_env=False,  # no proxy from the environment: it could be remote
+                    follow_redirects=False,  # a redirect could point off this machine
+                    headers=headers,
+                    transport=self._transport,
+                )
+            return self._clients[streams]
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        import httpx2
+
+        try:
+            return self._http().request(method, url, **kwargs)
+        except httpx2.TransportError as exc:
+            raise ServerUnavailable(_transport_error(url, exc)) from exc
+
+    def _get_json(self, url: str) -> Any:
+        response = self._request("GET", url)
+        if response.status_code != 200:
+            raise ServerUnavailable(_http_error(url, response))
+        try:
+            return response.json()
+        except ValueError:
+            raise ServerUnavailable(
+                f"The server at {url} did not answer with JSON: is it an OpenAI-compatible "
+                "model server?"
+            ) from None
+
+    def _url(self, path: str) -> str:
+        return self._base_url + path
+
+    def _root_url(self, path: str) -> str:
+        """`path` at the server's root: llama.cpp's extra endpoints live beside /v1."""
+        root = self._base_url.removesuffix("/v1")
+        return root + path
+
+
+# Tokenize endpoints by server, with the request body each expects.
+_TOKENIZE_BODIES = {
+    # llama.cpp's llama-server: count content as plain text, no BOS.
+    "/tokenize": lambda text, model: {
+        "content": text,
+        "add_special": False,
+        "parse_special": False,
+    },
+    # llama-cpp-python's server; `model` picks among several, None means its default.
+    "/extras/tokenize/count": lambda text, model: {"input": text, "model": model},
+}
+
+
+class _Cancelled(Exception):
+    """The reply was cut short because `cancel` was set."""
+
+
+class _CancelWatch:
+    """Shuts a streaming request's socket down as soon as `cancel` is set.
+
+    Checking `cancel` between chunks is not enough: before the first token the server may
+    read the prompt for a minute (llama-server does not even send its headers until then),
+    and a read blocked on the socket sees no event. A shutdown wakes that read (it ends
+    with an error the stream reports as cancelled), and the closed connection is how the
+    server learns to stop. The socket is taken from httpcore's `trace` request extension
+    as soon as the connection is made, before the request is sent.
+    """
+
+    def __init__(self, cancel: threading.Event | None) -> None:
+        self._cancel = cancel
+        self._socket: Any = None
+        self._done = False
+        self._lock = threading.Lock()  # no shutdown once the stream is over
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's `trace` callback: arm on the new connection's stream."""
+        if event == "connection.connect_tcp.complete":
+            self.arm(info.get("return_value"))
+
+    def arm(self, network_stream: Any) -> None:
+        """Start watching the socket under `network_stream` (once; None is ignored)."""
+        if self._cancel is None or network_stream is None:
+            return
+        sock = network_stream.get_extra_info("socket")
+        with self._lock:
+            if sock is None or self._socket is not None or self._done:
+                return
+            self._socket = sock
+        threading.Thread(target=self._watch, name="openai-server-cancel", daemon=True).start()
+
+    def __enter__(self) -> _CancelWatch:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._done = True
+
+    def _watch(self) -> None:
+        while not self._done:
+            if self._cancel.wait(_CANCEL_POLL_S):
+                with self._lock:
+                    if not self._done:
+                        _shutdown(self._socket)
+                return
+
+
+def _shutdown(sock: Any) -> None:
+    import socket
+
+    with contextlib.suppress(OSError):  # already closed by the server or by the reader
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _chunk(url: str, data: str) -> dict[str, Any] | None:
+    """One SSE data field as JSON; None for the `[DONE]` marker."""
+    if data.strip() == "[DONE]":
+        return None
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise ServerUnavailable(
+            f"The server at {url} streamed something that is not JSON."
+        ) from None
+    if not isinstance(chunk, dict):
+        raise ServerUnavailable(f"The server at {url} streamed something that is not a chunk.")
+    if "error" in chunk:  # llama-server and vLLM report failures mid-stream this way
+        raise ServerUnavailable(f"The model server at {url} failed: {_error_text(chunk)}")
+    return chunk
+
+
+def _delta_text(chunk: dict[str, Any]) -> str:
+    choices = chunk.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return ""  # the usage chunk has no choices
+    delta = choices[0].get("delta")
+    content = delta.get("content") if isinstance(delta, dict) else None
+    return content if isinstance(content, str) else ""
+
+
+def _timings(reply: _Reply, started: float, cancelled: bool) -> Timings:
+    ended = time.perf_counter()
+    usage = reply.usage
+    completion = _positive_int(usage.get("completion_tokens"), allow_zero=True)
+    if completion is None:
+        completion = reply.pieces
+    details = usage.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    after_first = ended - reply.first_at if reply.first_at is not None else 0.0
+    return Timings(
+        load_s=0.0,  # the server loaded the model before we came
+        prompt_tokens=_positive_int(usage.get("prompt_tokens"), allow_zero=True) or 0,
+        cached_prompt_tokens=_positive_int(cached, allow_zero=True) or 0,
+        ttft_s=reply.first_at - started if reply.first_at is not None else None,
+        completion_tokens=completion,
+        total_s=ended - started,
+        tokens_per_s=(completion - 1) / after_first if after_first > 0 and completion > 1 else 0.0,
+        cancelled=cancelled,
+    )
+
+
+def _positive_int(value: Any, *, allow_zero: bool = False) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value > 0 or (allow_zero and value == 0) else None
+
+
+def _transport_error(url: str, exc: Exception) -> str:
+    import httpx2
+
+    what = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout):
+        return (
+            f"No model server answers at {url} ({what}). Start the server, or check the "
+            f"address in the model setting ({EXAMPLE})."
+        )
+    if isinstance(exc, httpx2.TimeoutException):
+        return f"The model server at {url} stopped answering ({what})."
+    if isinstance(exc, httpx2.SSEError):
+        return f"The server at {url} did not stream its reply as the OpenAI API does ({what})."
+    return f"The connection to the model server at {url} failed ({what})."
+
+
+def _http_error(url: str, response: Any) -> str:
+    try:
+        detail = _error_text(response.json())
+    except ValueError:
+        detail = response.text
+    detail = " ".join(detail.split())[:_ERROR_TEXT]
+    return f"The model server at {url} answered HTTP {response.status_code}: {detail}"
+
+
+def _error_text(body: Any) -> str:
+    """The message in an OpenAI-style `{"error": {"message": ...}}` or FastAPI `detail`."""
+    if isinstance(body, dict):
+        error = body.get("error", body.get("detail"))
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return error["message"]
+        if error is not None:
+            return str(error)
+    return str(body)
