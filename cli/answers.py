@@ -6,6 +6,8 @@ import sys
 import threading
 from pathlib import Path
 
+from dossier.settings import DEFAULT_K
+
 from .common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -23,12 +25,12 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("ask", help="answer a question from the sources, with citations")
     p.add_argument("question", type=question_text)
     p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
-    p.add_argument("--k", type=positive_count, default=8, help="passages to retrieve (default 8)")
+    p.add_argument("--k", type=positive_count, help=f"passages to retrieve (default {DEFAULT_K})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of streaming")
 
     p = sub.add_parser("chat", help="ask questions with follow-ups in the terminal")
     p.add_argument("--model")
-    p.add_argument("--k", type=positive_count, default=8)
+    p.add_argument("--k", type=positive_count, help=f"passages to retrieve (default {DEFAULT_K})")
 
     p = sub.add_parser("models", help="list the language models: installed, assembled, default")
     p.add_argument("--json", action="store_true")
@@ -36,7 +38,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("eval", help="run a question file (JSONL) and print answer metrics")
     p.add_argument("file", type=Path)
     p.add_argument("--model")
-    p.add_argument("--k", type=positive_count, default=8)
+    p.add_argument("--k", type=positive_count, help=f"passages to retrieve (default {DEFAULT_K})")
     p.add_argument("--out", type=Path, help="write one JSON record per question here")
     p.add_argument("--json", action="store_true")
 
@@ -85,7 +87,12 @@ def cmd_ask(args) -> int:
     on_token = None if args.json else _print_token
     try:
         answer = ask(
-            args.question, library=library, llm=llm, k=args.k, on_token=on_token, cancel=cancel
+            args.question,
+            library=library,
+            llm=llm,
+            k=runtime_of(args).settings.k,
+            on_token=on_token,
+            cancel=cancel,
         )
     except KeyboardInterrupt:
         cancel.set()
@@ -132,7 +139,7 @@ def cmd_chat(args) -> int:
                 history=history,
                 library=library,
                 llm=llm,
-                k=args.k,
+                k=runtime_of(args).settings.k,
                 on_token=_print_token,
                 cancel=cancel,
             )
@@ -190,7 +197,9 @@ def cmd_eval(args) -> int:
     library = open_cli_library(args, quiet=True)
     llm = _llm(args)
     records = []
-    for record in run(questions, lambda q: ask(q, library=library, llm=llm, k=args.k)):
+    for record in run(
+        questions, lambda q: ask(q, library=library, llm=llm, k=runtime_of(args).settings.k)
+    ):
         records.append(record)
         if not args.json:
             a = record.answer

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from dossier.settings import DEFAULT_K
+
 from . import answers, briefing
 from .common import (
     EXIT_ERROR,
@@ -64,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="hybrid (vector + keyword) search over the library")
     p.add_argument("query", type=question_text)
-    p.add_argument("--k", type=positive_count, default=8, help="number of passages (default 8)")
+    p.add_argument("--k", type=positive_count, help=f"number of passages (default {DEFAULT_K})")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("remove", help="delete a source and its vectors")
@@ -136,12 +138,12 @@ def cmd_sources(args) -> int:
 
 def cmd_search(args) -> int:
     library = open_cli_library(args, quiet=args.json)
-    hits = library.search(args.query, k=args.k)
+    hits = library.search(args.query, k=runtime_of(args).settings.k)
     if args.json:
         print_json(
             {
                 "query": args.query,
-                "k": args.k,
+                "k": runtime_of(args).settings.k,
                 "hits": [
                     {
                         "rank": rank,

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
+from dossier.settings import DEFAULT_K
+
 
 @dataclass
 class Preferences:
     model: str = ""  # catalog name or .gguf path; "" = $DOSSIER_MODEL or the catalog default
     threads: int = 0  # 0 = physical cores ($DOSSIER_THREADS if set)
-    k: int = 8  # passages retrieved per question
+    k: int = DEFAULT_K  # passages retrieved per question
     data_dir: str = ""  # "" = $DOSSIER_DATA_DIR or the platform's user data folder
 
     @classmethod

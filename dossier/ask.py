@@ -25,9 +25,9 @@ from .focus import (
 )
 from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passage, Turn
+from .settings import DEFAULT_K
 from .verify import Support, assess
 
-DEFAULT_K = 8
 PASSAGE_BUDGET_TOKENS = 200  # prompt evaluation dominates time to first token on a CPU
 SECOND_LOOK_BUDGET_TOKENS = 90  # the closest two or three sentences
 # Why a draft may get a second look. Not a question asking for a kind of detail no passage

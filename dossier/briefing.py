@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
@@ -16,6 +15,7 @@ from retrieval.library import Library
 
 from .ask import check_answer, format_passages
 from .differences import find_differences
+from .progress import StepProgressFn
 from .quotes import find_quotes, group_quotes
 from .schema import Briefing, ModelInfo, Passage, Provenance, SourceSpan, SourceSummary
 from .summaries import content_sentences, summarize
@@ -31,8 +31,6 @@ PROMPT_NAMES = (
     "compare",
 )
 
-ProgressFn = Callable[[int, int, str], None]
-
 
 class BriefingCancelled(RuntimeError):
     pass
@@ -42,7 +40,7 @@ def brief(
     *,
     library: Library,
     llm: LLM,
-    progress: ProgressFn | None = None,
+    progress: StepProgressFn | None = None,
     cancel: threading.Event | None = None,
     prompts: PromptSet | None = None,
     source_ids: list[str] | None = None,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
 
 import numpy as np
 
@@ -47,7 +46,6 @@ _NEGATION = re.compile(
 )
 _VERDICT = re.compile(r"\b(DIFFER|AGREE|UNRELATED)\b", re.IGNORECASE)
 
-ProgressFn = Callable[[int, int, str], None]
 Sentence = SourceSpan
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.embedder import Embedder
-from retrieval.library import Library, ProgressFn, rebuild
+from retrieval.library import IngestProgressFn, Library, rebuild
 from retrieval.schema import IngestReport
 
 from .settings import SEEDS_DIR, data_dir, library_dir
@@ -18,7 +18,7 @@ def open_library(
     *,
     embedder: Embedder,
     seed: bool = True,
-    progress: ProgressFn | None = None,
+    progress: IngestProgressFn | None = None,
 ) -> Library:
     """The library in the data folder; on its very first opening, the seed articles go in."""
     library = Library(library_dir(data_dir(data)), embedder=embedder)
@@ -31,7 +31,9 @@ def open_library(
     return library
 
 
-def reindex(library: Library, progress: ProgressFn | None = None) -> tuple[IngestReport, Library]:
+def reindex(
+    library: Library, progress: IngestProgressFn | None = None
+) -> tuple[IngestReport, Library]:
     """Re-chunk and re-embed every source of `library` with its embedder; the rebuilt library
     is returned, opened (the caller closes the old one once nothing uses it)."""
     report = rebuild(

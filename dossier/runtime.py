@@ -21,14 +21,13 @@ from models.embedder import AutoEmbedder, Embedder
 from models.llm import LLM
 from models.resolve import ModelStatus, list_models
 from retrieval.check import CheckReport, check_library
-from retrieval.library import Library, ProgressFn, rebuild
+from retrieval.library import IngestProgressFn, Library, rebuild
 from retrieval.schema import IngestReport
 
 from . import models as app_models
 from .library import open_library
-from .settings import cache_dir, data_dir, library_dir
+from .settings import DEFAULT_K, cache_dir, data_dir, library_dir
 
-DEFAULT_K = 8  # passages retrieved per question
 THREADS_ENV = "DOSSIER_THREADS"
 
 
@@ -104,7 +103,7 @@ class Runtime:
             self._embedder = shared_embedder(self.settings.cache_dir)
         return self._embedder
 
-    def library(self, *, progress: ProgressFn | None = None, seed: bool = True) -> Library:
+    def library(self, *, progress: IngestProgressFn | None = None, seed: bool = True) -> Library:
         """The library of the data folder (opened once; seeded on its very first opening)."""
         with self._lock:
             if self._library is None:
@@ -114,7 +113,7 @@ class Runtime:
                 self._library.on_lock_wait = self.on_lock_wait
             return self._library
 
-    def reindex(self, progress: ProgressFn | None = None) -> IngestReport:
+    def reindex(self, progress: IngestProgressFn | None = None) -> IngestReport:
         """Re-chunk and re-embed every stored source with this embedder (closes the library)."""
         self.close()
         return rebuild(

@@ -9,6 +9,7 @@ import platformdirs
 
 APP_NAME = "Dossier"
 DATA_DIR_ENV = "DOSSIER_DATA_DIR"
+DEFAULT_K = 8  # passages retrieved per question, unless the user chooses another number
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
 

@@ -15,6 +15,7 @@ from retrieval.sentences import sentence_spans
 
 from .cache import SummaryCache
 from .citations import parse_citations
+from .progress import StepProgressFn
 from .quotes import find_quotes
 from .schema import ModelInfo, SourceSpan, SourceSummary, SummaryPoint
 from .verify import assess
@@ -27,7 +28,6 @@ PROMPTS = ("summary_system", "summary_user")
 MAX_EVIDENCE = 3
 EVIDENCE_MARGIN = 0.15  # a cited sentence this far below the best one is not evidence
 
-ProgressFn = Callable[[int, int, str], None]
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _ANGLE = re.compile(r"^\s*\**angle\**\s*:\s*(.*)$", re.IGNORECASE)
 
@@ -69,7 +69,7 @@ def summarize(
     *,
     library: Library,
     llm: LLM,
-    progress: ProgressFn | None = None,
+    progress: StepProgressFn | None = None,
     cancel: threading.Event | None = None,
     refresh: bool = False,
     prompts: PromptSet | None = None,

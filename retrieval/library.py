@@ -43,7 +43,7 @@ class IngestProgress(BaseModel):
     files_skipped: int = 0
 
 
-ProgressFn = Callable[[IngestProgress], None]
+IngestProgressFn = Callable[[IngestProgress], None]
 
 
 class _Prepared(BaseModel):
@@ -229,7 +229,7 @@ class Library:
         self,
         paths: list[Path],
         *,
-        progress: ProgressFn | None = None,
+        progress: IngestProgressFn | None = None,
         cancel: threading.Event | None = None,
     ) -> IngestReport:
         """Add or update files and folders; bad files are reported, the rest go in."""
@@ -237,7 +237,7 @@ class Library:
             return self._ingest(paths, progress, cancel)
 
     def _ingest(
-        self, paths: list[Path], progress: ProgressFn | None, cancel: threading.Event | None
+        self, paths: list[Path], progress: IngestProgressFn | None, cancel: threading.Event | None
     ) -> IngestReport:
         files, skipped, failed = iter_input_files([Path(p) for p in paths])
         report = IngestReport(failed=failed, skipped=skipped)
@@ -458,7 +458,7 @@ def rebuild(
     folder: Path,
     *,
     embedder: Embedder,
-    progress: ProgressFn | None = None,
+    progress: IngestProgressFn | None = None,
     on_lock_wait: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Re-chunk and re-embed every stored source with this Dossier's chunker and embedder.
@@ -474,7 +474,7 @@ def rebuild(
         library.close()
 
 
-def _rebuild_locked(library: Library, progress: ProgressFn | None) -> IngestReport:
+def _rebuild_locked(library: Library, progress: IngestProgressFn | None) -> IngestReport:
     """`rebuild` once the write lock is held (the index of the old vectors is never loaded:
     their dimension may differ)."""
     report = IngestReport()

@@ -63,12 +63,9 @@ class BriefingController(QObject):
         if self.engine.library is None:
             self.status.emit("The library is still opening.")
             return
-        try:
-            from dossier.briefing import brief
-            from dossier.export import export_briefing
-        except ImportError:
-            self.status.emit("Briefings are not available in this build.")
-            return
+        from dossier.briefing import brief
+        from dossier.export import export_briefing
+
         path = self.ask_save_path()
         if path is None:
             return

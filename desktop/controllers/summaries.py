@@ -5,18 +5,11 @@ Uses `dossier.summaries` (summarize, cached_summary). A point's evidence opens i
 
 from __future__ import annotations
 
-import importlib.util
-
 from PySide6.QtCore import QObject, Signal
 
 from ..engine import Engine
 from ..itemmodels import summary_points_model
 from ..views.summaries_panel import SummariesPanel
-
-
-def summaries_available() -> bool:
-    """Whether this build has `dossier.summaries` (found without importing it on this thread)."""
-    return importlib.util.find_spec("dossier.summaries") is not None
 
 
 class SummariesController(QObject):
@@ -67,11 +60,6 @@ class SummariesController(QObject):
         """Show the cached summary of the chosen source, if there is one (looked up off-thread)."""
         self._show(None)
         source_id = self.current_source_id()
-        if not summaries_available():
-            self.view.status.setText("Summaries are not available in this build.")
-            self.view.summarize_button.setEnabled(False)
-            self.view.refresh_button.setEnabled(False)
-            return
         if source_id is None or self.engine.library is None:
             return
         library, llm = self.engine.library, self.engine.llm
@@ -96,7 +84,7 @@ class SummariesController(QObject):
 
     def summarize(self, refresh: bool = False) -> None:
         source_id = self.current_source_id()
-        if source_id is None or not summaries_available() or self.job is not None:
+        if source_id is None or self.job is not None:
             return
         if self.engine.library is None:
             return

@@ -98,8 +98,6 @@ def test_the_real_briefing_is_exported_in_the_format_of_the_extension(
     qtbot, make_window, tmp_path, suffix
 ):
     # GIVEN the real briefing and export modules, and a model that writes cited bullet points
-    pytest.importorskip("dossier.briefing")
-    pytest.importorskip("dossier.export")
 
     def reply(messages) -> str:
         for line in messages[-1]["content"].splitlines():

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from tests.fakes import ScriptedLLM
-
-pytest.importorskip("dossier.summaries")
 
 SOURCE = "002_8c75088e5995e160"
 NEEDLE = "Tactical Missile System"
