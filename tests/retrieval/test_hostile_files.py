@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import os
 import resource
-import time
 import zipfile
 
 import pytest
@@ -75,13 +74,11 @@ def test_zip_bomb_docx_is_refused_before_unzipping(tmp_path, library):
     bomb.write_bytes(zip_bomb(MAX_DOCX_UNPACKED_BYTES + (1 << 20)))
     assert bomb.stat().st_size < 1_000_000
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
     report = library.ingest([bomb])
-    elapsed = time.perf_counter() - started
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
     reason = reasons(report.failed)["bomb.docx"]
     assert reason.startswith("DOCX would unpack to 200.3 MB from ") and "limit 200 MB" in reason
-    assert grown_mb < 100 and elapsed < 30  # generous: unzipping it would take 200+ MB
+    assert grown_mb < 100  # unzipping it would take 200+ MB
 
 
 def test_docx_with_too_many_parts_is_refused(tmp_path):
@@ -335,9 +332,7 @@ def odd_folder(tmp_path):
 
 
 def test_every_path_in_a_walked_folder_gets_a_line(odd_folder):
-    started = time.perf_counter()
-    files, skipped, failed = iter_input_files([odd_folder])
-    assert time.perf_counter() - started < 5  # the FIFO was never opened (it would block)
+    files, skipped, failed = iter_input_files([odd_folder])  # would hang if it opened the FIFO
     assert [f.name for f in files] == ["good.txt", "inner.md"]
     why = reasons(skipped)
     assert why[".hidden-article.txt"] == "hidden file (name it directly to add it)"
