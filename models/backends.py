@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from . import openai_server
 from .llm import LLM, LlamaCppLLM
 
 
@@ -45,3 +46,6 @@ def build_llm(spec: str, options: BackendOptions) -> LLM:
     if prefix:
         return _BUILDERS[prefix](spec, options)
     return LlamaCppLLM.from_name(spec, options.cache_dir, n_threads=options.n_threads)
+
+
+register("openai", openai_server.build)  # openai:http://127.0.0.1:PORT/v1#MODEL

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from models.llm import Message, Timings
+from models.llm import Completion, Message, Timings
 from models.resolve import ModelError
 
 PREFIX = "openai:"
@@ -209,7 +209,6 @@ class OpenAIServerLLM:
         self._info_lock = threading.Lock()
         self._client_lock = threading.Lock()
         self._tokenize_lock = threading.Lock()
-        self.last_timings: Timings | None = None
 
     @classmethod
     def from_spec(cls, spec: str, *, allow_remote: bool = False, **kwargs: Any) -> OpenAIServerLLM:
@@ -361,20 +360,26 @@ class OpenAIServerLLM:
         temperature: float = 0.0,
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
-    ) -> Iterator[str]:
-        """Yield the reply to `messages` from the server's streaming chat completion.
+    ) -> Completion:
+        """The reply to `messages` from the server's streaming chat completion, in pieces.
 
-        Setting `cancel` (from any thread) or closing the generator closes the HTTP
+        Setting `cancel` (from any thread) or closing the completion closes the HTTP
         connection at once, even while waiting for the server's next byte; the server
-        notices the disconnect and stops generating. `last_timings` is set when the
-        generator finishes: prompt and completion tokens from the server's `usage` when it
+        notices the disconnect and stops generating. The completion's `timings` are set
+        when it ends: prompt and completion tokens from the server's `usage` when it
         sends one, else completion tokens are the pieces received (one token each on
         llama.cpp servers) and prompt tokens 0 (unknown); times are measured here.
         """
-        return self._generate(messages, max_tokens, temperature, stop, cancel, self._record)
-
-    def _record(self, timings: Timings) -> None:
-        self.last_timings = timings
+        return Completion(
+            lambda done: self._generate(
+                messages,
+                max_tokens,
+                temperature,
+                stop,
+                cancel,
+                lambda t: setattr(done, "timings", t),
+            )
+        )
 
     def _generate(
         self,
@@ -385,8 +390,7 @@ class OpenAIServerLLM:
         cancel: threading.Event | None,
         record: Callable[[Timings], None],
     ) -> Iterator[str]:
-        """`stream`'s generator; `record` receives the timings when it ends (kept apart so
-        a per-call result object can receive them instead of `last_timings`)."""
+        """`stream`'s generator; `record` receives the timings when it ends."""
         if cancel is not None and cancel.is_set():
             record(Timings(cancelled=True))
             return

@@ -240,13 +240,13 @@ def test_stream_yields_deltas_and_takes_token_counts_from_usage():
         }
     )
     llm = server.llm()
-    pieces = list(llm.stream(MESSAGES, max_tokens=7, temperature=0.2, stop=["\n"]))
+    pieces = list(completion := llm.stream(MESSAGES, max_tokens=7, temperature=0.2, stop=["\n"]))
     assert pieces == ["The ", "capital ", "is Paris."]
     body = json.loads(server.requests[-1].content)
     assert body["model"] == "m" and body["messages"] == MESSAGES and body["stream"] is True
     assert body["max_tokens"] == 7 and body["temperature"] == 0.2 and body["stop"] == ["\n"]
     assert body["stream_options"] == {"include_usage": True}
-    t = llm.last_timings
+    t = completion.timings
     assert (t.prompt_tokens, t.cached_prompt_tokens, t.completion_tokens) == (42, 30, 4)
     assert t.load_s == 0 and not t.cancelled and 0 <= t.ttft_s <= t.total_s
 
@@ -259,8 +259,8 @@ def test_without_usage_the_pieces_are_counted():
         }
     )
     llm = server.llm()
-    assert list(llm.stream(MESSAGES)) == ["a", "b"]
-    assert llm.last_timings.completion_tokens == 2 and llm.last_timings.prompt_tokens == 0
+    assert list(completion := llm.stream(MESSAGES)) == ["a", "b"]
+    assert completion.timings.completion_tokens == 2 and completion.timings.prompt_tokens == 0
     assert "stop" not in json.loads(server.requests[-1].content)
 
 
@@ -283,8 +283,8 @@ def test_server_errors_name_the_url_and_quote_the_server():
     )
     llm = server.llm()
     with pytest.raises(ServerUnavailable, match="slot unavailable"):
-        list(llm.stream(MESSAGES))
-    assert llm.last_timings.completion_tokens == 1  # timings are set on failure too
+        list(completion := llm.stream(MESSAGES))
+    assert completion.timings.completion_tokens == 1  # timings are set on failure too
 
 
 def test_a_server_that_is_not_an_openai_server_is_named():
@@ -327,8 +327,8 @@ def test_cancel_before_start_contacts_nothing():
     cancel = threading.Event()
     cancel.set()
     llm = server.llm()
-    assert list(llm.stream(MESSAGES, cancel=cancel)) == []
-    assert llm.last_timings.cancelled and llm.last_timings.ttft_s is None
+    assert list(completion := llm.stream(MESSAGES, cancel=cancel)) == []
+    assert completion.timings.cancelled and completion.timings.ttft_s is None
     assert server.requests == []
 
 
@@ -383,10 +383,10 @@ def test_cancel_while_waiting_for_the_headers_ends_at_once():
         timer = threading.Timer(0.3, cancel.set)
         started = time.perf_counter()
         timer.start()
-        assert list(llm.stream(MESSAGES, cancel=cancel)) == []
+        assert list(completion := llm.stream(MESSAGES, cancel=cancel)) == []
         elapsed = time.perf_counter() - started
         timer.join()
-        t = llm.last_timings
+        t = completion.timings
         assert t.cancelled and t.ttft_s is None
         assert 0.3 <= elapsed < 1.3  # the server would have kept it waiting for 30 s
     finally:
@@ -476,10 +476,10 @@ def test_a_real_server_streams_with_timings(server, tiny_gguf):
     llm = OpenAIServerLLM.from_spec(f"openai:{server['url']}")
     assert llm.model_id == str(tiny_gguf)  # llama-cpp-python's server names it by its path
     assert llm.n_ctx == DEFAULT_N_CTX  # it does not report its window
-    pieces = list(llm.stream(ask("What is the capital of France?"), max_tokens=40))
+    pieces = list(completion := llm.stream(ask("What is the capital of France?"), max_tokens=40))
     assert len(pieces) >= 3 and all(pieces)
     assert "Paris" in "".join(pieces)
-    t = llm.last_timings
+    t = completion.timings
     assert not t.cancelled and t.load_s == 0
     assert 0 < t.ttft_s <= t.total_s
     assert len(pieces) <= t.completion_tokens <= 40
@@ -501,12 +501,12 @@ def test_cancel_after_the_first_piece_disconnects_and_the_server_stops(server):
     thread.start()
     before = disconnects(server)
     pieces = []
-    for piece in llm.stream(STORY, max_tokens=1500, cancel=cancel):
+    for piece in (completion := llm.stream(STORY, max_tokens=1500, cancel=cancel)):
         pieces.append(piece)
         first_piece.set()
         assert cancel.wait(timeout=60)  # the next piece is asked for only once cancel is set
     thread.join()
-    t = llm.last_timings
+    t = completion.timings
     assert t.cancelled and len(pieces) == 1 and t.completion_tokens == 1
     wait_for_disconnect(server, before)
     # And it answers the next request (the log line above shows it stopped the story).
@@ -521,8 +521,8 @@ def test_closing_the_generator_disconnects(server):
     stream = llm.stream(STORY, max_tokens=1500)
     pieces = [next(stream) for _ in range(3)]
     stream.close()
-    assert all(pieces) and llm.last_timings.cancelled
-    assert llm.last_timings.completion_tokens == 3
+    assert all(pieces) and stream.timings.cancelled
+    assert stream.timings.completion_tokens == 3
     wait_for_disconnect(server, before)
 
 
@@ -567,8 +567,10 @@ def test_cancel_while_the_server_reads_the_prompt(server):
     cancel = threading.Event()
     timer = threading.Timer(0.2, cancel.set)
     timer.start()
-    pieces = list(llm.stream(ask(long_prompt + " Summarise."), max_tokens=200, cancel=cancel))
+    pieces = list(
+        completion := llm.stream(ask(long_prompt + " Summarise."), max_tokens=200, cancel=cancel)
+    )
     timer.join()
-    t = llm.last_timings
+    t = completion.timings
     assert t.cancelled and len(pieces) <= 1
     assert t.total_s < 0.2 + 1.0  # not waiting for the prompt (about 700 tokens) to be read
