@@ -574,3 +574,36 @@ def test_cancel_while_the_server_reads_the_prompt(server):
     t = completion.timings
     assert t.cancelled and len(pieces) <= 1
     assert t.total_s < 0.2 + 1.0  # not waiting for the prompt (about 700 tokens) to be read
+
+
+@pytest.mark.slow
+@loopback_only
+def test_ask_answers_through_a_real_server_streaming_and_cancellable(server, tmp_path):
+    # GIVEN the app built from settings that name the server as the model
+    from dossier.ask import ask
+    from dossier.runtime import Runtime, Settings
+    from tests.conftest import FakeEmbedder
+
+    settings = Settings.resolve(data=tmp_path / "data", model=f"openai:{server['url']}")
+    runtime = Runtime(settings, embedder=FakeEmbedder())
+    library, llm = runtime.library(), runtime.llm()
+    assert isinstance(llm, OpenAIServerLLM)
+    question = "How far can the missiles fly, according to the officials?"
+    # WHEN a question is asked, THEN the model's words stream in and timings come back
+    pieces: list[str] = []
+    answer = ask(question, library=library, llm=llm, on_token=pieces.append)
+    assert pieces and answer.draft.strip()
+    assert answer.timings.ttft_s is not None and answer.timings.completion_tokens > 0
+    # WHEN another answer is cancelled after its first piece, THEN it stops there
+    cancel = threading.Event()
+    cancelled: list[str] = []
+
+    def first_piece_then_cancel(piece: str) -> None:
+        cancelled.append(piece)
+        cancel.set()
+
+    stopped = ask(
+        question, library=library, llm=llm, on_token=first_piece_then_cancel, cancel=cancel
+    )
+    assert stopped.cancelled and len(cancelled) <= 2
+    runtime.close()
