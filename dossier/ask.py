@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from models.llm import LLM, Timings
-from prompts import REFUSAL, PromptSet
+from prompts import REFUSAL, PromptSet, chat_messages
 from retrieval.library import Library
 from retrieval.sentences import sentence_spans
 
@@ -190,7 +190,7 @@ class _Attempt(BaseModel):
 
 def _attempt(question, passages, system, prompts, llm, embedder, on_token, cancel) -> _Attempt:
     user = prompts.render("answer_user", passages=format_passages(passages), question=question)
-    messages = [{"role": "system", "content": system.text}, {"role": "user", "content": user.text}]
+    messages = chat_messages(system, user)
     pieces: list[str] = []
     completion = llm.stream(messages, max_tokens=MAX_ANSWER_TOKENS, cancel=cancel)
     for piece in completion:

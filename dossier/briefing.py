@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from models.llm import LLM
-from prompts import PromptSet
+from prompts import PromptSet, chat_messages
 from retrieval.library import Library
 
 from .ask import check_answer, format_passages
@@ -143,7 +143,7 @@ def _overview(summaries, library, llm, prompts, cancel):
         return [], []
     system = prompts.render("overview_system")
     user = prompts.render("overview_user", passages=format_passages(passages))
-    messages = [{"role": "system", "content": system.text}, {"role": "user", "content": user.text}]
+    messages = chat_messages(system, user)
     text = llm.stream(messages, max_tokens=OVERVIEW_MAX_TOKENS, cancel=cancel).text().strip()
     sentences, _ = check_answer(text, passages, library.embedder)
     spans = [SourceSpan(source_id=p.source_id, start=p.start, end=p.end, text=p.text)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from models.llm import LLM, Timings
-from prompts import PromptSet
+from prompts import PromptSet, chat_messages
 from retrieval.library import Library
 from retrieval.sentences import sentence_spans
 
@@ -101,10 +101,7 @@ def summarize(
                              for n in range(first, last))  # fmt: skip
         system = prompts.render("summary_system")
         user = prompts.render("summary_user", title=title, sentences=numbered)
-        messages = [
-            {"role": "system", "content": system.text},
-            {"role": "user", "content": user.text},
-        ]
+        messages = chat_messages(system, user)
         completion = llm.stream(messages, max_tokens=SUMMARY_MAX_TOKENS, cancel=cancel)
         reply = completion.text()
         timings = _add(timings, completion.timings)

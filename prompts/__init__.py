@@ -120,3 +120,8 @@ def template_hash(name: str) -> str:
 
 def placeholders(name: str) -> set[str]:
     return _default.placeholders(name)
+
+
+def chat_messages(system: RenderedPrompt, user: RenderedPrompt) -> list[dict[str, str]]:
+    """The system + user chat every model call of the app sends."""
+    return [{"role": "system", "content": system.text}, {"role": "user", "content": user.text}]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+# Qt in tests (the desktop app, PDF export) draws offscreen: no display is needed or used.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
