@@ -15,7 +15,7 @@ import re
 import stat
 from pathlib import Path
 
-from .schema import FileError
+from ..schema import FileError
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # Decimal units throughout, so the limits and the messages agree ("50 MB" is 50,000,000 bytes).
