@@ -5,27 +5,21 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from models.llm import Timings
-from retrieval.schema import Source
+from retrieval.schema import Source, Span
 
 
-class Passage(BaseModel):
+class Passage(Span):
     """A numbered stretch of one source shown to the model: `text == source[start:end]`."""
 
     n: int
-    source_id: str
-    start: int
-    end: int
     text: str
     relevance: float = 0.0
 
 
-class Evidence(BaseModel):
+class Evidence(Span):
     """The sentence of a cited passage that best supports an answer sentence."""
 
     n: int
-    source_id: str
-    start: int
-    end: int
 
 
 class AnswerSentence(BaseModel):
@@ -41,11 +35,8 @@ class AnswerSentence(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-class Citation(BaseModel):
+class Citation(Span):
     n: int
-    source_id: str
-    start: int
-    end: int
     text: str
     support: float = Field(
         description="best support score of this passage for a sentence citing it"
@@ -93,12 +84,9 @@ class Turn(BaseModel):
 # -- summaries and the briefing (see summaries.py, quotes.py, timeline.py, briefing.py) -------
 
 
-class SourceSpan(BaseModel):
+class SourceSpan(Span):
     """A stretch of one source: `text == source_text[start:end]`."""
 
-    source_id: str
-    start: int
-    end: int
     text: str
 
 

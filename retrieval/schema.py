@@ -25,14 +25,19 @@ class Source(BaseModel):
     added_at: str
 
 
-class Chunk(BaseModel):
+class Span(BaseModel):
+    """Characters `start:end` of one source's stored text: what a citation points at."""
+
+    source_id: str
+    start: int
+    end: int
+
+
+class Chunk(Span):
     """A passage of a source; `text == source_text[start:end]`."""
 
     id: int
-    source_id: str
     ordinal: int
-    start: int
-    end: int
     text: str
 
 
