@@ -55,8 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
+    # The file types from the document loaders' registry; imported here, not at the top, as
+    # the rest of the core is: only building the parser needs it.
+    from dossier.library import supported_suffixes
+
     p = sub.add_parser(
-        "ingest", help="add files or folders (.txt .md .html .pdf .docx) to the library"
+        "ingest", help=f"add files or folders ({' '.join(supported_suffixes())}) to the library"
     )
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--json", action="store_true", help="print the ingest report as JSON")

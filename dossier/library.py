@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.embedder import Embedder
+from retrieval import loaders
 from retrieval.library import IngestProgressFn, Library, rebuild
 from retrieval.schema import IngestReport
 
@@ -45,3 +46,11 @@ def reindex(
     reopened = Library(library.folder, embedder=library.embedder, index=library.index_name)
     reopened.on_lock_wait = library.on_lock_wait
     return report, reopened
+
+
+def supported_suffixes() -> tuple[str, ...]:
+    """The file name endings ingest reads (".txt", ".pdf", ...), in the order to list them.
+
+    The document loaders' registry, passed through the core: the front ends' file dialogs and
+    help text show exactly what ingest accepts, and may import only `dossier`."""
+    return loaders.supported_suffixes()

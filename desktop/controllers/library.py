@@ -7,11 +7,14 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from dossier.library import supported_suffixes
+
 from ..engine import Engine, indexed_sources
 from ..itemmodels import errors_model, sources_model
 from ..views.library_panel import LibraryPanel
 
-FILE_FILTER = "Articles (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)"
+# What ingest reads, from the document loaders' registry: a new format shows up here too.
+FILE_FILTER = f"Articles ({' '.join('*' + s for s in supported_suffixes())});;All files (*)"
 
 
 class LibraryController(QObject):
