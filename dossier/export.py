@@ -6,8 +6,8 @@ otherwise run or render it as markup.
 
 Export formats are a plug-in point: an `Exporter` names its suffix and renders the layout to
 bytes; `export_briefing` picks one by the file's suffix from the registry below. Adding a
-format is one module in `dossier/exporters/` with an exporter class and one `register(...)`
-line below.
+format is one module in `dossier/exporters/` with an exporter class, imported and passed to
+`register(...)` below.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Document loaders are a plug-in point: a `Loader` (base.py) names the suffixes it reads and
 turns a file's bytes into text; `load_text` picks one by the file's suffix from the registry
 below, and `iter_input_files` takes only the files some loader reads. Adding a format is one
-module with a loader class and one `register(...)` line below.
+module with a loader class, imported and passed to `register(...)` below.
 
 Everything here treats the file as hostile: sizes are checked before reading (and the read is
 bounded, since a file may grow or misreport its size), a DOCX is checked for what it would
