@@ -1,4 +1,5 @@
-"""Settings: model (catalog or any GGUF file), CPU threads, passages per question, data folder."""
+"""Settings: model (catalog, any GGUF file or a model server on this machine), CPU threads,
+passages per question, data folder."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -19,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..preferences import Preferences
+
+SERVER_PREFIX = "openai:"  # the model string of an OpenAI-compatible server (models/backends.py)
 
 
 class SettingsDialog(QDialog):
@@ -36,9 +40,13 @@ class SettingsDialog(QDialog):
         self.model.setCurrentIndex(max(0, self.model.findData(prefs.model)))
         browse = QPushButton("GGUF file…")
         browse.clicked.connect(self._browse_model)
+        server = QPushButton("Model server…")
+        server.setToolTip("An OpenAI-compatible server on this machine (llama-server, Ollama, …)")
+        server.clicked.connect(self._ask_server)
         model_row = QHBoxLayout()
         model_row.addWidget(self.model, 1)
         model_row.addWidget(browse)
+        model_row.addWidget(server)
 
         self.threads = QSpinBox()
         self.threads.setRange(0, os.cpu_count() or 64)
@@ -71,9 +79,23 @@ class SettingsDialog(QDialog):
     def _browse_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF (*.gguf)")
         if path:
-            if self.model.findData(path) < 0:
-                self.model.addItem(os.path.basename(path), path)
-            self.model.setCurrentIndex(self.model.findData(path))
+            self._choose(path, os.path.basename(path))
+
+    def _ask_server(self) -> None:
+        url, ok = QInputDialog.getText(
+            self,
+            "Model server",
+            "Address of an OpenAI-compatible server on this machine\n"
+            "(e.g. http://127.0.0.1:8080/v1, optionally #model-name):",
+        )
+        url = url.strip()
+        if ok and url:
+            self._choose(SERVER_PREFIX + url, url)
+
+    def _choose(self, value: str, label: str) -> None:
+        if self.model.findData(value) < 0:
+            self.model.addItem(label, value)
+        self.model.setCurrentIndex(self.model.findData(value))
 
     def _browse_data(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Choose the data folder")

@@ -40,3 +40,25 @@ def test_a_gguf_file_can_be_chosen_by_path(qtbot, make_window, tmp_path):
     qtbot.addWidget(dialog)
     assert dialog.preferences().model == path
     assert dialog.model.currentText() == "my-model.gguf"
+
+
+def test_a_model_server_can_be_chosen_and_is_what_the_app_builds(qtbot, make_window, monkeypatch):
+    from desktop.engine import runtime_of
+    from desktop.views import settings_dialog
+
+    window, app = make_window(ScriptedLLM([]))
+    dialog = SettingsDialog(app.engine.prefs, app.model_choices(), window)
+    qtbot.addWidget(dialog)
+    # WHEN the user enters the address of a server on this machine
+    monkeypatch.setattr(
+        settings_dialog.QInputDialog,
+        "getText",
+        lambda *args, **kwargs: (" http://127.0.0.1:8080/v1#qwen ", True),
+    )
+    dialog._ask_server()
+    prefs = dialog.preferences()
+    # THEN the preference names that server, and the construction point builds its backend
+    assert prefs.model == "openai:http://127.0.0.1:8080/v1#qwen"
+    from models.openai_server import OpenAIServerLLM
+
+    assert isinstance(runtime_of(prefs).llm(), OpenAIServerLLM)  # not contacted until used
