@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from pathlib import Path
@@ -14,6 +15,7 @@ from .common import (
     fail,
     open_cli_library,
     positive_count,
+    print_file_problems,
     print_json,
     question_text,
     runtime_of,
@@ -35,11 +37,25 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("models", help="list the language models: installed, assembled, default")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("eval", help="run a question file (JSONL) and print answer metrics")
-    p.add_argument("file", type=Path)
+    p = sub.add_parser(
+        "eval",
+        help="run question suites and print answer metrics: one table per suite plus overall",
+        description="A SUITE is QUESTIONS.jsonl (on the --data-dir library), "
+        "QUESTIONS.jsonl:CORPUS_DIR (on its own library of that folder), a folder of NAME.jsonl "
+        "files each beside a NAME/ corpus folder, or a SUITES.json manifest.",
+    )
+    p.add_argument("suites", nargs="+", metavar="SUITE")
     p.add_argument("--model")
     p.add_argument("--k", type=positive_count, help=f"passages to retrieve (default {DEFAULT_K})")
-    p.add_argument("--out", type=Path, help="write one JSON record per question here")
+    p.add_argument(
+        "--out", type=Path, help="write one JSON record per question here (+ .summary.json)"
+    )
+    p.add_argument("--baseline", type=Path, help="an earlier --out file: show the change")
+    p.add_argument(
+        "--work-dir",
+        type=Path,
+        help="where suites with a corpus get their libraries (default: <data dir>/eval)",
+    )
     p.add_argument("--json", action="store_true")
 
 
@@ -187,35 +203,107 @@ def _load_questions(path: Path):
     return None
 
 
-def cmd_eval(args) -> int:
-    from dossier.ask import ask
-    from dossier.evaluate import run, score, write_records
+def _eval_inputs(args):
+    """(suites with their questions, baseline scores or None), or None after saying why not.
 
-    questions = _load_questions(args.file)
-    if questions is None:
-        return EXIT_ERROR
-    library = open_cli_library(args, quiet=True)
-    llm = _llm(args)
-    records = []
-    for record in run(
-        questions, lambda q: ask(q, library=library, llm=llm, k=runtime_of(args).settings.k)
-    ):
-        records.append(record)
-        if not args.json:
+    Everything named is read before any question is asked: a typo in the last suite must not
+    surface after an hour of answers."""
+    from dossier.eval_suites import SuiteError, load_baseline, parse_suites
+
+    try:
+        specs = parse_suites(args.suites)
+        baseline = load_baseline(args.baseline) if args.baseline else None
+    except SuiteError as exc:
+        fail(exc)
+        return None
+    suites = []
+    for spec in specs:
+        questions = _load_questions(spec.questions)
+        if questions is None:
+            return None
+        suites.append((spec, questions))
+    return suites, baseline
+
+
+def _suite_library(args, spec):
+    """(library, its data folder or None, close) for one suite."""
+    from dossier.eval_suites import open_suite_library
+
+    if spec.corpus is None:
+        return open_cli_library(args, quiet=True), None, lambda: None
+    runtime = runtime_of(args)
+    work = args.work_dir or runtime.settings.data_dir / "eval"
+    library, report = open_suite_library(spec, work, embedder=runtime.embedder)
+    print_file_problems(report)
+    print(
+        f"{terminal_safe(spec.name)}: {len(library.sources())} sources from "
+        f"{terminal_safe(spec.corpus)} ({len(report.added)} added, {len(report.replaced)} "
+        f"replaced, {len(report.unchanged)} unchanged, {len(report.failed)} failed) in "
+        f"{terminal_safe(library.folder)}",
+        file=sys.stderr,
+    )
+    return library, str(library.folder.parent), library.close
+
+
+def _run_suite(args, llm, spec, questions, out) -> tuple[str | None, list]:
+    """Ask every question of one suite; (its data folder, per-question scores)."""
+    from dossier.ask import ask
+    from dossier.eval_suites import write_result
+    from dossier.evaluate import run, score_question
+
+    library, data_dir, close = _suite_library(args, spec)
+    k = runtime_of(args).settings.k
+    by_id = {q.id: q for q in questions}
+    scores = []
+    try:
+        answers = run(
+            questions, lambda q, history: ask(q, history=history, library=library, llm=llm, k=k)
+        )
+        for record in answers:
+            scored = score_question(by_id[record.id], record, conflict=spec.conflict)
+            scores.append(scored)
+            if out is not None:
+                write_result(out, spec.name, record, scored)
             a = record.answer
-            state = "refused" if a.refused else f"{len(a.citations)} citations"
+            state = (
+                f"refused ({a.refusal_reason})" if a.refused else f"{len(a.citations)} citations"
+            )
             print(
-                f"{terminal_safe(record.id)}: {state}; ttft {a.timings.ttft_s or 0:.2f} s",
+                f"{terminal_safe(spec.name)}/{terminal_safe(record.id)}: {state}; "
+                f"ttft {a.timings.ttft_s or 0:.2f} s, wall {record.wall_s or 0:.2f} s",
                 file=sys.stderr,
             )
+    finally:
+        close()
+    return data_dir, scores
+
+
+def cmd_eval(args) -> int:
+    from dossier.eval_suites import render, summarize, summary_path
+
+    inputs = _eval_inputs(args)
+    if inputs is None:
+        return EXIT_ERROR
+    suites, baseline = inputs
+    llm = _llm(args)
+    results = []
+    with contextlib.ExitStack() as stack:
+        out = None
+        if args.out:
+            out = stack.enter_context(args.out.open("w", encoding="utf-8"))
+        for spec, questions in suites:
+            data_dir, scores = _run_suite(args, llm, spec, questions, out)
+            results.append((spec, data_dir, scores))
+    summary = summarize(results, baseline)
     if args.out:
-        write_records(records, args.out)
-    metrics = score(questions, records)
+        summary_path(args.out).write_text(
+            summary.model_dump_json(indent=2) + "\n", encoding="utf-8"
+        )
     if args.json:
-        print_json(metrics)
+        print_json(summary)
     else:
-        for key, value in metrics.model_dump().items():
-            print(f"{key:28} {value}")
+        for line in render(summary):
+            print(terminal_safe(line))
     return EXIT_OK
 
 
