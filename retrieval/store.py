@@ -269,8 +269,12 @@ class Store:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:
+            in_the_way = next(
+                (p for p in (self.folder, *self.folder.parents) if p.exists() and not p.is_dir()),
+                Path(exc.filename or self.folder),
+            )
             raise LibraryUnavailable(
-                f"The data folder cannot be used: {exc.filename} is a file, not a folder. "
+                f"The data folder cannot be used: {in_the_way} is a file, not a folder. "
                 "Choose another folder with --data-dir (or $DOSSIER_DATA_DIR)."
             ) from exc
         except OSError as exc:

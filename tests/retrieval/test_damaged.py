@@ -146,8 +146,9 @@ def test_a_data_folder_that_is_a_file_is_refused_clearly(tmp_path):
     not_a_folder = tmp_path / "data"
     not_a_folder.write_text("x")
     # WHEN a library is opened under it, THEN a clear message names it
-    with pytest.raises(LibraryUnavailable, match="is a file, not a folder"):
+    with pytest.raises(LibraryUnavailable, match="is a file, not a folder") as caught:
         _open(not_a_folder / "library")
+    assert f"{not_a_folder} is a file" in str(caught.value)
 
 
 def test_a_vector_index_that_cannot_be_saved_fails_nothing(folder, monkeypatch, tmp_path):
