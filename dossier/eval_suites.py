@@ -330,7 +330,8 @@ def render(summary: EvalSummary) -> list[str]:
 
 
 def _table(title: str, m: EvalMetrics, change: dict | None) -> list[str]:
-    counts = f"{m.questions} questions: {m.answerable} answerable, {m.unanswerable} not"
+    noun = "question" if m.questions == 1 else "questions"
+    counts = f"{m.questions} {noun}: {m.answerable} answerable, {m.unanswerable} not"
     lines = [f"== {title}", f"   {counts}"]
     if change is not None:
         lines.append(f"   {'':38} {'value':>12}  change vs baseline")
