@@ -253,14 +253,13 @@ def _run_suite(args, llm, spec, questions, out) -> tuple[str | None, list]:
 
     library, data_dir, close = _suite_library(args, spec)
     k = runtime_of(args).settings.k
-    by_id = {q.id: q for q in questions}
     scores = []
     try:
         answers = run(
             questions, lambda q, history: ask(q, history=history, library=library, llm=llm, k=k)
         )
-        for record in answers:
-            scored = score_question(by_id[record.id], record, conflict=spec.conflict)
+        for q, record in zip(questions, answers, strict=True):  # in order: ids may repeat
+            scored = score_question(q, record, conflict=spec.conflict)
             scores.append(scored)
             if out is not None:
                 write_result(out, spec.name, record, scored)
