@@ -40,9 +40,9 @@ def machine(load_before: tuple[float, ...], **versions) -> dict:
 
 def bench_cache_dir() -> Path:
     """Derived benchmark data (embedded corpora) lives in the data cache folder, rebuildable."""
-    from models.embedder import default_cache_dir
+    from dossier.settings import cache_dir, data_dir
 
-    folder = default_cache_dir() / "bench"
+    folder = cache_dir(data_dir()) / "bench"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -31,7 +31,13 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from _common import DEV_QUESTIONS, REPO_ROOT, machine, peak_rss_mb  # also: repo on sys.path
+from _common import (  # also: repo on sys.path
+    DEV_QUESTIONS,
+    REPO_ROOT,
+    bench_cache_dir,
+    machine,
+    peak_rss_mb,
+)
 from _corpus import NewsText
 
 
@@ -207,7 +213,7 @@ def main() -> None:
     load_before = os.getloadavg()
     t_start = time.perf_counter()
     old = SentenceTransformerEmbedder(threads=args.threads)
-    new = AutoEmbedder(threads=args.threads)
+    new = AutoEmbedder(bench_cache_dir().parent, threads=args.threads)
     warm = NewsText(args.seed + 1)
     load_s = {}
 

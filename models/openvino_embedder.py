@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedder import EMBEDDER_DIM, EMBEDDER_NAME, default_threads, packaged_model_dir
+from .embedding_model import EMBEDDER_DIM, EMBEDDER_NAME, default_threads, packaged_model_dir
 from .offline import ensure_offline
 
 EXPORT_VERSION = 1  # bump when the export steps change, so old IR folders are not reused

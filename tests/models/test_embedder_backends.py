@@ -62,10 +62,6 @@ def test_torch_can_be_forced_by_environment(tmp_path, monkeypatch, torch_stand_i
     assert AutoEmbedder(tmp_path / "cache").backend == "torch-f32"
 
 
-def test_default_cache_dir_follows_the_data_dir(isolated_data_dir):
-    assert embedder_module.default_cache_dir() == isolated_data_dir / "cache"
-
-
 TEXTS = [
     "The council approved the budget.",
     "Lawmakers passed the spending plan.",
