@@ -1,8 +1,9 @@
 """Dossier never contacts anything: the switch that keeps the model libraries' telemetry off.
 
 `ensure_offline()` must run before openvino, nncf, transformers, sentence-transformers or
-huggingface_hub are imported; `models.embedding_model` calls it when it is imported, which every path
-to those libraries goes through. It relies on nothing in the user's environment or home folder.
+huggingface_hub are imported; `models.embedding_model` calls it when it is imported, which
+every path to those libraries goes through. It relies on nothing in the user's environment or
+home folder.
 
 What phones home without it (read from the installed sources):
 
