@@ -4,6 +4,7 @@ import pytest
 
 from dossier.ask import ask
 from models.catalog import find_spec
+from models.embedder import AutoEmbedder
 from models.llm import LlamaCppLLM
 from models.resolve import missing_packages, resolve_llm
 from retrieval.library import Library
@@ -25,7 +26,7 @@ def default_llm(tmp_path_factory):
 
 def test_blinken_in_kyiv_cites_the_kyiv_report(default_llm, tmp_path):
     # GIVEN the seed articles, indexed with the real embedder
-    library = Library(tmp_path / "lib")
+    library = Library(tmp_path / "lib", embedder=AutoEmbedder(tmp_path / "cache"))
     assert library.ingest([SEEDS]).ok
     # WHEN the question is asked with the default model
     answer = ask("What did Blinken say in Kyiv?", library=library, llm=default_llm)
