@@ -208,9 +208,10 @@ def cmd_check(args) -> int:
     print(f"library: {terminal_safe(report.folder)}")
     counts = f"; {report.sources} sources, {report.chunks} passages" if report.sources else ""
     print(f"database: {report.database}{counts}")
-    print(f"manifest: {report.manifest}")
-    vectors = f"; {report.index_vectors} vectors" if report.index_vectors is not None else ""
-    print(f"vector index: {report.index}{vectors}")
+    if report.database == "ok":  # the rest is compared with the database, so only then
+        print(f"manifest: {report.manifest}")
+        vectors = f"; {report.index_vectors} vectors" if report.index_vectors is not None else ""
+        print(f"vector index: {report.index}{vectors}")
     for problem in report.problems:
         print(f"problem: {terminal_safe(problem)}")
     for done in report.repaired:
