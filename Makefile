@@ -47,6 +47,7 @@ format: setup
 bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/search.py
+	$(PY) bench/chunking.py
 	$(PY) bench/gui_stall.py
 	$(PY) bench/answer.py
 
