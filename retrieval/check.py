@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 
 from models.embedder import Embedder
 
+from .database import readable_source_paths
 from .errors import LibraryError
 from .index import DEFAULT_INDEX, INDEX_FILE_GLOB, VectorIndex, index_type
 from .library import manifest_for
-from .store import CHECKED_KEYS, DATABASE_NAME, FORMAT_VERSION, Store, readable_source_paths
+from .store import CHECKED_KEYS, DATABASE_NAME, FORMAT_VERSION, Store
 
 VECTOR_TOLERANCE = 1e-4  # float32 round trip through FAISS is exact; leave room for HNSW storage
 MAX_VECTORS_COMPARED = 2_000  # a sample, spread over the ids: enough to see a wrong index
