@@ -77,7 +77,7 @@ def ask(
         texts,
         embedder,
         budget_tokens=PASSAGE_BUDGET_TOKENS,
-        count_tokens=llm.count_tokens,
+        count_tokens_many=llm.count_tokens_many,
     )
     system = prompts.render("answer_system")
     model = ModelInfo(id=llm.model_id, sha256=llm.sha256)
@@ -105,7 +105,7 @@ def ask(
             texts,
             embedder,
             budget_tokens=SECOND_LOOK_BUDGET_TOKENS,
-            count_tokens=llm.count_tokens,
+            count_tokens_many=llm.count_tokens_many,
             skip_to_fill=False,
             require=require,
         )

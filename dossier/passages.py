@@ -42,7 +42,7 @@ def select_passages(
     embedder: Embedder,
     *,
     budget_tokens: int,
-    count_tokens: Callable[[str], int],
+    count_tokens_many: Callable[[list[str]], list[int]],
     skip_to_fill: bool = True,
     require: list[str] | None = None,
 ) -> list[Passage]:
@@ -70,6 +70,7 @@ def select_passages(
     keys = list(candidates)
     sentences = [texts[s][start : candidates[(s, start)][0]] for s, start in keys]
     vectors = embedder.embed(sentences)
+    tokens = dict(zip(keys, count_tokens_many(sentences), strict=True))  # one backend call
     query_terms = set(content_terms(question))
     scores = []
     for key, sentence, vector in zip(keys, sentences, vectors, strict=True):
@@ -100,11 +101,7 @@ def select_passages(
             # only the sentence right after it, in the same paragraph
             if following not in chosen and gap is not None and gap.strip(" \t") in ("", "\n"):
                 group.append(following)
-        cost = sum(
-            count_tokens(texts[s][a : candidates[(s, a)][0]])
-            for s, a in group
-            if (s, a) not in chosen
-        )
+        cost = sum(tokens[member] for member in group if member not in chosen)
         if used + cost > budget_tokens and chosen:
             if skip_to_fill:
                 continue

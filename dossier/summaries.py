@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
 
 import numpy as np
 
@@ -87,7 +86,7 @@ def summarize(
     spans = content_sentences(text, [(c.start, c.end) for c in library.chunks_of(source_id)])
     sentences = [text[a:b] for a, b in spans]
     vectors = library.embedder.embed(sentences) if sentences else np.zeros((0, 1), np.float32)
-    parts = split_parts(sentences, llm.count_tokens, PART_TOKENS)
+    parts = split_parts(sentences, llm.count_tokens_many(sentences), PART_TOKENS)
     title = source.meta.title or source_id
     timings = Timings()
     per_part: list[list[tuple[SummaryPoint, np.ndarray]]] = []  # points with their vectors
@@ -170,13 +169,14 @@ def content_sentences(text: str, chunk_ranges: list[tuple[int, int]]) -> list[tu
 
 
 def split_parts(
-    sentences: list[str], count_tokens: Callable[[str], int], budget: int
+    sentences: list[str], sentence_tokens: list[int], budget: int
 ) -> list[tuple[int, int]]:
-    """Consecutive sentence ranges [first, last) of about `budget` tokens each."""
+    """Consecutive sentence ranges [first, last) of about `budget` tokens each, given each
+    sentence's token count."""
     parts: list[tuple[int, int]] = []
     first, used = 0, 0
-    for i, sentence in enumerate(sentences):
-        cost = count_tokens(sentence) + 4
+    for i, tokens in enumerate(sentence_tokens):
+        cost = tokens + 4
         if used and used + cost > budget:
             parts.append((first, i))
             first, used = i, 0

@@ -323,6 +323,17 @@ class OpenAIServerLLM:
                 return count
         return math.ceil(len(text) / CHARS_PER_TOKEN)
 
+    def count_tokens_many(self, texts: list[str]) -> list[int]:
+        """One request for all `texts`: the server counts them joined, and each text gets its
+        share by length (an estimate within a token or so per text; the budgets it feeds are
+        approximate anyway, and a request per candidate sentence would cost more than it saves).
+        """
+        joined = "\n".join(texts)
+        if not joined:
+            return [0] * len(texts)
+        per_char = self.count_tokens(joined) / len(joined)
+        return [math.ceil(len(text) * per_char) if text else 0 for text in texts]
+
     def _discover_tokenizer(self, text: str) -> int:
         """Try each known endpoint once; remember the first that counts (or that none does)."""
         for path in _TOKENIZE_BODIES:

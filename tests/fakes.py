@@ -49,6 +49,9 @@ class ScriptedLLM:
         self._next += 1
         return reply
 
+    def count_tokens_many(self, texts: list[str]) -> list[int]:
+        return [self.count_tokens(text) for text in texts]
+
     def count_tokens(self, text: str) -> int:
         """Words and punctuation marks: close enough to a real tokenizer for budgeting."""
         return len(_TOKEN.findall(text))

@@ -25,7 +25,7 @@ def select(question, budget, **kwargs):
         {"s": SOURCE},
         embedder,
         budget_tokens=budget,
-        count_tokens=lambda text: len(text.split()),
+        count_tokens_many=lambda texts: [len(text.split()) for text in texts],
         **kwargs,
     )
 
@@ -62,3 +62,31 @@ def test_without_skip_to_fill_selection_stops_at_the_first_sentence_that_does_no
     strict = select(question, 16, skip_to_fill=False)
     assert shown(strict).startswith("Traffic will use the ring road")
     assert len(strict) == 1 and strict[0].text.count(".") == 1
+
+
+def test_the_model_is_asked_once_for_every_candidates_token_count():
+    # GIVEN a token counter that records each call (a model server answers each over HTTP)
+    calls = []
+
+    def count(texts):
+        calls.append(list(texts))
+        return [len(text.split()) for text in texts]
+
+    embedder = FakeEmbedder()
+    question = "Why did the council vote to close the bridge?"
+    hit = Hit(
+        chunk=Chunk(id=1, source_id="s", ordinal=0, start=0, end=len(SOURCE), text=SOURCE),
+        score=1.0,
+    )
+    # WHEN passages are selected
+    select_passages(
+        question,
+        embedder.embed([question])[0],
+        [hit],
+        {"s": SOURCE},
+        embedder,
+        budget_tokens=40,
+        count_tokens_many=count,
+    )
+    # THEN every candidate sentence was counted in one call
+    assert len(calls) == 1 and len(calls[0]) == 4

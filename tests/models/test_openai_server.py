@@ -322,6 +322,20 @@ def test_count_tokens_asks_the_server_or_estimates(endpoint, answer, count, aske
         assert body == {"content": text, "add_special": False, "parse_special": False}
 
 
+def test_counting_many_texts_is_one_request_shared_out_by_length():
+    # GIVEN a server whose tokenizer counts 30 tokens for the joined texts
+    server = FakeServer(
+        {("GET", "/v1/models"): models({"id": "m"}), ("POST", LLAMA_SERVER): {"tokens": [0] * 30}}
+    )
+    texts = ["a" * 40, "", "b" * 19]  # joined: 40 + 1 + 0 + 1 + 19 = 61 characters
+    # WHEN the candidates of a question are counted
+    counts = server.llm().count_tokens_many(texts)
+    # THEN the server is asked once, and each text gets its share of the 30 tokens
+    assert [p for p in server.paths() if p == LLAMA_SERVER] == [LLAMA_SERVER]
+    assert counts == [20, 0, 10]  # ceil(40 * 30 / 61), 0, ceil(19 * 30 / 61)
+    assert server.llm().count_tokens_many([]) == []
+
+
 def test_cancel_before_start_contacts_nothing():
     server = FakeServer({})
     cancel = threading.Event()
