@@ -123,6 +123,8 @@ class LibraryController(QObject):
         )
 
     def _begin(self, text: str) -> None:
+        if self.engine.library is not None:  # another process writing: say so in the window
+            self.engine.library.on_lock_wait = self.status.emit
         self._set_enabled(False)
         self.view.progress.setRange(0, 0)  # busy until the first count arrives
         self.view.progress_label.setText(text)

@@ -178,3 +178,28 @@ def test_warming_up_an_empty_library_loads_the_embedder_only(tmp_path, fake_embe
     warm_up(library)
     assert fake_embedder.calls == 1
     library.close()
+
+
+def test_an_ingest_waiting_for_another_writer_says_so(qtbot, make_window, tmp_path):
+    # GIVEN the window, and another writer holding the library's write lock
+    window, app = make_window(ScriptedLLM([]))
+    library = app.engine.library
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text("The harbour ferry resumed service on Sunday. " * 20)
+    messages = []
+    app.library.status.connect(messages.append)
+    from filelock import FileLock
+
+    lock = FileLock(library.store.lock_path, is_singleton=False, thread_local=False)
+    lock.acquire()
+    try:
+        # WHEN the user adds a folder
+        app.library.ingest([folder])
+        # THEN the status bar says the ingest waits for the other writer
+        qtbot.waitUntil(lambda: any("Waiting for another" in m for m in messages), timeout=10000)
+    finally:
+        lock.release()
+    # AND once the other writer is done, the ingest finishes
+    qtbot.waitUntil(lambda: app.library.job is None, timeout=20000)
+    assert "ferry" in [s.id for s in library.sources()]
