@@ -1,13 +1,42 @@
-"""Grounded answers with a scripted model over the seed library (fake embedder)."""
+"""Grounded answers with a scripted model over the seed library (fake embedder).
+
+The scripted model is also the judge unless a test passes one: its calls constrained by a
+grammar are judgments, answered by its `verdict` (YES unless a test says otherwise).
+"""
 
 import threading
 
 import pytest
 
-from dossier.ask import ask, check_answer, render_answer
-from dossier.schema import Passage, Turn
-from prompts import REFUSAL
-from tests.fakes import ScriptedLLM
+from dossier.ask import ask
+from dossier.judge import YES_NO_GRAMMAR
+from dossier.schema import Turn
+from prompts import REFUSAL, PromptSet
+from tests.fakes import ScriptedLLM, WordJudge
+
+ENTAILS_SYSTEM = PromptSet().render("judge_entails_system").text
+ANSWERS_SYSTEM = PromptSet().render("judge_answers_system").text
+
+
+def answer_calls(llm):
+    """The calls that asked for an answer (the judge's calls carry a grammar)."""
+    return [call for call, grammar in zip(llm.calls, llm.grammars, strict=True) if grammar is None]
+
+
+def judge_calls(llm, system):
+    """The user messages of the judge's calls with this system prompt."""
+    return [call[-1]["content"] for call in llm.calls if call[0]["content"] == system]
+
+
+def verdicts(entails="YES", answers="YES"):
+    """A scripted judge: one verdict for every entailment, one for every does-it-answer."""
+    return lambda messages: entails if messages[0]["content"] == ENTAILS_SYSTEM else answers
+
+
+def field(judgment, name):
+    """A field of a rendered judge prompt ("Text: ...", "Claim: ... ->")."""
+    [line] = [line for line in judgment.splitlines() if line.startswith(f"{name}: ")]
+    return line[len(name) + 2 :].removesuffix(" ->")
 
 
 def passage_numbered(answer_messages, needle):
@@ -49,68 +78,10 @@ def test_the_fixed_instructions_come_first_so_the_prefix_can_be_reused(seeded_li
     llm = ScriptedLLM([REFUSAL] * 4)  # each refusal gets a second look
     ask("What range do the missiles have?", library=seeded_library, llm=llm)
     ask("Who warned about escalation?", library=seeded_library, llm=llm)
-    assert len(llm.calls) == 4
+    assert len(answer_calls(llm)) == len(llm.calls) == 4  # a refusal is not judged
     first, second = llm.calls[0], llm.calls[2]
     assert first[0] == second[0] and first[0]["role"] == "system"
     assert "passages" in first[0]["content"].lower()
-
-
-def test_a_sentence_citing_an_unrelated_passage_is_flagged():
-    passages = [
-        Passage(
-            n=1, source_id="a", start=0, end=40, text="The council approved the budget on Monday."
-        ),
-        Passage(
-            n=2,
-            source_id="b",
-            start=0,
-            end=44,
-            text="Heavy rain flooded the valley roads at night.",
-        ),
-    ]
-    from tests.conftest import FakeEmbedder
-
-    sentences, citations = check_answer(
-        "Heavy rain flooded the valley roads [1].", passages, FakeEmbedder()
-    )
-    [sentence] = sentences
-    assert sentence.rejected_citations == [1]
-    # the checker attributes it to the passage that does support it, marked as attributed
-    assert sentence.citations == [2] and sentence.attributed
-    assert [c.n for c in citations] == [2]
-
-
-def test_a_fabricated_quote_is_caught():
-    from tests.conftest import FakeEmbedder
-
-    passages = [
-        Passage(
-            n=1,
-            source_id="a",
-            start=0,
-            end=60,
-            text='The minister said "we will review the policy next year".',
-        )
-    ]
-    sentences, citations = check_answer(
-        'The minister said "we will scrap the policy next year" [1].', passages, FakeEmbedder()
-    )
-    assert not sentences[0].supported and sentences[0].rejected_citations == [1]
-    assert citations == []
-
-
-def test_an_invented_number_is_not_supported():
-    from tests.conftest import FakeEmbedder
-
-    passages = [
-        Passage(
-            n=1, source_id="a", start=0, end=50, text="The bridge cost 40 million euros to build."
-        )
-    ]
-    sentences, _ = check_answer(
-        "The bridge cost 90 million euros to build [1].", passages, FakeEmbedder()
-    )
-    assert not sentences[0].supported
 
 
 def test_model_refusal_is_reported_with_the_nearest_passages(seeded_library):
@@ -125,7 +96,7 @@ def test_a_refusal_gets_a_second_look_at_the_closest_passages_only(seeded_librar
     # GIVEN a model that refuses the full context but answers from the closest sentences
     def reply(messages):
         shown = messages[-1]["content"]
-        if len(llm.calls) == 1:
+        if len(answer_calls(llm)) == 1:
             return REFUSAL
         return (
             citing(
@@ -142,7 +113,7 @@ def test_a_refusal_gets_a_second_look_at_the_closest_passages_only(seeded_librar
         "What does ATACMS stand for?", library=seeded_library, llm=llm, on_token=streamed.append
     )
     # THEN the second look, over fewer passages, gives the supported answer
-    first, second = (call[-1]["content"] for call in llm.calls)
+    first, second = (call[-1]["content"] for call in answer_calls(llm))
     assert len(second) < len(first)
     assert not answer.refused and "Tactical Missile System" in answer.answer
     assert answer.first_draft == REFUSAL and answer.draft.startswith("ATACMS stands for")
@@ -150,11 +121,133 @@ def test_a_refusal_gets_a_second_look_at_the_closest_passages_only(seeded_librar
     assert "".join(streamed).startswith(REFUSAL) and "again" in "".join(streamed)
 
 
-def test_an_answer_with_no_supported_sentence_becomes_a_refusal(seeded_library):
-    llm = ScriptedLLM(["The ministry called the decision reckless [1]."] * 2)
-    answer = ask("What did the foreign ministry say?", library=seeded_library, llm=llm)
+def test_a_sentence_the_judge_rejects_is_unsupported_and_the_answer_a_refusal(seeded_library):
+    # GIVEN a model citing the passage that holds the answer, and a judge that finds the
+    # sentence not entailed by it
+    llm = ScriptedLLM(
+        citing("Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System"),
+        verdict=verdicts(entails="NO"),
+    )
+    # WHEN the question is asked
+    answer = ask("What does ATACMS stand for?", library=seeded_library, llm=llm)
+    # THEN the judge was asked about the sentence, and with nothing left it is a refusal
+    claims = [field(j, "Claim") for j in judge_calls(llm, ENTAILS_SYSTEM)]
+    assert "ATACMS stands for the Army's Tactical Missile System." in claims
     assert answer.refused and answer.answer == REFUSAL
-    assert answer.refusal_reason == "unsupported" and len(llm.calls) == 2
+    assert answer.refusal_reason == "unsupported" and answer.citations == []
+    assert "Tactical Missile System" in answer.draft  # the model's own text is kept
+    # AND nothing was left to ask whether it answers the question
+    assert judge_calls(llm, ANSWERS_SYSTEM) == []
+    # AND it got a second look, judged the same way
+    assert len(answer_calls(llm)) == 2 and answer.first_draft
+
+
+def test_the_same_sentence_the_judge_accepts_stands(seeded_library):
+    llm = ScriptedLLM(
+        citing("Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System"),
+        verdict=verdicts(entails="YES"),
+    )
+    answer = ask("What does ATACMS stand for?", library=seeded_library, llm=llm)
+    assert not answer.refused and answer.sentences[0].supported
+    assert len(answer_calls(llm)) == 1
+
+
+def test_supported_sentences_that_do_not_answer_the_question_are_refused(seeded_library):
+    # GIVEN a reply to a price question: a sentence about the range, which the passage
+    # states, and one with an invented figure
+    reply = citing("100 miles", "The shorter-range versions have a range of about 100 miles")
+    llm = ScriptedLLM(
+        lambda messages: f"{reply(messages)} A swarm of 40 drones attacked Kyiv [1].",
+        verdict=verdicts(entails="YES", answers="NO"),
+    )
+    # WHEN the judge says the supported part does not answer the question
+    question = "What is the unit price of the shorter-range missiles?"
+    answer = ask(question, library=seeded_library, llm=llm)
+    # THEN the answer is refused as not answering it, the model's draft kept
+    assert answer.refused and answer.answer == REFUSAL
+    assert answer.refusal_reason == "does_not_answer" and "100 miles" in answer.draft
+    # AND the judge was asked with the question and the supported sentence only
+    asked = judge_calls(llm, ANSWERS_SYSTEM)
+    assert asked and all(field(a, "Question") == question for a in asked)
+    assert all(
+        field(a, "Answer") == "The shorter-range versions have a range of about 100 miles."
+        for a in asked
+    )
+    # AND the closest passages got a second look, which did no better
+    assert len(answer_calls(llm)) == 2 and "100 miles" in answer.first_draft
+
+
+def test_the_same_supported_sentences_stand_when_they_answer(seeded_library):
+    reply = citing("100 miles", "The shorter-range versions have a range of about 100 miles")
+    llm = ScriptedLLM(reply, verdict=verdicts(entails="YES", answers="YES"))
+    answer = ask("What range do the shorter-range missiles have?", library=seeded_library, llm=llm)
+    assert not answer.refused and "100 miles" in answer.answer
+
+
+def test_the_judge_may_only_say_yes_or_no(seeded_library):
+    # GIVEN the default judge, which is the model itself
+    llm = ScriptedLLM(
+        citing("Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System")
+    )
+    # WHEN an answer is checked
+    ask("What does ATACMS stand for?", library=seeded_library, llm=llm)
+    # THEN the answer call is free and every judgment is constrained to YES or NO
+    assert llm.grammars[0] is None
+    for call, grammar in zip(llm.calls, llm.grammars, strict=True):
+        judging = call[0]["content"] in (ENTAILS_SYSTEM, ANSWERS_SYSTEM)
+        assert grammar == (YES_NO_GRAMMAR if judging else None)
+    # AND both kinds of judgment were made: entailed, and answers the question
+    assert judge_calls(llm, ENTAILS_SYSTEM) and judge_calls(llm, ANSWERS_SYSTEM)
+
+
+def test_the_judge_reads_the_cited_passages_closest_sentences_not_the_prompt(library, tmp_path):
+    # GIVEN a passage of several sentences, one of which the answer restates
+    (tmp_path / "harbour.txt").write_text(
+        "Harbour reopens\n\nThe harbour reopened on Monday after storm repairs. "
+        "Fishing boats returned to the quay within hours. "
+        "The mayor thanked the engineers who rebuilt the sea wall.\n\n"
+        "The storm had closed the port for three weeks in March.",
+        encoding="utf-8",
+    )
+    library.ingest([tmp_path])
+    llm = ScriptedLLM(
+        citing("engineers", "The mayor thanked the engineers who rebuilt the sea wall")
+    )
+    # WHEN the answer is checked
+    answer = ask("Whom did the mayor thank after the harbour reopened?", library=library, llm=llm)
+    # THEN the judge's evidence is the sentence that states it and its closest neighbour,
+    # from the cited passage only
+    assert not answer.refused
+    [cited] = [p for p in answer.passages if p.n == answer.sentences[0].citations[0]]
+    judgment = judge_calls(llm, ENTAILS_SYSTEM)[0]  # the check of the answer comes first
+    evidence = field(judgment, "Text")
+    assert "The mayor thanked the engineers who rebuilt the sea wall." in evidence
+    assert len(evidence) < len(" ".join(cited.text.split()))
+    assert "storm repairs" not in evidence and "Harbour reopens" not in evidence
+    assert all(p.text not in evidence for p in answer.passages if p.n != cited.n)
+    # AND none of the answer prompt: no instructions, numbering or question
+    assert "[1]" not in judgment and "Whom did" not in judgment
+    assert field(judgment, "Claim") == "The mayor thanked the engineers who rebuilt the sea wall."
+
+
+def test_time_to_first_words_counts_from_the_question_condensing_included(seeded_library):
+    # GIVEN a follow-up, and a model that takes 0.05 s per word
+    history = [Turn(question="What are ATACMS?", answer="Missiles [1].")]
+    delay = 0.05
+    llm = ScriptedLLM(
+        [
+            "What does ATACMS stand for?",  # the condensed question, five words
+            "ATACMS stands for the Army's Tactical Missile System [1].",
+        ],
+        piece_delay_s=delay,
+    )
+    # WHEN it is asked
+    answer = ask("and what does it stand for?", history=history, library=seeded_library, llm=llm)
+    # THEN the time to first words includes rewriting the question (five words) and the
+    # answer's first word, and the total includes the checks after it
+    assert answer.standalone_question == "What does ATACMS stand for?"
+    assert answer.timings.ttft_s >= 6 * delay
+    assert answer.timings.total_s >= answer.timings.ttft_s + delay
 
 
 def test_nothing_relevant_refuses_without_calling_the_model(library, tmp_path):
@@ -190,9 +283,11 @@ def test_instructions_inside_a_source_do_not_change_the_answer(library, tmp_path
     )
     library.ingest([tmp_path])
     llm = ScriptedLLM(["PWNED", "PWNED"])
-    answer = ask("When did the harbour reopen?", library=library, llm=llm)
-    # the model obeyed the source; the checker does not let that through as an answer
+    answer = ask("When did the harbour reopen?", library=library, llm=llm, judge=WordJudge())
+    # the model obeyed the source; the check does not let that through as an answer
     assert answer.refused and "PWNED" not in answer.answer
+    assert answer.refusal_reason == "does_not_answer"
+    assert set(llm.grammars) == {None}  # the judge given replaces the model as judge
     system = llm.calls[0][0]["content"].lower()
     assert "data" in system and "ignore" in system
     user = llm.calls[0][-1]["content"]
@@ -201,6 +296,7 @@ def test_instructions_inside_a_source_do_not_change_the_answer(library, tmp_path
 
 
 def test_cancel_mid_stream_returns_a_partial_cancelled_answer(seeded_library):
+    # GIVEN a long reply, cancelled after its fifth piece
     cancel = threading.Event()
     llm = ScriptedLLM(["ATACMS " * 200], piece_delay_s=0.001)
     pieces = []
@@ -210,6 +306,7 @@ def test_cancel_mid_stream_returns_a_partial_cancelled_answer(seeded_library):
         if len(pieces) == 5:
             cancel.set()
 
+    # WHEN the question is asked with the default judge (the model)
     answer = ask(
         "What does ATACMS stand for?",
         library=seeded_library,
@@ -217,19 +314,50 @@ def test_cancel_mid_stream_returns_a_partial_cancelled_answer(seeded_library):
         on_token=on_token,
         cancel=cancel,
     )
-    assert answer.cancelled and len(pieces) < 50
+    # THEN the answer is what came, unchecked, and not a refusal
+    assert answer.cancelled and len(pieces) < 50 and not answer.refused
+    assert answer.answer == answer.draft == "".join(pieces).strip()
+    assert answer.sentences == [] and answer.citations == []
+    # AND the model was not asked again: no judgment, no second look
+    assert llm.grammars == [None]
 
 
-def test_render_answer_keeps_only_surviving_citations():
-    from dossier.schema import AnswerSentence
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG in dossier/ask.py: a cancel during the check is not seen as a cancel; the "
+    "remaining judgments run, the answer fails the check, and a second look replaces the "
+    "streamed text with an empty cancelled draft",
+)
+def test_cancel_while_the_answer_is_checked_stops_judging_and_keeps_the_text(seeded_library):
+    # GIVEN a two-sentence answer, and a reader who stops during the first judgment
+    cancel = threading.Event()
 
-    text = render_answer(
-        [
-            AnswerSentence(text="One.", citations=[1, 2], supported=True),
-            AnswerSentence(text="Two.", citations=[], supported=False),
-        ]
+    def judge_then_cancel(messages):
+        cancel.set()
+        return "YES"
+
+    llm = ScriptedLLM(
+        citing(
+            "Tactical Missile System",
+            "ATACMS stands for the Army's Tactical Missile System. "
+            "It is a ground-based surface-to-surface missile",
+        ),
+        verdict=judge_then_cancel,
     )
-    assert text == "One [1][2]. Two."
+    pieces = []
+    # WHEN the question is asked
+    answer = ask(
+        "What does ATACMS stand for?",
+        library=seeded_library,
+        llm=llm,
+        on_token=pieces.append,
+        cancel=cancel,
+    )
+    # THEN no judgment and no answer call came after the cancel
+    assert llm.grammars == [None, YES_NO_GRAMMAR]
+    # AND the answer is the streamed text, cancelled, not a refusal
+    assert answer.cancelled and not answer.refused
+    assert answer.answer == "".join(pieces).strip() and "Tactical Missile System" in answer.answer
 
 
 @pytest.mark.parametrize(
@@ -238,41 +366,6 @@ def test_render_answer_keeps_only_surviving_citations():
 def test_refusal_wording_is_recognised(reply, seeded_library):
     answer = ask("What is the unit price?", library=seeded_library, llm=ScriptedLLM([reply] * 2))
     assert answer.refused and answer.refusal_reason == "model_refused"
-
-
-def test_a_question_about_a_name_no_passage_mentions_is_refused(seeded_library):
-    llm = ScriptedLLM(citing("190 miles", "ATACMS have a range of about 190 miles"))
-    answer = ask(
-        "What did Zanzibar's parliament say about ATACMS?", library=seeded_library, llm=llm
-    )
-    # THEN it is refused before the model is asked anything
-    assert answer.refused and answer.refusal_reason == "unmentioned_name"
-    assert llm.calls == [] and answer.passages
-
-
-def test_a_citation_to_a_weaker_neighbour_is_moved_to_the_passage_that_says_it():
-    from tests.conftest import FakeEmbedder
-
-    passages = [
-        Passage(
-            n=1,
-            source_id="a",
-            start=0,
-            end=70,
-            text="Officials said the ferry service would resume on Sunday morning.",
-        ),
-        Passage(
-            n=2,
-            source_id="b",
-            start=0,
-            end=60,
-            text="The ferry operator cut prices for the service.",
-        ),
-    ]
-    sentences, _ = check_answer(
-        "The ferry service would resume on Sunday morning [2].", passages, FakeEmbedder()
-    )
-    assert sentences[0].citations == [1] and sentences[0].rejected_citations == [2]
 
 
 def test_sentences_are_embedded_once_per_question(fake_embedder):
@@ -285,47 +378,6 @@ def test_sentences_are_embedded_once_per_question(fake_embedder):
     assert (fake_embedder.calls, fake_embedder.texts_embedded) == (calls, texts)
     assert texts == 2 and (again[1] == first[0]).all() and (again[0] == first[1]).all()
     assert memo.embed([]).shape == (0, fake_embedder.dim)
-
-
-def test_an_answer_of_the_wrong_kind_is_refused(seeded_library):
-    # GIVEN a model that answers a price question with the passage about the missiles' range
-    reply = citing("100 miles", "The shorter-range versions have a range of about 100 miles")
-    # WHEN the question asks for a price
-    llm = ScriptedLLM(reply)
-    priced = ask(
-        "What is the unit price of the shorter-range missiles?", library=seeded_library, llm=llm
-    )
-    # THEN the supported but off-question answer is refused, the model's draft kept,
-    # with no second look: fewer passages will not hold a price either
-    assert priced.refused and priced.answer == REFUSAL
-    assert priced.refusal_reason == "wrong_kind" and "100 miles" in priced.draft
-    assert len(llm.calls) == 1
-    # AND the same reply to a question about the range stands
-    ranged = ask(
-        "What range do the shorter-range missiles have?",
-        library=seeded_library,
-        llm=ScriptedLLM(reply),
-    )
-    assert not ranged.refused and "100 miles" in ranged.answer
-
-
-def test_an_answer_about_something_else_is_refused(library, tmp_path):
-    # GIVEN a source sentence that answers the question and also says something unrelated
-    (tmp_path / "visit.txt").write_text(
-        "Mayor visits Leeds\n\nMayor Ana Ortiz travelled to Leeds with planning chief Tom Reyes, "
-        "while the weather office declined to comment on the storm.",
-        encoding="utf-8",
-    )
-    library.ingest([tmp_path])
-    # AND a model that answers with the unrelated part only
-    llm = ScriptedLLM(
-        citing("weather office", "The weather office declined to comment on the storm")
-    )
-    # WHEN the question is who travelled with the mayor
-    answer = ask("Who travelled with Ana Ortiz to Leeds?", library=library, llm=llm)
-    # THEN the supported but unrelated answer is refused as off the question
-    assert answer.refused and answer.refusal_reason == "off_question"
-    assert "weather office" in answer.draft
 
 
 DRONES = (
@@ -356,7 +408,8 @@ def test_an_answer_missing_the_figure_the_question_names_gets_a_second_look(libr
     # WHEN the question pins the incident to May 2023
     answer = ask("What happened with a drone in May 2023?", library=library, llm=llm)
     # THEN the second look, over sentences with "2023" only, gives the right incident
-    assert len(llm.calls) == 2 and "farm" not in llm.calls[1][-1]["content"]
+    first, second = answer_calls(llm)
+    assert "farm" in first[-1]["content"] and "farm" not in second[-1]["content"]
     assert not answer.refused and "town hall" in answer.answer
     assert "farm" in answer.first_draft
 
@@ -376,5 +429,5 @@ def test_a_second_look_that_does_no_better_is_dropped(library, tmp_path):
     llm = ScriptedLLM(reply)
     answer = ask("What happened with a drone in May 2023?", library=library, llm=llm)
     # THEN the first, supported answer stands
-    assert len(llm.calls) == 2
+    assert len(answer_calls(llm)) == 2
     assert not answer.refused and "farm" in answer.answer and answer.first_draft == ""

@@ -161,3 +161,26 @@ def test_a_restored_prompt_state_answers_as_a_fresh_one(tiny):
     # THEN the state restored from the prompt cache gives the same greedy reply
     assert completion.timings.cached_prompt_tokens > 0
     assert again == first
+
+
+YES_NO = 'root ::= "YES" | "NO"'
+
+
+@pytest.mark.slow
+def test_a_grammar_constrains_the_reply_to_yes_or_no(tiny):
+    # GIVEN prompts the model would otherwise answer at length, one not a yes/no question
+    prompts = [
+        ask("Is Paris the capital of France? Reply YES or NO.", "You check facts."),
+        ask("Write a poem about the sea.", "You tell stories."),
+        ask("Is Paris the capital of France? Reply YES or NO.", "You check facts."),  # again
+    ]
+    for messages in prompts:
+        # WHEN each is asked with the YES/NO grammar and the judge's two tokens
+        completion = tiny.stream(messages, max_tokens=2, grammar=YES_NO)
+        reply = completion.text()
+        # THEN the reply is exactly one of the two words, whole
+        assert reply in ("YES", "NO")
+        assert 1 <= completion.timings.completion_tokens <= 2
+    # AND the same model answers freely without a grammar afterwards
+    free = tiny.stream(ask("Name a colour.", "Be brief."), max_tokens=8).text()
+    assert free.strip() and free not in ("YES", "NO")

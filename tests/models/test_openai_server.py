@@ -251,6 +251,20 @@ def test_stream_yields_deltas_and_takes_token_counts_from_usage():
     assert t.load_s == 0 and not t.cancelled and 0 <= t.ttft_s <= t.total_s
 
 
+def test_a_grammar_is_sent_only_when_given():
+    server = FakeServer(
+        {
+            ("GET", "/v1/models"): models({"id": "m"}),
+            ("POST", "/v1/chat/completions"): sse(delta("YES"), "[DONE]"),
+        }
+    )
+    llm = server.llm()
+    assert llm.stream(MESSAGES, max_tokens=2, grammar='root ::= "YES" | "NO"').text() == "YES"
+    assert json.loads(server.requests[-1].content)["grammar"] == 'root ::= "YES" | "NO"'
+    llm.stream(MESSAGES).text()
+    assert "grammar" not in json.loads(server.requests[-1].content)
+
+
 def test_without_usage_the_pieces_are_counted():
     server = FakeServer(
         {
@@ -565,6 +579,15 @@ def test_count_tokens_uses_the_servers_tokenizer(server, tiny_gguf):
         in_process.close()
     assert llm.count_tokens(text) == expected > 0
     assert expected != -(-len(text) // 4)  # so the estimate could not have passed this
+
+
+@pytest.mark.slow
+@loopback_only
+def test_a_grammar_constrains_the_servers_reply_to_yes_or_no(server):
+    llm = OpenAIServerLLM(server["url"])
+    for question in ("Is Paris the capital of France? Reply YES or NO.", "Write a poem."):
+        reply = llm.stream(ask(question), max_tokens=2, grammar='root ::= "YES" | "NO"').text()
+        assert reply in ("YES", "NO")
 
 
 @pytest.mark.slow

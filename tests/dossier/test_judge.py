@@ -1,0 +1,157 @@
+"""The model as judge, with a scripted model: prompts, grammar, verdicts, cancel."""
+
+import threading
+
+import pytest
+
+from dossier.judge import YES_NO_GRAMMAR, ModelJudge
+from prompts import PromptSet
+from tests.fakes import ScriptedLLM, WordJudge
+
+
+class RecordingLLM(ScriptedLLM):
+    """A scripted model that also records the options of every call."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.options: list[dict] = []
+
+    def stream(self, messages, **options):
+        self.options.append(options)
+        return super().stream(messages, **options)
+
+
+def saying(*verdicts: str) -> RecordingLLM:
+    """A model whose judgments are `verdicts`, in order, and that has no other reply."""
+    left = list(verdicts)
+    return RecordingLLM([], verdict=lambda messages: left.pop(0))
+
+
+def test_entails_renders_the_entailment_prompts_with_the_texts_on_one_line():
+    # GIVEN a judge over a model that says YES
+    llm = saying("YES")
+    judge = ModelJudge(llm)
+    # WHEN it is asked whether a text with line breaks entails a claim
+    judge.entails("The harbour reopened\n on Monday.  Boats returned.", "The harbour\treopened.")
+    # THEN the model got the entailment instructions as system and the texts as user message
+    prompts = PromptSet()
+    [messages] = llm.calls
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert messages[0]["content"] == prompts.render("judge_entails_system").text
+    assert messages[1]["content"] == (
+        prompts.render(
+            "judge_entails_user",
+            evidence="The harbour reopened on Monday. Boats returned.",
+            claim="The harbour reopened.",
+        ).text
+    )
+    assert judge.calls == 1
+
+
+def test_answers_renders_the_answer_prompts():
+    llm = saying("NO")
+    ModelJudge(llm).answers("Who  opened\nthe bridge?", "The mayor opened it.")
+    prompts = PromptSet()
+    [messages] = llm.calls
+    assert messages[0]["content"] == prompts.render("judge_answers_system").text
+    assert messages[1]["content"] == (
+        prompts.render(
+            "judge_answers_user", question="Who opened the bridge?", answer="The mayor opened it."
+        ).text
+    )
+
+
+def test_the_instructions_are_the_same_for_every_judgment_so_the_prefix_is_cached():
+    llm = saying("YES", "NO", "YES")
+    judge = ModelJudge(llm)
+    judge.entails("Text one.", "Claim one.")
+    judge.entails("Another text entirely.", "Another claim.")
+    judge.answers("A question?", "An answer.")
+    first, second, third = llm.calls
+    assert first[0] == second[0] and first[0] != third[0]
+    assert first[1] != second[1]
+
+
+def test_every_judgment_is_constrained_to_yes_or_no_and_kept_short():
+    llm = saying("YES", "NO")
+    judge = ModelJudge(llm)
+    judge.entails("Text.", "Claim.")
+    judge.answers("Question?", "Answer.")
+    assert llm.grammars == [YES_NO_GRAMMAR, YES_NO_GRAMMAR]
+    assert all(o["grammar"] == YES_NO_GRAMMAR for o in llm.options)
+    assert all(0 < o["max_tokens"] <= 4 for o in llm.options)
+    assert all(o.get("temperature", 0.0) == 0.0 for o in llm.options)
+
+
+@pytest.mark.parametrize(
+    ("reply", "verdict"),
+    [("YES", True), ("NO", False), (" yes", True), ("No", False), ("", False)],
+)
+def test_the_reply_maps_to_a_verdict(reply, verdict):
+    judge = ModelJudge(saying(reply, reply))
+    assert judge.entails("Text.", "Claim.") is verdict
+    assert judge.answers("Question?", "Answer.") is verdict
+
+
+def test_the_grammar_allows_exactly_the_two_words_the_verdict_is_read_from():
+    # (The slow model tests check that llama.cpp, in process and as a server, obeys it.)
+    rule = YES_NO_GRAMMAR.split("::=")
+    assert rule[0].strip() == "root"
+    assert {part.strip() for part in rule[1].split("|")} == {'"YES"', '"NO"'}
+
+
+def test_the_questions_cancel_event_is_passed_to_the_model():
+    # GIVEN a judge sharing the question's cancel event, not set
+    cancel = threading.Event()
+    llm = saying("YES", "NO")
+    judge = ModelJudge(llm, cancel=cancel)
+    # WHEN it judges, THEN every model call gets the event, so a stop cuts a judgment short
+    assert judge.entails("Text.", "Claim.") is True
+    assert judge.answers("Question?", "Answer.") is False
+    assert [o["cancel"] for o in llm.options] == [cancel, cancel]
+
+
+def test_a_judgment_after_cancel_is_no():
+    # GIVEN a judge whose cancel event is set, over a model that would say YES
+    cancel = threading.Event()
+    cancel.set()
+    llm = saying("YES", "YES")
+    judge = ModelJudge(llm, cancel=cancel)
+    # WHEN it judges, THEN the verdicts are NO (the model, if asked, stops before its first word)
+    assert judge.entails("Text.", "Claim.") is False
+    assert judge.answers("Question?", "Answer.") is False
+    assert all(o["cancel"] is cancel for o in llm.options)
+
+
+def test_without_cancel_none_is_passed():
+    llm = saying("YES")
+    ModelJudge(llm).entails("Text.", "Claim.")
+    assert llm.options[0]["cancel"] is None
+
+
+def test_other_prompts_can_be_used(tmp_path):
+    for name, text in {
+        "judge_entails_system": "Check.",
+        "judge_entails_user": "T={evidence} C={claim}",
+        "judge_answers_system": "Answer?",
+        "judge_answers_user": "Q={question} A={answer}",
+    }.items():
+        (tmp_path / f"{name}.txt").write_text(text)
+    llm = saying("YES")
+    judge = ModelJudge(llm, PromptSet(tmp_path))
+    judge.entails("e", "c")
+    assert llm.calls[0] == [
+        {"role": "system", "content": "Check."},
+        {"role": "user", "content": "T=e C=c"},
+    ]
+    # AND its hash names the four templates, so another judge prompt changes the answer's hash
+    assert judge.prompt_hash() != ModelJudge(llm).prompt_hash()
+    assert len(judge.prompt_hash().split("+")) == 4
+
+
+def test_the_word_judge_used_by_other_tests_judges_by_content_words():
+    word = WordJudge()
+    assert word.entails("The harbour reopened on Monday.", "The harbour reopened.")
+    assert not word.entails("The harbour reopened on Monday.", "The airport reopened.")
+    assert word.answers("When did the harbour reopen?", "The harbour reopened on Monday.")
+    assert not word.answers("When did the harbour reopen?", "Rain fell.")
