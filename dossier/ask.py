@@ -13,36 +13,24 @@ from pydantic import BaseModel
 from models.llm import LLM, Timings
 from prompts import REFUSAL, PromptSet, chat_messages
 from retrieval.library import Library
-from retrieval.sentences import sentence_spans
 
-from .citations import parse_citations, split_answer
-from .focus import (
-    adds_nothing,
-    numbers_in_question,
-    shares_terms,
-    unmentioned_names,
-    wrong_kind,
-)
+from .answer_check import check_answer, is_refusal, render_answer
+from .conflicts import DIFFERENT_ACCOUNT, differs, other_account
+from .focus import numbers_in_question
+from .judge import Judge, ModelJudge
 from .passages import select_passages
-from .schema import Answer, AnswerSentence, Citation, Evidence, ModelInfo, Passage, Turn
+from .schema import Answer, AnswerSentence, Citation, ModelInfo, Passage, Turn
 from .settings import DEFAULT_K
-from .verify import Support, assess
 
-PASSAGE_BUDGET_TOKENS = 200  # prompt evaluation dominates time to first token on a CPU
+PASSAGE_BUDGET_TOKENS = 240  # prompt evaluation dominates time to first token on a CPU
 SECOND_LOOK_BUDGET_TOKENS = 90  # the closest two or three sentences
-# Why a draft may get a second look. Not a question asking for a kind of detail no passage
-# gives (fewer passages will not have it either), nor a draft that restates the question:
-# that is how the model says it found nothing, and a second look then answers something else.
-SECOND_LOOK_PROBLEMS = {"model_refused", "unsupported", "off_question"}
+# Why a draft may get a second look over only the closest sentences: a small model often
+# balks at, or wanders off, a longer context that does hold the answer.
+SECOND_LOOK_PROBLEMS = {"model_refused", "unsupported", "does_not_answer"}
 SECOND_LOOK_NOTE = "\n\n(Checking the closest passages again…)\n\n"
-# An answer that shares no content word with the question and none of whose sentences is this
-# close to it in meaning is about something else ("Who went with her?" → "The council declined
-# to comment.").
-OFF_QUESTION_COSINE = 0.3
+SECOND_ACCOUNT_NOTE = "\n\n(Another source may say otherwise; checking…)\n\n"
 MAX_ANSWER_TOKENS = 300
 HISTORY_TURNS = 3
-# A cited passage scoring this much below the best-supporting one is a mis-citation.
-CITATION_MARGIN = 0.15
 # Below this cosine no passage is about the question at all: refuse without asking the model.
 MIN_RELEVANCE = 0.2
 
@@ -59,41 +47,48 @@ def ask(
     on_token: TokenFn | None = None,
     cancel: threading.Event | None = None,
     prompts: PromptSet | None = None,
+    judge: Judge | None = None,
 ) -> Answer:
-    """Answer `question` from the library, streaming the model's text to `on_token`."""
+    """Answer `question` from the library, streaming the model's text to `on_token`.
+
+    Every sentence is checked after the text has streamed: it stays only when a passage it
+    cites entails it (`judge`, by default the model itself), and the answer stands only when
+    what remains answers the question. Times count from the call, condensing included.
+    """
     prompts = prompts or PromptSet()
-    started = time.perf_counter()
+    run = _Run(
+        llm=llm,
+        prompts=prompts,
+        judge=judge or ModelJudge(llm, prompts, cancel=cancel),
+        on_token=on_token,
+        cancel=cancel,
+    )
     standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=cancel)
 
     # Passage selection and the citation check embed the same sentences: embed them once.
-    embedder = MemoEmbedder(library.embedder)
-    query_vector = embedder.embed([standalone])[0]
+    run.embedder = MemoEmbedder(library.embedder)
+    query_vector = run.embedder.embed([standalone])[0]
     hits = library.search_with_vector(standalone, query_vector, k=k)
     texts = {h.chunk.source_id: library.source_text(h.chunk.source_id) for h in hits}
+    run.sources = texts
     passages = select_passages(
         standalone,
         query_vector,
         hits,
         texts,
-        embedder,
+        run.embedder,
         budget_tokens=PASSAGE_BUDGET_TOKENS,
         count_tokens_many=llm.count_tokens_many,
     )
-    system = prompts.render("answer_system")
     model = ModelInfo(id=llm.model_id, sha256=llm.sha256)
     if not passages or not _relevant(hits):
         return _refusal(
-            question, standalone, passages, model, system.hash, Timings(), "no_relevant_passage"
-        )
+            question, standalone, passages, "no_relevant_passage",
+            model=model, prompt_hash=run.system.hash, timings=run.timings(None),
+        )  # fmt: skip
 
-    if unmentioned_names(standalone, [h.chunk.text for h in hits]):
-        # The question is about someone or something the sources never name: no model needed.
-        return _refusal(
-            question, standalone, passages, model, system.hash, Timings(), "unmentioned_name"
-        )
-
-    attempt = _attempt(standalone, passages, system, prompts, llm, embedder, on_token, cancel)
-    problem = _problem(standalone, attempt, embedder)
+    attempt = run.attempt(standalone, passages)
+    problem = run.problem(standalone, attempt)
     first_draft = ""
     look = _second_look(standalone, attempt, problem, passages, texts)
     if look is not None:
@@ -103,7 +98,7 @@ def ask(
             query_vector,
             hits,
             texts,
-            embedder,
+            run.embedder,
             budget_tokens=SECOND_LOOK_BUDGET_TOKENS,
             count_tokens_many=llm.count_tokens_many,
             skip_to_fill=False,
@@ -112,33 +107,47 @@ def ask(
         if closest and [p.text for p in closest] != [p.text for p in passages]:
             if on_token:
                 on_token(SECOND_LOOK_NOTE)
-            second = _attempt(standalone, closest, system, prompts, llm, embedder, on_token, cancel)
-            second_problem = _problem(standalone, second, embedder)
+            second = run.attempt(standalone, closest)
+            second_problem = run.problem(standalone, second)
             better = second_problem is None and not _missing_figures(
                 standalone, second, closest, texts
             )
             if second.cancelled or not must_improve or better:
-                first_draft, first_ttft = attempt.text, attempt.timings.ttft_s
+                first_draft = attempt.text
                 attempt, problem, passages = second, second_problem, closest
-                attempt.timings.ttft_s = first_ttft  # the reader saw the first words then
-    timings = attempt.timings
-    timings.total_s = round(time.perf_counter() - started, 3)
-    prompt_hash = f"{system.hash}:{attempt.user_hash}"
+    second_account = None
+    if problem is None and not attempt.cancelled:
+        second_account = run.second_account(standalone, attempt, passages)
+    timings = run.timings(attempt.timings)
+    prompt_hash = f"{run.system.hash}:{attempt.user_hash}:{run.judge_hash()}"
     if problem is not None:
         return _refusal(
-            question, standalone, passages, model, prompt_hash, timings, problem,
-            draft=attempt.text, first_draft=first_draft,
+            question, standalone, passages, problem,
+            model=model, prompt_hash=prompt_hash, timings=timings,
+            draft=attempt.text, first_draft=first_draft, judge_calls=run.judge_calls(),
         )  # fmt: skip
+    text = attempt.text if attempt.cancelled else render_answer(attempt.sentences)
+    sentences, citations = attempt.sentences, attempt.citations
+    if second_account is not None:
+        text = f"{text} {DIFFERENT_ACCOUNT} {render_answer(second_account.sentences)}"
+        sentences = sentences + second_account.sentences
+        known = {c.n for c in citations}
+        citations = sorted(
+            citations + [c for c in second_account.citations if c.n not in known],
+            key=lambda c: c.n,
+        )
     return Answer(
         question=question,
         standalone_question=standalone,
         # A cancelled answer is shown as far as it came, unchecked text included.
-        answer=attempt.text if attempt.cancelled else render_answer(attempt.sentences),
+        answer=text,
+        sources_differ=second_account is not None,
+        judge_calls=run.judge_calls(),
         draft=attempt.text,
         first_draft=first_draft,
         refused=False,
-        sentences=attempt.sentences,
-        citations=attempt.citations,
+        sentences=sentences,
+        citations=citations,
         passages=passages,
         model=model,
         prompt_hash=prompt_hash,
@@ -150,15 +159,16 @@ def ask(
 def _second_look(question, attempt, problem, passages, texts):
     """Whether to ask again over only the closest sentences: (required strings, must improve).
 
-    A small model often balks at, or wanders off, a long context that does hold the answer.
-    An answer that passes the check but whose evidence lacks a figure the question pins its
-    subject to ("in May 2023"), while a passage has it, gets a second look at the sentences
-    with that figure, kept only if it does better. (The same for "who" questions answered
-    without a name was tried and dropped: the second look named the wrong person.)
+    Only when the first draft gave nothing that could be shown, or when it passes the check
+    but its evidence lacks a figure the question pins its subject to ("in May 2023") while a
+    passage has it: then the sentences with that figure get a second look, kept only if it
+    does better.
     """
+    if attempt.cancelled:
+        return None
     if problem in SECOND_LOOK_PROBLEMS:
         return None, False
-    if problem is None and not attempt.cancelled:
+    if problem is None:
         missing = _missing_figures(question, attempt, passages, texts)
         if missing:
             return missing, True
@@ -188,45 +198,99 @@ class _Attempt(BaseModel):
     cancelled: bool
 
 
-def _attempt(question, passages, system, prompts, llm, embedder, on_token, cancel) -> _Attempt:
-    user = prompts.render("answer_user", passages=format_passages(passages), question=question)
-    messages = chat_messages(system, user)
-    pieces: list[str] = []
-    completion = llm.stream(messages, max_tokens=MAX_ANSWER_TOKENS, cancel=cancel)
-    for piece in completion:
-        pieces.append(piece)
-        if on_token:
-            on_token(piece)
-    text = "".join(pieces).strip()
-    sentences, citations = check_answer(text, passages, embedder)
-    return _Attempt(
-        text=text,
-        sentences=sentences,
-        citations=citations,
-        timings=completion.timings or Timings(),
-        user_hash=user.hash,
-        cancelled=bool(cancel is not None and cancel.is_set()),
-    )
+class _Run:
+    """What one question's model calls share: the model, prompts, judge and the clock."""
 
+    def __init__(self, *, llm: LLM, prompts: PromptSet, judge: Judge, on_token, cancel) -> None:
+        self.llm = llm
+        self.prompts = prompts
+        self.judge = judge
+        self.on_token = on_token
+        self.cancel = cancel
+        self.embedder = None
+        self.sources: dict[str, str] = {}  # source id -> full text, of the sources retrieved
+        self.system = prompts.render("answer_system")
+        self.started = time.perf_counter()
+        self.first_words_at: float | None = None
 
-def _problem(question: str, attempt: _Attempt, embedder) -> str | None:
-    """Why this attempt cannot be shown as an answer, or None when it can (or was cancelled)."""
-    if attempt.cancelled:
+    def attempt(self, question: str, passages: list[Passage]) -> _Attempt:
+        user = self.prompts.render(
+            "answer_user", passages=format_passages(passages), question=question
+        )
+        pieces: list[str] = []
+        completion = self.llm.stream(
+            chat_messages(self.system, user), max_tokens=MAX_ANSWER_TOKENS, cancel=self.cancel
+        )
+        for piece in completion:
+            if self.first_words_at is None and piece.strip():
+                self.first_words_at = time.perf_counter()
+            pieces.append(piece)
+            if self.on_token:
+                self.on_token(piece)
+        text = "".join(pieces).strip()
+        # The check runs after the text has streamed; a cancelled answer is not checked, nor
+        # is one cancelled while it was being checked (the judgments cut short said NO).
+        sentences, citations = (
+            ([], [])
+            if self.stopped()
+            else check_answer(text, passages, self.embedder, self.judge, self.sources)
+        )
+        cancelled = self.stopped()
+        if cancelled:
+            sentences, citations = [], []
+        return _Attempt(
+            text=text,
+            sentences=sentences,
+            citations=citations,
+            timings=completion.timings or Timings(),
+            user_hash=user.hash,
+            cancelled=cancelled,
+        )
+
+    def stopped(self) -> bool:
+        return bool(self.cancel is not None and self.cancel.is_set())
+
+    def problem(self, question: str, attempt: _Attempt) -> str | None:
+        """Why this attempt cannot be shown as an answer, or None when it can (or was cancelled)."""
+        if attempt.cancelled:
+            return None
+        if is_refusal(attempt.text):
+            return "model_refused"
+        supported = [s.text for s in attempt.sentences if s.supported]
+        if not supported:
+            return "unsupported"
+        if not self.judge.answers(question, " ".join(supported)):
+            # a judgment cut short by a cancel says NO: that is no verdict on the answer
+            return None if self.stopped() else "does_not_answer"
         return None
-    if is_refusal(attempt.text):
-        return "model_refused"
-    supported = [s.text for s in attempt.sentences if s.supported]
-    if not supported:
-        return "unsupported"
-    if wrong_kind(question, supported) is not None:
-        return "wrong_kind"
-    if adds_nothing(question, supported):
-        return "restates_question"
-    if not shares_terms(question, supported):
-        vectors = embedder.embed([question, *supported])
-        if float(np.max(vectors[1:] @ vectors[0])) < OFF_QUESTION_COSINE:
-            return "off_question"
-    return None
+
+    def second_account(self, question: str, attempt: _Attempt, passages) -> _Attempt | None:
+        """A checked answer from another source that says something else, if one does."""
+        other = other_account(question, attempt.sentences, passages, self.embedder, self.judge)
+        if other is None:
+            return None
+        if self.on_token:
+            self.on_token(SECOND_ACCOUNT_NOTE)
+        second = self.attempt(question, [other])
+        if second.cancelled or self.problem(question, second) is not None:
+            return None
+        return second if differs(attempt.sentences, second.sentences, self.judge) else None
+
+    def judge_calls(self) -> int:
+        return getattr(self.judge, "calls", 0)
+
+    def timings(self, last: Timings | None) -> Timings:
+        """The last model call's figures, with first words and total counted from the question."""
+        timings = (last or Timings()).model_copy()
+        timings.ttft_s = (
+            round(self.first_words_at - self.started, 3) if self.first_words_at else None
+        )
+        timings.total_s = round(time.perf_counter() - self.started, 3)
+        return timings
+
+    def judge_hash(self) -> str:
+        describe = getattr(self.judge, "prompt_hash", None)
+        return describe() if describe else type(self.judge).__name__
 
 
 class MemoEmbedder:
@@ -286,125 +350,15 @@ def format_passages(passages: list[Passage]) -> str:
     )
 
 
-def is_refusal(text: str) -> bool:
-    core = REFUSAL.lower().rstrip(".")
-    return core in " ".join(text.lower().split())[: len(core) + 40]
-
-
-def check_answer(
-    text: str, passages: list[Passage], embedder
-) -> tuple[list[AnswerSentence], list[Citation]]:
-    """Map every [n] to its passage and keep only citations that support their sentence."""
-    by_n = {p.n: p for p in passages}
-    raw = [parse_citations(s) for s in split_answer(text)]
-    raw = [(clean, numbers) for clean, numbers in raw if clean and not is_refusal(clean)]
-    if not raw:
-        return [], []
-    passage_sentences = {
-        p.n: [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)] or [(p.start, p.end)]
-        for p in passages
-    }
-    flat = [(n, span) for n, spans in passage_sentences.items() for span in spans]
-    source_of = {p.n: p for p in passages}
-    vectors = embedder.embed(
-        [clean for clean, _ in raw] + [_slice(source_of[n], span) for n, span in flat]
-    )
-    sentence_vectors, span_vectors = vectors[: len(raw)], vectors[len(raw) :]
-    rows_of = {n: [i for i, (m, _) in enumerate(flat) if m == n] for n in passage_sentences}
-
-    def support(i: int, n: int) -> Support:
-        rows = rows_of[n]
-        return assess(
-            raw[i][0],
-            sentence_vectors[i],
-            by_n[n].text,
-            [flat[r][1] for r in rows],
-            span_vectors[rows],
-        )
-
-    sentences: list[AnswerSentence] = []
-    best_support: dict[int, float] = {}
-    for i, (clean, numbers) in enumerate(raw):
-        kept, rejected, evidence = [], [], []
-        results = {n: support(i, n) for n in by_n}
-        best_score = max((r.score for r in results.values() if r.supported), default=0.0)
-        for n in numbers:
-            if n not in by_n:
-                rejected.append(n)
-                continue
-            result = results[n]
-            # A cited passage must support the sentence about as well as the best one does:
-            # small models often cite a neighbour of the passage they used.
-            if result.supported and result.score >= best_score - CITATION_MARGIN:
-                kept.append(n)
-                evidence.append(_evidence(by_n[n], result))
-                best_support[n] = max(best_support.get(n, 0.0), result.score)
-            else:
-                rejected.append(n)
-        attributed = False
-        if not kept:
-            strong = {n: r for n, r in results.items() if r.strong}
-            if strong:
-                n = max(strong, key=lambda m: strong[m].score)
-                kept, attributed = [n], True
-                evidence.append(_evidence(by_n[n], strong[n]))
-                best_support[n] = max(best_support.get(n, 0.0), strong[n].score)
-        sentences.append(
-            AnswerSentence(
-                text=clean,
-                citations=kept,
-                supported=bool(kept),
-                attributed=attributed,
-                rejected_citations=rejected,
-                evidence=evidence,
-            )
-        )
-    citations = [
-        Citation(
-            n=n,
-            source_id=by_n[n].source_id,
-            start=by_n[n].start,
-            end=by_n[n].end,
-            text=by_n[n].text,
-            support=best_support[n],
-        )
-        for n in sorted(best_support)
-    ]
-    return sentences, citations
-
-
-def render_answer(sentences: list[AnswerSentence]) -> str:
-    """The answer text with only the citations that survived the check, before the full stop."""
-    parts = []
-    for s in sentences:
-        marks = "".join(f"[{n}]" for n in s.citations)
-        body, end = (s.text[:-1], s.text[-1]) if s.text[-1:] in ".!?" else (s.text, "")
-        parts.append(f"{body} {marks}{end}" if marks else s.text)
-    return " ".join(parts)
-
-
-def _slice(passage: Passage, span: tuple[int, int]) -> str:
-    return passage.text[span[0] - passage.start : span[1] - passage.start]
-
-
-def _evidence(passage: Passage, support: Support) -> Evidence:
-    start, end = support.evidence
-    return Evidence(n=passage.n, source_id=passage.source_id, start=start, end=end)
-
-
-def _refusal(
-    question, standalone, passages, model, prompt_hash, timings, reason, draft="", first_draft=""
-) -> Answer:
+def _refusal(question: str, standalone: str, passages, reason: str, **fields) -> Answer:
+    """The answer "the sources do not say", with why and the nearest passages; `fields` are
+    the remaining Answer fields (model, prompt_hash, timings, drafts...)."""
     return Answer(
         question=question,
         standalone_question=standalone,
         answer=REFUSAL,
-        draft=draft,
-        first_draft=first_draft,
         refused=True,
         refusal_reason=reason,
         passages=passages[:3],
-        model=model,
-        prompt_hash=prompt_hash,
-        timings=timings,
+        **fields,
     )

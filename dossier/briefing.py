@@ -13,7 +13,8 @@ from models.llm import LLM
 from prompts import PromptSet, chat_messages
 from retrieval.library import Library
 
-from .ask import check_answer, format_passages
+from .answer_check import check_answer
+from .ask import format_passages
 from .differences import find_differences
 from .progress import StepProgressFn
 from .quotes import find_quotes, group_quotes

@@ -82,3 +82,38 @@ def money_in(text: str) -> set[str]:
     """Figures given as amounts of money ("$190", "3 million euros"): a distance of 190 miles
     in a passage does not support a price of $190."""
     return {(a or b).replace(",", "") for a, b in _MONEY.findall(text)}
+
+
+_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+_WORD = re.compile(r"[\w'’-]+")
+NAME_STEM = 4  # "Norwegian" is found through "Norway", "British" through "Britain"
+
+
+def names_in(sentence: str) -> list[str]:
+    """Runs of capitalised words ("Meridian Quay Holdings"), the sentence's first word left
+    out unless it starts a longer run: the names a sentence attaches its claim to."""
+    text = sentence.replace("’s", "").replace("'s", "")
+    names = [m.group(0) for m in _NAME.finditer(text)]
+    first = _WORD.search(text)
+    if names and first and first.start() == text.index(names[0]) and " " not in names[0]:
+        names = names[1:]
+    return [n for n in names if n != "I"]
+
+
+def names_found(sentence: str, text: str) -> bool:
+    """Every name of the sentence is in the text: one of its words as a word or, for longer
+    words, through a word sharing its first letters (an adjective and its country). A source
+    names a body in full once and shortens it after, so one word of a name is enough."""
+    words = {w.lower() for w in _WORD.findall(text)}
+    stems = {w[:NAME_STEM] for w in words if len(w) >= NAME_STEM}
+
+    def found(word: str) -> bool:
+        low = word.lower().strip("'’-")
+        return low in words or (len(low) >= NAME_STEM and low[:NAME_STEM] in stems)
+
+    def telling(name: str) -> list[str]:
+        # "The" or "La" opening a run says nothing about which name it is
+        words = name.split()
+        return [w for w in words if len(w) >= NAME_STEM] or words
+
+    return all(any(found(w) for w in telling(name)) for name in names_in(sentence))

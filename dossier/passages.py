@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -16,6 +17,10 @@ from .schema import Passage
 
 # A sentence scoring this much below the best one is not worth its tokens.
 FILL_MARGIN = 0.5
+# A "sentence" with fewer plain lower-case words than this is a dateline, a heading or a name
+# ("Aug 17, 2021 ...", "Pixel 5a."), not a statement: it is read with the sentence after it.
+FRAGMENT_WORDS = 2
+_PLAIN_WORD = re.compile(r"(?<![\w-])[a-z]{3,}\b")
 REASON_FOLLOW_ON = 2  # for a "why" question, the best this many sentences bring the next one
 
 # A sentence that starts like this leans on the one before it, so that one comes along.
@@ -55,7 +60,7 @@ def select_passages(
     candidates: dict[tuple[str, int], tuple[int, float]] = {}  # (source, start) -> (end, hit score)
     for rank, hit in enumerate(hits):
         chunk = hit.chunk
-        for a, b in sentence_spans(chunk.text):
+        for a, b in _units(chunk.text):
             key = (chunk.source_id, chunk.start + a)
             if key not in candidates:
                 candidates[key] = (chunk.start + b, 1.0 / (1 + rank))
@@ -65,6 +70,7 @@ def select_passages(
             for (s, a), v in candidates.items()
             if all(r in texts[s][a : v[0]] for r in require)
         }
+    candidates = _without_repeats(candidates, texts)
     if not candidates:
         return []
     keys = list(candidates)
@@ -72,6 +78,7 @@ def select_passages(
     vectors = embedder.embed(sentences)
     tokens = dict(zip(keys, count_tokens_many(sentences), strict=True))  # one backend call
     query_terms = set(content_terms(question))
+    vectors = _with_context(keys, sentences, vectors, question_vector, embedder)
     scores = []
     for key, sentence, vector in zip(keys, sentences, vectors, strict=True):
         overlap = len(query_terms & set(content_terms(sentence))) / max(1, len(query_terms))
@@ -110,6 +117,58 @@ def select_passages(
             chosen.setdefault(member, scores[i])
         used += cost
     return _merge(chosen, candidates, texts)
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, a fragment too short to say anything alone ("Aug 17, 2021 ...", a
+    heading) joined to the sentence after it in the same paragraph."""
+    units: list[list[int]] = []
+    pending: list[int] | None = None
+    for a, b in sentence_spans(text):
+        if pending is not None and "\n" not in text[pending[1] : a]:
+            a = pending[0]
+        pending = None
+        if len(_PLAIN_WORD.findall(text[a:b])) < FRAGMENT_WORDS:
+            pending = [a, b]
+            continue
+        units.append([a, b])
+    if pending is not None:
+        units.append(pending)
+    return [(a, b) for a, b in units]
+
+
+def _with_context(keys, sentences, vectors, question_vector, embedder):
+    """A sentence leaning on the one before ("It was announced on...") is scored as read with
+    it, when that reads closer to the question: alone it lacks the subject it is about."""
+    leaning = [
+        (i, previous)
+        for i, key in enumerate(keys)
+        if sentences[i].lower().startswith(_LEANING_STARTS)
+        and (previous := _neighbour(keys, key, -1)) is not None
+    ]
+    if not leaning:
+        return vectors
+    index = {key: i for i, key in enumerate(keys)}
+    joined = [f"{sentences[index[prev]]} {sentences[i]}" for i, prev in leaning]
+    read_together = embedder.embed(joined)
+    vectors = vectors.copy()
+    for (i, _), together in zip(leaning, read_together, strict=True):
+        if float(together @ question_vector) > float(vectors[i] @ question_vector):
+            vectors[i] = together
+    return vectors
+
+
+def _without_repeats(candidates: dict, texts: dict[str, str]) -> dict:
+    """One of each sentence that several sources (or one, twice) carry word for word: a repeat
+    would only spend the budget. Sentences that differ in anything, a figure included, stay."""
+    seen: set[str] = set()
+    kept = {}
+    for (source_id, start), value in candidates.items():
+        words = " ".join(texts[source_id][start : value[0]].lower().split())
+        if words not in seen:
+            seen.add(words)
+            kept[(source_id, start)] = value
+    return kept
 
 
 def _neighbour(keys: list[tuple[str, int]], key: tuple[str, int], step: int):

@@ -59,8 +59,12 @@ class Answer(BaseModel):
     refused: bool
     refusal_reason: str = Field(
         "",
-        description="model_refused, unsupported, unmentioned_name, wrong_kind, "
-        "restates_question, off_question or no_relevant_passage",
+        description="no_relevant_passage, model_refused (the model said the sources do not "
+        "say), unsupported (no sentence entailed by a passage it cites) or does_not_answer "
+        "(what is entailed does not answer the question)",
+    )
+    sources_differ: bool = Field(
+        False, description="another source gives a different account; the answer gives both"
     )
     sentences: list[AnswerSentence] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
@@ -72,6 +76,7 @@ class Answer(BaseModel):
     prompt_hash: str
     timings: Timings = Field(default_factory=Timings)
     cancelled: bool = False
+    judge_calls: int = Field(0, description="entailment and answer judgments the check made")
 
 
 class Turn(BaseModel):

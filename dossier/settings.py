@@ -9,7 +9,7 @@ import platformdirs
 
 APP_NAME = "Dossier"
 DATA_DIR_ENV = "DOSSIER_DATA_DIR"
-DEFAULT_K = 8  # passages retrieved per question, unless the user chooses another number
+DEFAULT_K = 12  # chunks retrieved per question (and search results), unless the user chooses
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from retrieval.search import content_terms
 
-from .citations import money_in, numbers_in, quotations, quote_is_verbatim
+from .citations import money_in, names_found, numbers_in, quotations, quote_is_verbatim
 
 # Tuned on the development questions (see the eval command); a cited passage must clear
 # SUPPORT_MIN; attaching a citation the model did not give needs the stricter ATTRIBUTE_MIN.
@@ -25,6 +25,7 @@ class Support(BaseModel):
     semantic: float  # best cosine between the sentence and any sentence of the passage
     quotes_ok: bool  # every quotation in the sentence is verbatim in the passage
     numbers_ok: bool  # every number in the sentence appears in the passage
+    names_ok: bool = True  # every name in the sentence appears in the passage
     evidence: tuple[int, int]  # offsets (in the source) of the passage sentence closest to it
 
     @property
@@ -33,7 +34,7 @@ class Support(BaseModel):
 
     @property
     def supported(self) -> bool:
-        if not (self.quotes_ok and self.numbers_ok):
+        if not (self.quotes_ok and self.numbers_ok and self.names_ok):
             return False
         return self.lexical >= LEXICAL_STRONG or (
             self.semantic >= SEMANTIC_MIN and self.lexical >= LEXICAL_WITH_SEMANTIC
@@ -45,6 +46,7 @@ class Support(BaseModel):
         return (
             self.quotes_ok
             and self.numbers_ok
+            and self.names_ok
             and self.lexical >= ATTRIBUTE_LEXICAL
             and self.semantic >= ATTRIBUTE_SEMANTIC
         )
@@ -73,5 +75,6 @@ def assess(
         quotes_ok=all(quote_is_verbatim(q, passage_text) for q in quotations(sentence)),
         numbers_ok=numbers_in(sentence) <= numbers_in(passage_text)
         and money_in(sentence) <= money_in(passage_text),
+        names_ok=names_found(sentence, passage_text),
         evidence=passage_sentences[best] if passage_sentences else (0, 0),
     )

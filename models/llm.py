@@ -97,8 +97,12 @@ class LLM(Protocol):
         temperature: float = 0.0,
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
+        grammar: str | None = None,
     ) -> Completion:
-        """The reply to `messages`, in pieces; it stops early when `cancel` is set."""
+        """The reply to `messages`, in pieces; it stops early when `cancel` is set.
+
+        `grammar` (GBNF, llama.cpp's grammar format) constrains what the model may write.
+        """
         ...
 
     def count_tokens(self, text: str) -> int: ...
@@ -434,13 +438,16 @@ class LlamaCppLLM:
         temperature: float = 0.0,
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
+        grammar: str | None = None,
     ) -> Completion:
         """The reply to `messages` (formatted with the model's own chat template), in pieces.
 
         Setting `cancel` from another thread, or closing the completion, stops generation
         before the next decode step; the completion's `timings` are set when it ends.
         """
-        options = _Request(max_tokens=max_tokens, temperature=temperature, stop=stop or [])
+        options = _Request(
+            max_tokens=max_tokens, temperature=temperature, stop=stop or [], grammar=grammar
+        )
         return Completion(lambda done: self._generate(done, messages, options, cancel))
 
     def _generate(
@@ -474,6 +481,7 @@ class LlamaCppLLM:
                     max_tokens=options.max_tokens,
                     temperature=options.temperature,
                     stop=list(options.stop) + chat.stop,
+                    grammar=_compiled_grammar(options.grammar) if options.grammar else None,
                 )
                 for chunk in chunks:
                     if cancel is not None and cancel.is_set():
@@ -501,6 +509,15 @@ class _Request:
     max_tokens: int
     temperature: float
     stop: list[str]
+    grammar: str | None = None
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled_grammar(text: str) -> Any:
+    """llama.cpp's parsed form of a GBNF grammar; parsing is repeated work, so keep a few."""
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
 
 
 def _timings(

@@ -156,6 +156,16 @@ def build(spec: str, options: Any) -> OpenAIServerLLM:
 
 
 @dataclass(frozen=True)
+class _Options:
+    """What one `stream` call asks of the server besides the messages."""
+
+    max_tokens: int
+    temperature: float
+    stop: list[str] | None
+    grammar: str | None
+
+
+@dataclass(frozen=True)
 class _ServerInfo:
     """What the server told us when first contacted."""
 
@@ -371,8 +381,12 @@ class OpenAIServerLLM:
         temperature: float = 0.0,
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
+        grammar: str | None = None,
     ) -> Completion:
         """The reply to `messages` from the server's streaming chat completion, in pieces.
+
+        `grammar` (GBNF) is sent as the `grammar` field, which llama.cpp's server and
+        llama-cpp-python's server honour; a server that ignores it replies unconstrained.
 
         Setting `cancel` (from any thread) or closing the completion closes the HTTP
         connection at once, even while waiting for the server's next byte; the server
@@ -384,9 +398,7 @@ class OpenAIServerLLM:
         return Completion(
             lambda done: self._generate(
                 messages,
-                max_tokens,
-                temperature,
-                stop,
+                _Options(max_tokens, temperature, stop, grammar),
                 cancel,
                 lambda t: setattr(done, "timings", t),
             )
@@ -395,9 +407,7 @@ class OpenAIServerLLM:
     def _generate(
         self,
         messages: list[Message],
-        max_tokens: int,
-        temperature: float,
-        stop: list[str] | None,
+        options: _Options,
         cancel: threading.Event | None,
         record: Callable[[Timings], None],
     ) -> Iterator[str]:
@@ -409,13 +419,15 @@ class OpenAIServerLLM:
         body: dict[str, Any] = {
             "model": info.model_id,
             "messages": messages,
-            "max_tokens": max_tokens,
-            "temperature": temperature,
+            "max_tokens": options.max_tokens,
+            "temperature": options.temperature,
             "stream": True,
             "stream_options": {"include_usage": True},  # the token counts, in a last chunk
         }
-        if stop:
-            body["stop"] = list(stop)
+        if options.stop:
+            body["stop"] = list(options.stop)
+        if options.grammar:
+            body["grammar"] = options.grammar
         reply = _Reply()
         started = time.perf_counter()
         cancelled = False

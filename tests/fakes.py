@@ -21,7 +21,7 @@ class ScriptedLLM:
 
     `stream` yields the reply word by word (whitespace kept, so the pieces join to the reply),
     cuts it at the first `stop` string and after `max_tokens` pieces, honours `cancel`, and
-    records every call's messages in `calls`.
+    records every call's messages in `calls` (and its grammar in `grammars`).
     """
 
     model_id = "scripted"
@@ -29,12 +29,20 @@ class ScriptedLLM:
     n_ctx = 4096
 
     def __init__(
-        self, replies: Sequence[str] | Callable[[list[Message]], str], *, piece_delay_s: float = 0.0
+        self,
+        replies: Sequence[str] | Callable[[list[Message]], str],
+        *,
+        piece_delay_s: float = 0.0,
+        verdict: Callable[[list[Message]], str] | None = None,
     ) -> None:
         self._replies = replies if callable(replies) else list(replies)
+        # Calls constrained by a grammar (the judge's YES/NO) are answered by `verdict`, apart
+        # from the script; by default every judgment is YES.
+        self.verdict = verdict or (lambda messages: "YES")
         self._next = 0
         self.piece_delay_s = piece_delay_s  # lets a test cancel from another thread mid-reply
         self.calls: list[list[Message]] = []
+        self.grammars: list[str | None] = []  # the grammar of each call, None if unconstrained
 
     def _reply_for(self, messages: list[Message]) -> str:
         if callable(self._replies):
@@ -64,9 +72,11 @@ class ScriptedLLM:
         temperature: float = 0.0,
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
+        grammar: str | None = None,
     ) -> Completion:
         self.calls.append(copy.deepcopy(messages))
-        reply = self._reply_for(messages)
+        self.grammars.append(grammar)
+        reply = self.verdict(messages) if grammar else self._reply_for(messages)
         for marker in stop or ():
             if marker in reply:
                 reply = reply[: reply.index(marker)]
@@ -110,3 +120,22 @@ class ScriptedLLM:
                 tokens_per_s=sent / (ended - started) if ended > started else 0.0,
                 cancelled=cancelled,
             )
+
+
+class WordJudge:
+    """A judge without a model: a claim is entailed when the evidence has all its content
+    words, and an answer answers when it shares a content word with the question."""
+
+    def __init__(self) -> None:
+        self.entailment_calls: list[tuple[str, str]] = []
+
+    def entails(self, evidence: str, claim: str) -> bool:
+        from retrieval.search import content_terms
+
+        self.entailment_calls.append((evidence, claim))
+        return set(content_terms(claim)) <= set(content_terms(evidence))
+
+    def answers(self, question: str, answer: str) -> bool:
+        from retrieval.search import content_terms
+
+        return bool(set(content_terms(question)) & set(content_terms(answer)))

@@ -215,15 +215,15 @@ def test_the_judge_reads_the_cited_passages_closest_sentences_not_the_prompt(lib
     )
     # WHEN the answer is checked
     answer = ask("Whom did the mayor thank after the harbour reopened?", library=library, llm=llm)
-    # THEN the judge's evidence is the sentence that states it and its closest neighbour,
-    # from the cited passage only
+    # THEN the judge's evidence is the source's headline, then the sentence that states it and
+    # its closest neighbour, from the cited passage only
     assert not answer.refused
     [cited] = [p for p in answer.passages if p.n == answer.sentences[0].citations[0]]
     judgment = judge_calls(llm, ENTAILS_SYSTEM)[0]  # the check of the answer comes first
     evidence = field(judgment, "Text")
     assert "The mayor thanked the engineers who rebuilt the sea wall." in evidence
     assert len(evidence) < len(" ".join(cited.text.split()))
-    assert "storm repairs" not in evidence and "Harbour reopens" not in evidence
+    assert evidence.startswith("Harbour reopens ") and "storm repairs" not in evidence
     assert all(p.text not in evidence for p in answer.passages if p.n != cited.n)
     # AND none of the answer prompt: no instructions, numbering or question
     assert "[1]" not in judgment and "Whom did" not in judgment
@@ -322,12 +322,6 @@ def test_cancel_mid_stream_returns_a_partial_cancelled_answer(seeded_library):
     assert llm.grammars == [None]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in dossier/ask.py: a cancel during the check is not seen as a cancel; the "
-    "remaining judgments run, the answer fails the check, and a second look replaces the "
-    "streamed text with an empty cancelled draft",
-)
 def test_cancel_while_the_answer_is_checked_stops_judging_and_keeps_the_text(seeded_library):
     # GIVEN a two-sentence answer, and a reader who stops during the first judgment
     cancel = threading.Event()

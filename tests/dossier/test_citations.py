@@ -60,3 +60,27 @@ def test_a_price_is_not_supported_by_a_distance_with_the_same_figure():
         vector[None, :],
     )
     assert not support.numbers_ok and not support.supported
+
+
+def test_names_of_a_sentence_are_runs_of_capitalised_words_after_the_first_word():
+    from dossier.citations import names_in
+
+    assert names_in("Officials at Meridian Quay Holdings met Ola Berg.") == [
+        "Meridian Quay Holdings",
+        "Ola Berg",
+    ]
+    assert names_in("Talks resumed.") == []
+
+
+def test_a_name_is_found_through_one_of_its_words_or_a_shared_stem():
+    from dossier.citations import names_found
+
+    # the short form a source uses after naming a body in full
+    assert names_found("Meridian Quay Holdings made a profit.", "Meridian reported a profit.")
+    # an adjective and its country
+    assert names_found("The Norwegian minister spoke.", "Norway's minister spoke.")
+    # a name the text never gives, even when the sentence's other words are all there
+    assert not names_found("The host city is London.", "The host city is ...")
+    assert not names_found("The lead actress in La La Land is Liu Yifei.", "Its lead, Liu Yifei.")
+    # "The" opening a run does not make the run found
+    assert not names_found("The London mayor spoke.", "the mayor spoke")

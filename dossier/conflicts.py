@@ -1,0 +1,71 @@
+"""Sources that disagree: find a passage that answers the question differently.
+
+A small model shown two passages that give different values for the same thing (a count, a
+date, a winner) usually reports one of them. After the answer has been checked, the most
+relevant passage of a source the answer does not cite is judged: if it does not state what
+the answer says, yet answers the question itself, the model is asked again over that passage
+alone, and a checked second account that the first does not already state is shown beside
+the first, each with its own citations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .judge import Judge
+from .schema import AnswerSentence, Passage
+
+DIFFERENT_ACCOUNT = "The sources differ."
+PROBED_PASSAGES = 1  # each costs two judgments on every answer: keep it to the best one
+CLOSEST_SENTENCES = 2
+
+
+def supported_text(sentences: list[AnswerSentence]) -> str:
+    return " ".join(s.text for s in sentences if s.supported)
+
+
+def cited_sources(sentences: list[AnswerSentence], passages: list[Passage]) -> set[str]:
+    by_n = {p.n: p for p in passages}
+    return {by_n[n].source_id for s in sentences if s.supported for n in s.citations if n in by_n}
+
+
+def closest_sentences(passage: Passage, text: str, embedder, count: int = CLOSEST_SENTENCES) -> str:
+    """The sentences of `passage` closest in meaning to `text`, in reading order."""
+    from retrieval.sentences import sentence_spans
+
+    spans = sentence_spans(passage.text) or [(0, len(passage.text))]
+    pieces = [passage.text[a:b].strip() for a, b in spans]
+    if len(pieces) <= count:
+        return " ".join(pieces)
+    vectors = embedder.embed([text, *pieces])
+    order = np.argsort(-(vectors[1:] @ vectors[0]))[:count]
+    return " ".join(pieces[i] for i in sorted(order.tolist()))
+
+
+def other_account(
+    question: str,
+    sentences: list[AnswerSentence],
+    passages: list[Passage],
+    embedder,
+    judge: Judge,
+) -> Passage | None:
+    """A shown passage, from a source the answer does not cite, that answers the question
+    with something the answer does not say; None when there is none."""
+    answer = supported_text(sentences)
+    cited = cited_sources(sentences, passages)
+    if not answer or not cited:
+        return None
+    others = [p for p in sorted(passages, key=lambda p: -p.relevance) if p.source_id not in cited]
+    for passage in others[:PROBED_PASSAGES]:
+        evidence = closest_sentences(passage, question, embedder)
+        if judge.entails(evidence, answer):
+            continue  # it agrees
+        if judge.answers(question, evidence):
+            return passage
+    return None
+
+
+def differs(first: list[AnswerSentence], second: list[AnswerSentence], judge: Judge) -> bool:
+    """The second checked account says something the first does not."""
+    theirs = supported_text(second)
+    return bool(theirs) and not judge.entails(supported_text(first), theirs)

@@ -1,0 +1,90 @@
+"""Sources that disagree: the second account is found by judgment, not by wording."""
+
+from dossier.conflicts import closest_sentences, differs, other_account
+from dossier.schema import AnswerSentence, Passage
+from tests.fakes import WordJudge
+
+
+def passage(n, source, text, relevance=1.0):
+    return Passage(n=n, source_id=source, start=0, end=len(text), text=text, relevance=relevance)
+
+
+def said(text, n):
+    return AnswerSentence(text=text, citations=[n], supported=True)
+
+
+class ScriptedJudge:
+    """Entails / answers by lookup, recording what it was asked."""
+
+    def __init__(self, entails=(), answers=()):
+        self._entails, self._answers = set(entails), set(answers)
+        self.asked = []
+
+    def entails(self, evidence, claim):
+        self.asked.append(("entails", evidence, claim))
+        return any(key in evidence for key in self._entails)
+
+    def answers(self, question, answer):
+        self.asked.append(("answers", question, answer))
+        return any(key in answer for key in self._answers)
+
+
+PASSAGES = [
+    passage(1, "a", "Officials said 40 people were hurt in the blast on Monday.", 0.9),
+    passage(2, "b", "Firefighters said 55 people were hurt in the blast.", 0.8),
+    passage(3, "c", "The street reopened on Tuesday.", 0.3),
+]
+
+
+def test_a_passage_of_another_source_that_answers_differently_is_found(fake_embedder):
+    # GIVEN an answer citing source a, and source b giving another count
+    answer = [said("Officials said 40 people were hurt.", 1)]
+    judge = ScriptedJudge(entails=["40 people"], answers=["55 people"])
+    # WHEN another account is looked for
+    found = other_account("How many were hurt?", answer, PASSAGES, fake_embedder, judge)
+    # THEN source b's passage is it, and only the most relevant uncited passage was judged
+    assert found is not None and found.source_id == "b"
+    judged = {call[1] if call[0] == "entails" else call[2] for call in judge.asked}
+    assert judged == {PASSAGES[1].text}
+
+
+def test_a_passage_that_states_the_same_is_no_other_account(fake_embedder):
+    # GIVEN the other source agrees with the answer
+    answer = [said("55 people were hurt.", 2)]
+    judge = ScriptedJudge(entails=["55 people", "40 people"], answers=["40 people"])
+    # WHEN / THEN nothing is found, and the question-answering judgment was never needed
+    assert other_account("How many were hurt?", answer, PASSAGES, fake_embedder, judge) is None
+    assert [kind for kind, *_ in judge.asked] == ["entails"]
+
+
+def test_a_passage_that_does_not_answer_the_question_is_no_other_account(fake_embedder):
+    # GIVEN the only uncited passage is background
+    answer = [said("40 people were hurt.", 1)]
+    shown = [PASSAGES[0], PASSAGES[2]]
+    judge = ScriptedJudge(entails=[], answers=[])
+    # WHEN / THEN nothing is found
+    assert other_account("How many were hurt?", answer, shown, fake_embedder, judge) is None
+
+
+def test_an_unsupported_answer_has_no_other_account_to_look_for(fake_embedder):
+    answer = [AnswerSentence(text="Many were hurt.", citations=[], supported=False)]
+    judge = ScriptedJudge(answers=["55"])
+    assert other_account("How many were hurt?", answer, PASSAGES, fake_embedder, judge) is None
+    assert judge.asked == []
+
+
+def test_accounts_differ_only_when_the_first_does_not_state_the_second():
+    judge = WordJudge()
+    first = [said("Officials said 40 people were hurt.", 1)]
+    assert differs(first, [said("Firefighters said 55 people were hurt.", 2)], judge)
+    assert not differs(first, [said("40 people were hurt.", 2)], judge)
+    assert not differs(first, [], judge)
+
+
+def test_closest_sentences_keep_reading_order(fake_embedder):
+    text = "The mayor spoke. Rain fell all day. The mayor said the bridge would reopen."
+    p = passage(1, "a", text)
+    picked = closest_sentences(p, "What did the mayor say about the bridge?", fake_embedder, 2)
+    assert picked.count(".") == 2
+    first, second = (text.index(s) for s in picked.split(". ", 1))
+    assert first < second
