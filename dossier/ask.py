@@ -104,7 +104,14 @@ def ask(
             skip_to_fill=False,
             require=require,
         )
-        if closest and [p.text for p in closest] != [p.text for p in passages]:
+        worth_it = (
+            closest
+            and [p.text for p in closest] != [p.text for p in passages]
+            # after a failed draft, only if the closest sentences themselves answer the
+            # question: one judgment instead of a whole second answer that cannot help
+            and (must_improve or run.judge.answers(standalone, " ".join(p.text for p in closest)))
+        )
+        if worth_it:
             if on_token:
                 on_token(SECOND_LOOK_NOTE)
             second = run.attempt(standalone, closest)

@@ -78,8 +78,9 @@ def test_the_fixed_instructions_come_first_so_the_prefix_can_be_reused(seeded_li
     llm = ScriptedLLM([REFUSAL] * 4)  # each refusal gets a second look
     ask("What range do the missiles have?", library=seeded_library, llm=llm)
     ask("Who warned about escalation?", library=seeded_library, llm=llm)
-    assert len(answer_calls(llm)) == len(llm.calls) == 4  # a refusal is not judged
-    first, second = llm.calls[0], llm.calls[2]
+    # a refusal is not judged; whether a second look could help is, once per question
+    assert len(answer_calls(llm)) == 4 and len(llm.calls) == 6
+    first, second = answer_calls(llm)[0], answer_calls(llm)[2]
     assert first[0] == second[0] and first[0]["role"] == "system"
     assert "passages" in first[0]["content"].lower()
 
@@ -136,8 +137,10 @@ def test_a_sentence_the_judge_rejects_is_unsupported_and_the_answer_a_refusal(se
     assert answer.refused and answer.answer == REFUSAL
     assert answer.refusal_reason == "unsupported" and answer.citations == []
     assert "Tactical Missile System" in answer.draft  # the model's own text is kept
-    # AND nothing was left to ask whether it answers the question
-    assert judge_calls(llm, ANSWERS_SYSTEM) == []
+    # AND nothing was left to ask whether it answers the question: the one such judgment
+    # asked whether the closest sentences themselves answer it, before the second look
+    [gate] = judge_calls(llm, ANSWERS_SYSTEM)
+    assert "Claim" not in gate and "ATACMS stands for" not in field(gate, "Answer")
     # AND it got a second look, judged the same way
     assert len(answer_calls(llm)) == 2 and answer.first_draft
 
@@ -167,14 +170,12 @@ def test_supported_sentences_that_do_not_answer_the_question_are_refused(seeded_
     assert answer.refused and answer.answer == REFUSAL
     assert answer.refusal_reason == "does_not_answer" and "100 miles" in answer.draft
     # AND the judge was asked with the question and the supported sentence only
-    asked = judge_calls(llm, ANSWERS_SYSTEM)
-    assert asked and all(field(a, "Question") == question for a in asked)
-    assert all(
-        field(a, "Answer") == "The shorter-range versions have a range of about 100 miles."
-        for a in asked
-    )
-    # AND the closest passages got a second look, which did no better
-    assert len(answer_calls(llm)) == 2 and "100 miles" in answer.first_draft
+    check, gate = judge_calls(llm, ANSWERS_SYSTEM)
+    assert field(check, "Question") == field(gate, "Question") == question
+    assert field(check, "Answer") == "The shorter-range versions have a range of about 100 miles."
+    # AND since the closest passages do not answer it either (the gate), no second look
+    assert "A swarm" not in field(gate, "Answer")
+    assert len(answer_calls(llm)) == 1 and not answer.first_draft
 
 
 def test_the_same_supported_sentences_stand_when_they_answer(seeded_library):
@@ -269,7 +270,7 @@ def test_follow_up_is_rewritten_with_the_conversation(seeded_library):
         ["What did Kirby say about the policy on strikes inside Russia?", REFUSAL, REFUSAL]
     )
     answer = ask("and what did Kirby say?", history=history, library=seeded_library, llm=llm)
-    condense_call, answer_call, _second_look = llm.calls
+    condense_call, answer_call, _second_look = answer_calls(llm)  # condensing has no grammar
     assert "What did Blinken say in Kyiv?" in condense_call[-1]["content"]
     assert answer.standalone_question.startswith("What did Kirby say")
     assert "Kirby" in answer_call[-1]["content"]  # the retrieval used the rewritten question
