@@ -226,7 +226,10 @@ class _Run:
         )
         pieces: list[str] = []
         completion = self.llm.stream(
-            chat_messages(self.system, user), max_tokens=MAX_ANSWER_TOKENS, cancel=self.cancel
+            chat_messages(self.system, user),
+            max_tokens=MAX_ANSWER_TOKENS,
+            cancel=self.cancel,
+            markers=[p.n for p in passages],  # a marker can only name a passage shown
         )
         for piece in completion:
             if self.first_words_at is None and piece.strip():

@@ -26,7 +26,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -382,11 +382,14 @@ class OpenAIServerLLM:
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
         grammar: str | None = None,
+        markers: Sequence[int] | None = None,
     ) -> Completion:
         """The reply to `messages` from the server's streaming chat completion, in pieces.
 
         `grammar` (GBNF) is sent as the `grammar` field, which llama.cpp's server and
         llama-cpp-python's server honour; a server that ignores it replies unconstrained.
+        `markers` is not sent: a server grammar over a whole answer costs more than it saves,
+        and the answer check rejects a marker naming a passage that was not shown.
 
         Setting `cancel` (from any thread) or closing the completion closes the HTTP
         connection at once, even while waiting for the server's next byte; the server

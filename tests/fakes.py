@@ -43,6 +43,7 @@ class ScriptedLLM:
         self.piece_delay_s = piece_delay_s  # lets a test cancel from another thread mid-reply
         self.calls: list[list[Message]] = []
         self.grammars: list[str | None] = []  # the grammar of each call, None if unconstrained
+        self.markers: list[list[int] | None] = []  # the citation markers each call allowed
 
     def _reply_for(self, messages: list[Message]) -> str:
         if callable(self._replies):
@@ -73,9 +74,11 @@ class ScriptedLLM:
         stop: list[str] | None = None,
         cancel: threading.Event | None = None,
         grammar: str | None = None,
+        markers: Sequence[int] | None = None,
     ) -> Completion:
         self.calls.append(copy.deepcopy(messages))
         self.grammars.append(grammar)
+        self.markers.append(list(markers) if markers else None)
         reply = self.verdict(messages) if grammar else self._reply_for(messages)
         for marker in stop or ():
             if marker in reply:

@@ -184,3 +184,21 @@ def test_a_grammar_constrains_the_reply_to_yes_or_no(tiny):
     # AND the same model answers freely without a grammar afterwards
     free = tiny.stream(ask("Name a colour.", "Be brief."), max_tokens=8).text()
     assert free.strip() and free not in ("YES", "NO")
+
+
+@pytest.mark.slow
+def test_citation_markers_can_only_name_the_numbers_allowed(tiny):
+    # GIVEN a prompt that asks the model to copy markers naming passages 7, 12 and 3
+    messages = ask(
+        "Copy this line exactly: The port reopened [7]. Ships returned [12]. Rain fell [3].",
+        "You copy text exactly.",
+    )
+    free = tiny.stream(messages, max_tokens=40).text()
+    # WHEN it answers with only passages 1 and 2 allowed
+    constrained = tiny.stream(messages, max_tokens=40, markers=[1, 2]).text()
+    # THEN every marker it writes names 1 or 2, while the same prompt unconstrained does not
+    import re
+
+    assert re.findall(r"\[(\d+)\]", free), free  # the test means something: it does copy them
+    assert set(re.findall(r"\[(\d+)\]", constrained)) <= {"1", "2"}, constrained
+    assert re.findall(r"\[(\d*)", constrained) == re.findall(r"\[(\d+)\]", constrained)
