@@ -426,3 +426,17 @@ def test_a_second_look_that_does_no_better_is_dropped(library, tmp_path):
     # THEN the first, supported answer stands
     assert len(answer_calls(llm)) == 2
     assert not answer.refused and "farm" in answer.answer and answer.first_draft == ""
+
+
+def test_the_answer_call_allows_only_markers_naming_the_passages_shown(seeded_library):
+    # GIVEN a model that answers citing the passage with the expansion
+    llm = ScriptedLLM(
+        citing("Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System")
+    )
+    # WHEN the question is asked
+    answer = ask("What does ATACMS stand for?", library=seeded_library, llm=llm)
+    # THEN the answer call was constrained to exactly the shown passages' numbers
+    [allowed] = [m for m, g in zip(llm.markers, llm.grammars, strict=True) if g is None]
+    assert allowed == [p.n for p in answer.passages]
+    # AND the judge's calls were not
+    assert all(m is None for m, g in zip(llm.markers, llm.grammars, strict=True) if g)
