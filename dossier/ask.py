@@ -22,7 +22,7 @@ from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, ModelInfo, Passage, Turn
 from .settings import DEFAULT_K
 
-PASSAGE_BUDGET_TOKENS = 240  # prompt evaluation dominates time to first token on a CPU
+PASSAGE_BUDGET_TOKENS = 300  # prompt evaluation dominates time to first token on a CPU
 SECOND_LOOK_BUDGET_TOKENS = 90  # the closest two or three sentences
 # Why a draft may get a second look over only the closest sentences: a small model often
 # balks at, or wanders off, a longer context that does hold the answer.
