@@ -126,9 +126,11 @@ class ChatController(QObject):
         elif answer.refused:
             self.view.status.setText("The sources do not answer this; nearest passages shown.")
         else:
+            differ = " · the sources differ" if answer.sources_differ else ""
+            # both figures count from the question: condensing a follow-up is included
             self.view.status.setText(
-                f"{len(answer.citations)} sources cited · first words after {t.ttft_s or 0:.1f} s"
-                f" · {t.total_s:.1f} s in all"
+                f"{len(answer.citations)} sources cited{differ} · first words after "
+                f"{t.ttft_s or 0:.1f} s · checked after {t.total_s:.1f} s"
             )
         self.answered.emit(answer)
 
