@@ -6,12 +6,13 @@ from eval runs of the seed and own suites and labelled by reading. Each pair is 
 
 - `overlap`: the word-overlap and MiniLM-similarity rule used before the judge (the baseline);
 - `judge`: the cheap filters (quotes, numbers, names) and then the model's YES/NO judgment;
-- `model alone`: the model's judgment on the whole passage, no filters, no sentence choice.
+- `model alone` (with --model-alone): the model's judgment on the whole passage, no filters,
+  no choice of sentences.
 
 "Positive" is "supported": precision is the share of pairs shown as supported that are, recall
 the share of entailed pairs shown as supported.
 
-    python bench/judge.py [--model default|fast|PATH] [--out bench/results/judge.json]
+    python bench/judge.py [--model default|fast|PATH] [--model-alone] [--out FILE.json]
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--model-alone", action="store_true", help="also the model's judgment with no filters"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
     pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line]
@@ -66,9 +70,13 @@ def main() -> None:
     llm.load()
     judge = ModelJudge(llm)
     labels = [bool(p["label"]) for p in pairs]
-    verdicts: dict[str, list[bool]] = {"overlap": [], "judge": [], "model alone": []}
+    verdicts: dict[str, list[bool]] = {"overlap": [], "judge": []}
+    if args.model_alone:
+        verdicts["model alone"] = []
     seconds: dict[str, float] = dict.fromkeys(verdicts, 0.0)
-    for pair in pairs:
+    for done, pair in enumerate(pairs, start=1):
+        if done % 25 == 0:
+            print(f"  {done}/{len(pairs)} pairs", flush=True)
         text = source_text(pair["source_id"])
         start = text.index(pair["passage"])
         passage = Passage(
