@@ -12,7 +12,7 @@ from eval runs of the seed and own suites and labelled by reading. Each pair is 
 "Positive" is "supported": precision is the share of pairs shown as supported that are, recall
 the share of entailed pairs shown as supported.
 
-    python bench/judge.py [--model default|fast|PATH] [--model-alone] [--out FILE.json]
+    python bench/judge.py [--model default|fast|PATH] [--every N] [--model-alone] [--out FILE]
 """
 
 from __future__ import annotations
@@ -59,12 +59,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--every", type=int, default=1, help="every Nth pair only (a sample)")
     parser.add_argument(
         "--model-alone", action="store_true", help="also the model's judgment with no filters"
     )
     args = parser.parse_args()
     load_before = os.getloadavg()
     pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line]
+    pairs = pairs[:: args.every]
     runtime = Runtime(Settings.resolve(model=args.model))
     llm = runtime.llm()
     llm.load()
