@@ -30,6 +30,9 @@ from .verify import Support, assess
 # A passage this far from a sentence in words and meaning is not worth a judgment.
 RELATED_LEXICAL = 0.25
 RELATED_SEMANTIC = 0.45
+# Without a judge: a cited passage scoring this much below the best-supporting one is a
+# mis-citation (small models often cite a neighbour of the passage they used).
+CITATION_MARGIN = 0.15
 EVIDENCE_SENTENCES = 2  # the passage sentences closest to the claim that the judge reads
 LEAD_CHARS = 200  # a longer first line is a paragraph, not a headline
 # A sentence that starts like this leans on the one before it, which the judge then reads too.
@@ -169,7 +172,11 @@ class _Checker:
             return []
         if self.judge is None:
             best = max((r.score for r in results.values() if r.supported), default=0.0)
-            return [n for n in related if results[n].supported and results[n].score >= best - 0.15]
+            return [
+                n
+                for n in related
+                if results[n].supported and results[n].score >= best - CITATION_MARGIN
+            ]
         alone = [
             n
             for n in related

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrieval.sentences import sentence_spans
+
 from .judge import Judge
 from .schema import AnswerSentence, Passage
 
@@ -31,8 +33,6 @@ def cited_sources(sentences: list[AnswerSentence], passages: list[Passage]) -> s
 
 def closest_sentences(passage: Passage, text: str, embedder, count: int = CLOSEST_SENTENCES) -> str:
     """The sentences of `passage` closest in meaning to `text`, in reading order."""
-    from retrieval.sentences import sentence_spans
-
     spans = sentence_spans(passage.text) or [(0, len(passage.text))]
     pieces = [passage.text[a:b].strip() for a, b in spans]
     if len(pieces) <= count:
