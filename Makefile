@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e ".[dev]"
+	$(PY) -m models.prepare
 	touch $(STAMP)
 
 # The window needs a real display: drop the offscreen platform this Makefile sets for tests.

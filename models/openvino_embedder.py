@@ -42,6 +42,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -52,6 +53,10 @@ from .embedding_model import EMBEDDER_DIM, EMBEDDER_NAME, default_threads, packa
 from .offline import ensure_offline
 
 EXPORT_VERSION = 1  # bump when the export steps change, so old IR folders are not reused
+
+# `make setup` (python -m models.prepare) exports the IR here, inside the installation, so the
+# first launch on a new data folder finds it ready instead of spending ~1 min exporting.
+PREPARED_DIR = Path(sys.prefix) / "share" / "dossier"
 
 
 class FastPathUnavailable(RuntimeError):
@@ -264,8 +269,10 @@ class OpenVinoEmbedder:
         batch_size: int = 16,
         precision: str | None = None,  # "bf16", "f32"; None: bf16 when the CPU has it
         int8: bool | None = None,  # None: when the CPU has int8 dot products and nncf is here
+        prepared_dir: Path | None = PREPARED_DIR,  # an install-time export to use if present
     ) -> None:
         self._cache_dir = Path(cache_dir)
+        self._prepared_dir = prepared_dir
         self._model_dir = model_dir
         self._threads = threads or default_threads()
         self._batch_size = batch_size
@@ -281,7 +288,14 @@ class OpenVinoEmbedder:
         self.backend = "openvino"
 
     def ir_folder(self, model_dir: Path) -> Path:
-        return self._cache_dir / "embedder" / f"all-minilm-l6-v2-{model_fingerprint(model_dir)}"
+        """Where this model's IR lives: the install-time export when it is complete, else the
+        data cache folder (exported there on first use)."""
+        name = f"all-minilm-l6-v2-{model_fingerprint(model_dir)}"
+        if self._prepared_dir is not None:
+            prepared = Path(self._prepared_dir) / "embedder" / name
+            if _ir_in(prepared / "openvino") is not None:
+                return prepared
+        return self._cache_dir / "embedder" / name
 
     def load(self) -> None:
         """Export once if needed, then compile; raises FastPathUnavailable if it cannot."""

@@ -11,7 +11,7 @@ import pytest
 import models.embedder as embedder_module
 import models.openvino_embedder as ov_module
 from models.embedder import EMBEDDER_DIM, AutoEmbedder, SentenceTransformerEmbedder
-from models.openvino_embedder import FastPathUnavailable, OpenVinoEmbedder
+from models.openvino_embedder import FastPathUnavailable, OpenVinoEmbedder, model_fingerprint
 
 
 class _TorchStandIn:
@@ -84,7 +84,7 @@ def test_openvino_float_vectors_match_torch_and_export_goes_to_the_cache(
     attempts = []
     monkeypatch.setattr(socket.socket, "connect", lambda self, addr: attempts.append(addr))
     cache = tmp_path / "cache"
-    fast = OpenVinoEmbedder(cache, int8=False)
+    fast = OpenVinoEmbedder(cache, int8=False, prepared_dir=None)
     got = fast.embed(TEXTS)
     assert fast.backend in ("openvino-bf16", "openvino-f32")
     assert got.shape == torch_vectors.shape and got.dtype == np.float32
@@ -98,7 +98,7 @@ def test_openvino_float_vectors_match_torch_and_export_goes_to_the_cache(
 
     # Without nncf the int8 step is skipped and the float model runs.
     monkeypatch.setitem(sys.modules, "nncf", None)
-    no_nncf = OpenVinoEmbedder(cache, int8=True)
+    no_nncf = OpenVinoEmbedder(cache, int8=True, prepared_dir=None)
     no_nncf.load()
     assert no_nncf.backend in ("openvino-bf16", "openvino-f32")
     assert "nncf" in no_nncf.int8_reason
@@ -108,7 +108,7 @@ def test_openvino_float_vectors_match_torch_and_export_goes_to_the_cache(
 def test_openvino_int8_vectors_stay_close_to_torch(tmp_path, monkeypatch, torch_vectors):
     attempts = []
     monkeypatch.setattr(socket.socket, "connect", lambda self, addr: attempts.append(addr))
-    fast = OpenVinoEmbedder(tmp_path / "cache", int8=True)
+    fast = OpenVinoEmbedder(tmp_path / "cache", int8=True, prepared_dir=None)
     got = fast.embed(TEXTS)
     assert fast.backend.startswith("openvino-int8"), fast.int8_reason
     cosines = np.sum(got * torch_vectors, axis=1)
@@ -119,3 +119,23 @@ def test_openvino_int8_vectors_stay_close_to_torch(tmp_path, monkeypatch, torch_
     assert attempts == []
     # the paraphrase pair stays closer than the unrelated pair
     assert float(got[0] @ got[1]) > float(got[0] @ got[3])
+
+
+def test_a_complete_install_time_export_is_used_before_the_data_cache(tmp_path):
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text("{}")
+    prepared, cache = tmp_path / "prepared", tmp_path / "cache"
+    embedder = OpenVinoEmbedder(cache, model_dir, prepared_dir=prepared)
+    name = f"all-minilm-l6-v2-{model_fingerprint(model_dir)}"
+    # Nothing prepared, or a half-written export: the data cache folder.
+    assert embedder.ir_folder(model_dir) == cache / "embedder" / name
+    (prepared / "embedder" / name / "openvino").mkdir(parents=True)
+    (prepared / "embedder" / name / "openvino" / "model.xml").write_text("<net/>")
+    assert embedder.ir_folder(model_dir) == cache / "embedder" / name
+    # A finished export (xml and bin): used as it is.
+    (prepared / "embedder" / name / "openvino" / "model.bin").write_bytes(b"\0")
+    assert embedder.ir_folder(model_dir) == prepared / "embedder" / name
+    assert OpenVinoEmbedder(cache, model_dir, prepared_dir=None).ir_folder(model_dir) == (
+        cache / "embedder" / name
+    )
