@@ -1,8 +1,12 @@
 """The timeline: events whose date a source states, or lets us resolve from a date it states.
 
-Nothing is dated by guesswork. "August 6" in a source with no year stays "August 6 (year not
-stated)"; "on Tuesday" is resolved only against the source's own stated publication date, and is
-listed as undated otherwise.
+Nothing is dated by guesswork. A yearless "March 26" takes its year from a date the source states:
+its publication date (metadata or a dateline such as "BALTIMORE, June 10, 2024 —"), or else the
+latest full date its text states anywhere; the year chosen puts the day nearest before (or just
+around) that date, so "December 30" in a source dated January 5, 2025 is 2024-12-30. A source
+that states no full date anywhere leaves it "March 26 (year not stated)". "On Tuesday" is resolved
+only against the source's own publication date (metadata or dateline), and is listed as undated
+otherwise.
 """
 
 from __future__ import annotations
@@ -47,13 +51,27 @@ _RELATIVE_DAY = re.compile(
 _FUTURE = re.compile(
     r"\b(?:will|would meet|scheduled|expected|upcoming|set to|plans? to|is to|are to)\b"
 )
+# A dateline or date line near the top: "BALTIMORE, March 26, 2024 —", "Published June 10, 2024".
+_PLACE = r"[A-Z][\w.'’\-]*(?:\s+[A-Z(][\w.'’()\-]*){0,3}"
+_DATELINE_PREFIX = re.compile(
+    rf"(?:{_PLACE},\s*(?:{_PLACE},\s*)?|(?:Published|Updated|Posted|Dated|Date)(?:\s+on)?:?\s*)?"
+)
+_DATELINE_SUFFIX = re.compile(r"\s*(?:[—–:(]|--?\s|$)")
+DATELINE_LINES = 12  # a dateline is looked for in the source's first lines only
+# A yearless day may fall this far after the source's date and still be read as this year's
+# ("around" the date); further on, it is taken as last year's, unless the sentence speaks of
+# what is to come.
+AROUND_DAYS = 31
 
 
 def find_events(
     source_id: str, text: str, published: str | None = None
 ) -> tuple[list[TimelineEvent], list[SourceSpan]]:
-    """(dated events, sentences that name a day but have no date to resolve it against)."""
-    anchor = _parse_date(published)
+    """(dated events, sentences that name a day but have no date to resolve it against).
+
+    `published` is the source's metadata date; without it, a dateline in the text stands in."""
+    anchor = _parse_date(published) or dateline_date(text)
+    year_anchor = anchor or latest_stated_date(text)
     events: list[TimelineEvent] = []
     undated: list[SourceSpan] = []
     for start, end in sentence_spans(text):
@@ -65,7 +83,8 @@ def find_events(
             for m in _VAGUE.finditer(sentence)
             if not any(m.start() < p.end() and p.start() < m.end() for p in precise)
         ]
-        found = [_absolute(m, anchor, span) for m in precise + vague]
+        future = bool(_FUTURE.search(sentence))
+        found = [_absolute(m, year_anchor, span, future) for m in precise + vague]
         found = [event for event in found if event is not None]
         if not found:
             for match in _RELATIVE_DAY.finditer(sentence):
@@ -87,7 +106,62 @@ def sort_events(events: list[TimelineEvent]) -> list[TimelineEvent]:
     return sorted(events, key=lambda e: (not e.year_known, e.sort_key, e.sentence.source_id))
 
 
-def _absolute(match: re.Match, anchor: dt.date | None, span: SourceSpan) -> TimelineEvent | None:
+def dateline_date(text: str) -> dt.date | None:
+    """The full date of a dateline or date line among the source's first lines, if any."""
+    for line in text.splitlines()[:DATELINE_LINES]:
+        for match in _ABSOLUTE.finditer(line):
+            day = _full_date(match)
+            if (
+                day is not None
+                and _DATELINE_PREFIX.fullmatch(line[: match.start()].strip())
+                and _DATELINE_SUFFIX.match(line, match.end())
+            ):
+                return day
+    return None
+
+
+def latest_stated_date(text: str) -> dt.date | None:
+    """The latest full date (day, month and year) the text states anywhere."""
+    days = [d for d in map(_full_date, _ABSOLUTE.finditer(text)) if d is not None]
+    return max(days, default=None)
+
+
+def _full_date(match: re.Match) -> dt.date | None:
+    g = match.groupdict()
+    try:
+        if g.get("iso"):
+            return dt.date.fromisoformat(g["iso"])
+        month_name, day_text = g.get("m1") or g.get("m2"), g.get("d1") or g.get("d2")
+        year_text = g.get("y1") or g.get("y2")
+        if not (month_name and day_text and year_text):
+            return None
+        return dt.date(int(year_text), _MONTHS[month_name.lower().rstrip(".")], int(day_text))
+    except ValueError:
+        return None
+
+
+def _year_for(month: int, day: int, anchor: dt.date, future: bool) -> int | None:
+    """The year that puts month/day nearest before (or just around) `anchor`; after it when
+    the sentence speaks of what is to come. None for a February 29 no nearby year has."""
+    window = dt.timedelta(days=AROUND_DAYS)
+    candidates = []
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            candidates.append(dt.date(year, month, day))
+        except ValueError:  # February 29 outside a leap year
+            continue
+    if not candidates:
+        return None
+    if future:
+        after = [d for d in candidates if d >= anchor - window]
+        return min(after).year if after else max(candidates).year
+    before = [d for d in candidates if d <= anchor + window]
+    return max(before).year if before else min(candidates).year
+
+
+def _absolute(
+    match: re.Match, anchor: dt.date | None, span: SourceSpan, future: bool = False
+) -> TimelineEvent | None:
     text = match.group(0)
     g = dict.fromkeys(("iso", "m1", "m2", "m3", "m4", "d1", "d2", "y1", "y2", "y3", "y4"))
     g |= match.groupdict()
@@ -103,14 +177,15 @@ def _absolute(match: re.Match, anchor: dt.date | None, span: SourceSpan) -> Time
         day_text = g["d1"] or g["d2"]
         year_text = g["y1"] or g["y2"] or g["y3"]
         year = int(year_text) if year_text else None
-        # A year the source states elsewhere (its own date) places "August 6"; none is invented.
-        if year is None and anchor is not None:
-            year = anchor.year
         label = calendar.month_name[month]
-        if day_text:
-            day = int(day_text)
-            if not 1 <= day <= calendar.monthrange(year or 2000, month)[1]:
-                return None
+        day = int(day_text) if day_text else None
+        if day is not None and not 1 <= day <= calendar.monthrange(year or 2000, month)[1]:
+            return None
+        # A date the source states elsewhere (its own date) places "August 6"; none is invented.
+        if year is None and anchor is not None:
+            # A month alone is placed by its first day.
+            year = _year_for(month, day or 1, anchor, future)
+        if day is not None:
             if year is None:
                 return _event(f"{label} {day} (year not stated)", text, "day", False,
                               (0, month, day), span)  # fmt: skip
