@@ -19,7 +19,8 @@ from .quotes import find_quotes
 from .schema import ModelInfo, SourceSpan, SourceSummary, SummaryPoint
 from .verify import assess
 
-MAX_POINTS = 7
+MAX_POINTS = 7  # for a source of average length; see max_points()
+MIN_POINT_WORDS = 4  # fewer words is a name or a label, not a point
 PART_TOKENS = 1200  # source text per model call; longer sources are summarised in parts
 SUMMARY_MAX_TOKENS = 320
 DUPLICATE_COSINE = 0.85  # two points this close say the same thing (parts overlap in topic)
@@ -29,15 +30,26 @@ EVIDENCE_MARGIN = 0.15  # a cited sentence this far below the best one is not ev
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _ANGLE = re.compile(r"^\s*\**angle\**\s*:\s*(.*)$", re.IGNORECASE)
+# Credit and production lines carry no reporting ("X contributed to this article.",
+# "Reporting by X; editing by Y"): kept out of what the model summarises.
+_CREDIT = re.compile(
+    r"\b(?:contributed|contributing)\b.{0,30}\b(?:to|for) this (?:article|report|story)\b"
+    r"|^(?:additional )?(?:reporting|writing|editing) by\b",
+    re.IGNORECASE,
+)
 
 
 class SourceNotFound(KeyError):
     pass
 
 
+POINT_RULES = 2  # bump when what makes a point changes, so cached summaries are made again
+
+
 def summary_prompt_hash(prompts: PromptSet | None = None) -> str:
     prompts = prompts or PromptSet()
-    return ":".join(prompts.template_hash(name) for name in PROMPTS)
+    hashes = [prompts.template_hash(name) for name in PROMPTS]
+    return ":".join([*hashes, f"rules{POINT_RULES}"])
 
 
 def cached_summary(
@@ -84,6 +96,7 @@ def summarize(
             return found
     text = library.source_text(source_id) or ""
     spans = content_sentences(text, [(c.start, c.end) for c in library.chunks_of(source_id)])
+    spans = [(a, b) for a, b in spans if not is_credit_line(text[a:b])]
     sentences = [text[a:b] for a, b in spans]
     vectors = library.embedder.embed(sentences) if sentences else np.zeros((0, 1), np.float32)
     parts = split_parts(sentences, llm.count_tokens_many(sentences), PART_TOKENS)
@@ -130,7 +143,7 @@ def summarize(
         )
     if progress:
         progress(len(parts), len(parts), source_id)
-    points = merge_points(per_part, title=source.meta.title)
+    points = merge_points(per_part, title=source.meta.title, limit=max_points(len(sentences)))
     speakers = []
     for quote in find_quotes(source_id, text):
         if quote.speaker and quote.speaker not in speakers:
@@ -158,6 +171,15 @@ def summarize(
         finally:
             cache.close()
     return summary
+
+
+def is_credit_line(sentence: str) -> bool:
+    return bool(_CREDIT.search(sentence.strip()))
+
+
+def max_points(sentence_count: int) -> int:
+    """How many points a source earns: about one per five body sentences, 3 to 10."""
+    return max(3, min(10, round(sentence_count / 5)))
 
 
 def content_sentences(text: str, chunk_ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -254,14 +276,25 @@ def check_point(
 
 
 def merge_points(
-    per_part: list[list[tuple[SummaryPoint, np.ndarray]]], *, title: str | None = None
+    per_part: list[list[tuple[SummaryPoint, np.ndarray]]],
+    *,
+    title: str | None = None,
+    limit: int = MAX_POINTS,
 ) -> list[SummaryPoint]:
-    """Supported points first, taken from the parts in turn, without repeats, at most seven;
+    """Supported points first, taken from the parts in turn, without repeats, at most `limit`;
     unsupported ones follow, flagged, so a reader can see what the checker refused. A point
-    that only restates the headline says nothing the title does not."""
+    that only restates the headline says nothing the title does not; a point of a few words
+    (a name, an outlet) says nothing at all; two points resting on the same sentences say the
+    same thing."""
     headline = _words(title or "")
     queues = [
-        [(p, v) for p, v in part if p.supported and (not headline or _words(p.text) != headline)]
+        [
+            (p, v)
+            for p, v in part
+            if p.supported
+            and len(_words(p.text)) >= MIN_POINT_WORDS
+            and (not headline or _words(p.text) != headline)
+        ]
         for part in per_part
     ]
     ordered: list[tuple[SummaryPoint, np.ndarray]] = []
@@ -271,12 +304,17 @@ def merge_points(
                 ordered.append(queue.pop(0))
     kept: list[SummaryPoint] = []
     kept_vectors: list[np.ndarray] = []
+    kept_evidence: set[frozenset[tuple[int, int]]] = set()
     for point, vector in ordered:
         if any(float(vector @ v) >= DUPLICATE_COSINE for v in kept_vectors):
             continue
-        if len(kept) < MAX_POINTS:
+        evidence = frozenset((span.start, span.end) for span in point.evidence)
+        if evidence in kept_evidence:
+            continue
+        if len(kept) < limit:
             kept.append(point)
             kept_vectors.append(vector)
+            kept_evidence.add(evidence)
     unsupported = [p for part in per_part for p, _ in part if not p.supported]
     return kept + unsupported
 

@@ -122,3 +122,38 @@ def test_a_point_that_restates_the_headline_is_dropped(harbour):
     summary = summarize(source_id, library=library, llm=ScriptedLLM([reply]))
     assert "Harbour plan approved." not in [p.text for p in summary.points]
     assert summary.points[0].text.startswith("The council approved")
+
+
+def test_credit_lines_bare_names_and_same_span_repeats_are_not_points(library, tmp_path):
+    # GIVEN an article ending with a credit line, and a model that offers a bare name,
+    # and two points resting on the same sentence
+    path = tmp_path / "ferry.txt"
+    path.write_text(
+        "Ferry service resumes\n"
+        "The island ferry resumed sailings on Monday after a two-week repair.\n"
+        "The operator said the engine fault had been fixed by its own engineers.\n"
+        "Tomas Berg contributed to this article.\n",
+        encoding="utf-8",
+    )
+    source_id = library.ingest([path]).added[0]
+    reply = (
+        "- The island ferry resumed sailings on Monday [1].\n"
+        "- Sailings resumed after a two-week repair on Monday [1].\n"
+        "- Tomas Berg [2].\n"
+    )
+    llm = ScriptedLLM([reply])
+    # WHEN it is summarised
+    summary = summarize(source_id, library=library, llm=llm)
+    # THEN the credit line was never shown to the model
+    assert "contributed" not in llm.calls[0][-1]["content"]
+    # AND the bare name is no point, and one sentence backs one point only
+    texts = [p.text for p in summary.points if p.supported]
+    assert texts == ["The island ferry resumed sailings on Monday."]
+
+
+def test_longer_sources_earn_more_points():
+    assert summaries_module.max_points(4) == 3
+    assert summaries_module.max_points(35) == 7
+    assert summaries_module.max_points(200) == 10
+    assert summaries_module.is_credit_line("Reporting by Ana Ruiz; editing by Li Wei")
+    assert not summaries_module.is_credit_line("The minister said staff had contributed.")
