@@ -19,8 +19,8 @@ from models.embedder import Embedder
 
 from .chunker import CHUNKER_VERSION, chunk_spans
 from .index import DEFAULT_INDEX, VectorIndex, index_type
-from .loaders import LoadError, iter_input_files, load_text, read_limited
-from .metadata import extract_metadata
+from .loaders import LoadError, iter_input_files, load_document, read_limited
+from .metadata import extract_metadata, merge_metadata, title_of_text
 from .schema import Chunk, FileError, Hit, IngestReport, Source, SourceMeta
 from .search import Bm25Index, fuse_ranked
 from .sentences import sentence_spans
@@ -122,7 +122,14 @@ class Library:
 
     # -- reading ------------------------------------------------------------------------
     def sources(self) -> list[Source]:
-        return self.store.sources()
+        sources = self.store.sources()
+        for source in sources:
+            if not source.meta.title:  # stored by a Dossier that did not derive titles
+                title, derived = title_of_text(self.store.source_text(source.id) or "")
+                source.meta = source.meta.model_copy(
+                    update={"title": title, "title_derived": derived}
+                )
+        return sources
 
     def is_empty(self) -> bool:
         return self.store.count_sources() == 0
@@ -364,7 +371,7 @@ class Library:
             copies.append(pending[content_hash])
             return None
         try:
-            text = load_text(path, data)
+            document = load_document(path, data)
         except LoadError as exc:
             report.failed.append(FileError(path=str(path), reason=str(exc)))
             return None
@@ -373,8 +380,9 @@ class Library:
                 FileError(path=str(path), reason=f"cannot be parsed ({type(exc).__name__}: {exc})")
             )
             return None
+        text = document.text
         meta, spans = _chunk(text)
-        meta = _apply_sidecar(meta, path, sidecars, report)
+        meta = _apply_sidecar(merge_metadata(document.meta, meta), path, sidecars, report)
         if not spans:
             report.failed.append(
                 FileError(path=str(path), reason="no article text left after removing boilerplate")
@@ -550,7 +558,7 @@ def _apply_sidecar(
             FileError(path=str(sidecar), reason=f"entry for {path.name} is not an object: ignored")
         )
         return meta
-    known: dict[str, str] = {}
+    known: dict[str, str | bool] = {}
     for key, value in entry.items():
         problem = _meta_field_problem(key, value)
         if problem:
@@ -559,6 +567,8 @@ def _apply_sidecar(
             )
         elif value and value.strip():
             known[key] = value.strip()
+    if "title" in known:
+        known["title_derived"] = False  # a title stated beside the file is not derived
     return meta.model_copy(update=known)
 
 

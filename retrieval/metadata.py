@@ -1,6 +1,7 @@
 """Article metadata the text itself shows, and boilerplate sentences to keep out of the index.
 
-Nothing here is invented: a field the text does not show stays None.
+Nothing here is invented: a field the text does not show stays None, except the title: a
+source that states none gets one cut from its first sentence, marked `title_derived`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from dateutil import parser as dateparser
 
 from .schema import SourceMeta
+from .sentences import sentence_spans
 
 # Promotional or navigational sentences publishers append; they carry no reporting.
 _BOILERPLATE = [
@@ -41,9 +43,18 @@ _BYLINE = re.compile(
 _NAME_FOR_OUTLET = re.compile(
     r"^(?P<name>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]*){1,3})\s+for\s+(?P<outlet>[A-Z][\w&.' -]{1,40})$"
 )
-_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][A-Za-z.'’ -]{1,30})?)\s*(?:—|–|--|\s-\s)"
+# "BALTIMORE —", "OSLO, Norway—", "CHISINAU, Moldova, May 7, 2024 —", "LAGOS (Reuters) -":
+# the place in capitals, maybe its region, maybe a date, maybe an agency, then a dash.
+_DATE_WORDS = (
+    r"(?:[A-Z][a-z]+day,?\s+)?(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
+    r"|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:,?\s+\d{4})?|\d{4}-\d{2}-\d{2})"
 )
+_DATELINE = re.compile(
+    r"^(?P<dateline>(?P<place>[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][A-Za-z.'’ -]{1,30}?)?)"
+    rf"(?:,\s*(?P<date>{_DATE_WORDS}))?)"
+    r"\s*(?:\([^()\n]{1,40}\)\s*)?(?:—|–|--|\s-\s)"
+)
+_YEAR = re.compile(r"\b\d{4}\b")
 _DATE_LINE = re.compile(
     r"^(?:published|posted|updated|date)?\s*:?\s*(?:on\s+)?"
     r"(?P<date>(?:[A-Z][a-z]+day,?\s+)?(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}"
@@ -52,6 +63,10 @@ _DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 _MAX_TITLE = 160
+_TITLE_HEAD_CHARS = 3000  # the start of a text enough to find its headline or first sentence
+MAX_DERIVED_TITLE = 80  # a title cut from the first sentence is at most this long
+# Where a long first sentence may be cut for a title: after a clause, before an aside.
+_NATURAL_BREAK = re.compile(r"[,;:](?=\s)|\s[—–-]\s|\s\(")
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -73,6 +88,7 @@ def extract_metadata(text: str, spans: list[tuple[int, int]]) -> tuple[SourceMet
 
     if first_line and _looks_like_title(first_line):
         meta.title = first_line
+    first_body: str | None = None  # the first sentence of the article itself
 
     for i, sentence in enumerate(sentences):
         stripped = sentence.strip()
@@ -106,15 +122,70 @@ def extract_metadata(text: str, spans: list[tuple[int, int]]) -> tuple[SourceMet
             if date and not meta.published:
                 meta.published = _iso_date(date.group("date"))
                 continue
-        if not meta.dateline:
+        dateline = None
+        if (first_body is None or not meta.dateline) and _line_start(
+            text, spans[i][0], text_begins
+        ):
             dateline = _DATELINE.match(stripped)
-            if dateline and _line_start(text, spans[i][0], text_begins):
-                meta.dateline = dateline.group("place").strip()
+        if dateline and not meta.dateline:
+            meta.dateline = dateline.group("dateline").strip()
+            meta.place = dateline.group("place").strip()
+            stated = dateline.group("date")
+            if stated and _YEAR.search(stated) and not meta.published:
+                meta.published = _iso_date(stated)  # a date without its year is not guessed
+        if first_body is None and stripped != meta.title:
+            body = stripped[dateline.end() :].strip() if dateline else stripped
+            first_body = body or None
+    if not meta.title and first_body:
+        meta.title = derive_title(first_body)
+        meta.title_derived = meta.title is not None
     return meta, excluded
 
 
+def title_of_text(text: str) -> tuple[str | None, bool]:
+    """(title, derived) the start of `text` gives: its headline, or one cut from its first
+    sentence. For sources stored before titles were derived."""
+    head = text[:_TITLE_HEAD_CHARS]
+    meta, _ = extract_metadata(head, sentence_spans(head))
+    return meta.title, meta.title_derived
+
+
+def derive_title(sentence: str) -> str | None:
+    """A title for a source that states none: its first sentence, cut at a natural break
+    (a comma, a dash, an aside) or else at a word, to at most MAX_DERIVED_TITLE characters."""
+    words = " ".join(sentence.split()).strip(" \"'“”‘’")
+    words = words.rstrip(".")
+    if not words:
+        return None
+    if len(words) <= MAX_DERIVED_TITLE:
+        return words
+    head = words[: MAX_DERIVED_TITLE - 1]
+    breaks = [m.start() for m in _NATURAL_BREAK.finditer(head) if m.start() >= 25]
+    cut = breaks[-1] if breaks else head.rfind(" ")
+    if cut < 25:
+        cut = len(head)
+    return head[:cut].rstrip(" ,;:—–-(") + "…"
+
+
+def merge_metadata(document: SourceMeta, text: SourceMeta) -> SourceMeta:
+    """What the document states (HTML meta tags, front matter) first, then what the text shows."""
+    merged = text.model_copy()
+    for field in ("title", "outlet", "byline", "dateline", "published", "place"):
+        value = getattr(document, field)
+        if value:
+            setattr(merged, field, value)
+    if document.title:
+        merged.title_derived = document.title_derived
+    return merged
+
+
 def _looks_like_title(line: str) -> bool:
-    return len(line) <= _MAX_TITLE and not line.endswith((".", ":", ",", ";")) and " " in line
+    return (
+        len(line) <= _MAX_TITLE
+        and not line.endswith((".", ":", ",", ";"))
+        and " " in line
+        and not (_BYLINE.match(line) or _DATE_LINE.match(line) or _DATELINE.match(line))
+    )
 
 
 def _is_whole_line(text: str, span: tuple[int, int], text_begins: int) -> bool:

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class SourceMeta(BaseModel):
-    """What the article text itself shows about the article; None where it does not say."""
+    """What the document or its text shows about the article; None where it does not say.
+
+    Every field has a default, so metadata stored by an older Dossier still loads.
+    """
 
     title: str | None = None
     outlet: str | None = None
     byline: str | None = None
+    # The dateline as written before its dash ("BALTIMORE, March 26, 2024"); its place and its
+    # date are kept apart in `place` and `published`.
     dateline: str | None = None
-    published: str | None = None
+    published: str | None = None  # ISO date, YYYY-MM-DD
+    place: str | None = None  # where the dateline says the story was filed ("BALTIMORE")
+    # The title was cut from the first sentence because nothing in the source states one.
+    title_derived: bool = False
+
+    @model_validator(mode="after")
+    def _place_of_an_old_dateline(self) -> SourceMeta:
+        # An older Dossier stored only the dateline's place, in `dateline`.
+        if self.place is None and self.dateline and not any(c.isdigit() for c in self.dateline):
+            self.place = self.dateline
+        return self
 
 
 class Source(BaseModel):

@@ -19,6 +19,7 @@ from .base import (
     LOADERS,
     MAX_FILE_BYTES,
     MAX_TEXT_CHARS,
+    Document,
     Loader,
     LoadError,
     count_text,
@@ -29,11 +30,13 @@ from .base import (
 from .docx import MAX_DOCX_PARTS, MAX_DOCX_UNPACKED_BYTES, DocxLoader
 from .html import HTML_MAX_DEPTH, HtmlLoader
 from .inputs import iter_input_files, read_limited
+from .markdown import MarkdownLoader
 from .pdf import PdfLoader
 from .text import TextLoader, decode_text
 
 __all__ = [
     "HTML_MAX_DEPTH",
+    "Document",
     "LOADERS",
     "MAX_DOCX_PARTS",
     "MAX_DOCX_UNPACKED_BYTES",
@@ -44,6 +47,7 @@ __all__ = [
     "count_text",
     "decode_text",
     "iter_input_files",
+    "load_document",
     "load_text",
     "read_limited",
     "register",
@@ -52,7 +56,8 @@ __all__ = [
 ]
 
 # The order here is the order file dialogs and the CLI help list the suffixes in.
-register(TextLoader())  # .txt .md .markdown
+register(TextLoader())  # .txt
+register(MarkdownLoader())  # .md .markdown
 register(HtmlLoader())  # .html .htm
 register(PdfLoader())  # .pdf
 register(DocxLoader())  # .docx
@@ -60,6 +65,12 @@ register(DocxLoader())  # .docx
 
 def load_text(path: Path, data: bytes | None = None) -> str:
     """Extracted text of a supported file (its bytes, if already read); raises LoadError."""
+    return load_document(path, data).text
+
+
+def load_document(path: Path, data: bytes | None = None) -> Document:
+    """Text and document metadata of a supported file (its bytes, if already read); raises
+    LoadError."""
     suffix = path.suffix.lower()
     loader = LOADERS.get(suffix)
     if loader is None:  # the same reason `iter_input_files` gives, before anything is read
@@ -72,7 +83,9 @@ def load_text(path: Path, data: bytes | None = None) -> str:
         raise LoadError(
             f"file is too large ({size_text(len(data))}; limit {size_text(MAX_FILE_BYTES)})"
         )
-    text = _normalise(loader.extract(data))
+    loaded = loader.extract(data)
+    document = loaded if isinstance(loaded, Document) else Document(loaded)
+    text = _normalise(document.text)
     if len(text) > MAX_TEXT_CHARS:
         raise LoadError(
             f"text is too large ({count_text(len(text))} characters; "
@@ -80,7 +93,7 @@ def load_text(path: Path, data: bytes | None = None) -> str:
         )
     if not text.strip():
         raise LoadError("no text found in file")
-    return text
+    return Document(text, document.meta)
 
 
 def _normalise(text: str) -> str:

@@ -6,7 +6,10 @@ without importing the package that imports them (no import cycle).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Protocol
+
+from ..schema import SourceMeta
 
 # Decimal units throughout, so the limits and the messages agree ("50 MB" is 50,000,000 bytes).
 MAX_FILE_BYTES = 50_000_000  # raw file; PDFs and DOCX carry images
@@ -17,17 +20,28 @@ class LoadError(Exception):
     """A file cannot be ingested; the message is the reason shown to the user."""
 
 
+@dataclass
+class Document:
+    """A loaded file: its article text and what the document itself states about it (an HTML
+    page's meta tags, Markdown front matter). The text's own clues are read later, by
+    `retrieval.metadata.extract_metadata`, and fill only what the document leaves open."""
+
+    text: str
+    meta: SourceMeta = field(default_factory=SourceMeta)
+
+
 class Loader(Protocol):
     """Turns the bytes of one kind of file into article text.
 
     `extract` gets the whole file (already read within MAX_FILE_BYTES, never empty) and
-    returns its text, or raises LoadError with the reason shown to the user. Newlines, the
-    text-size limit and "no text found" are handled once by `load_text`, not here.
+    returns its text — or a `Document`, when the format states metadata of its own — or
+    raises LoadError with the reason shown to the user. Newlines, the text-size limit and
+    "no text found" are handled once by `load_document`, not here.
     """
 
     suffixes: tuple[str, ...]  # the file name endings it reads, lower case with the dot
 
-    def extract(self, data: bytes) -> str: ...
+    def extract(self, data: bytes) -> str | Document: ...
 
 
 # Suffix -> loader, in registration order: the order file dialogs and help text list them.

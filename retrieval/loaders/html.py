@@ -1,10 +1,12 @@
-"""HTML pages: the article text a reader sees, without scripts, markup or hidden elements."""
+"""HTML pages: the article text a reader sees, without scripts, markup or hidden elements, and
+what the page's own metadata states (title, site name, author, publication date)."""
 
 from __future__ import annotations
 
 import re
 
-from .base import LoadError
+from ..schema import SourceMeta
+from .base import Document, LoadError
 from .text import decode_text
 
 # libxml2 stops building an HTML tree at this depth (even with huge_tree): the text below it
@@ -15,8 +17,8 @@ HTML_MAX_DEPTH = 2048
 class HtmlLoader:
     suffixes = (".html", ".htm")
 
-    def extract(self, data: bytes) -> str:
-        return _html_text(decode_text(data))
+    def extract(self, data: bytes) -> Document:
+        return _html_document(decode_text(data))
 
 
 # Elements a reader never sees: their text must not reach the index, where it could carry
@@ -25,12 +27,14 @@ _HIDDEN_TAGS = frozenset({"template", "noscript"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)", re.I)
 
 
-def _html_text(html: str) -> str:
+def _html_document(html: str) -> Document:
     import trafilatura
 
     visible = _visible_html(html)
+    meta = SourceMeta()
     if visible is None:  # too deep for lxml, so for trafilatura too
         text, title = _deep_html_text(html)
+        meta.title = title
     else:
         text = trafilatura.extract(
             visible,
@@ -39,12 +43,13 @@ def _html_text(html: str) -> str:
             favor_recall=True,
             with_metadata=False,
         )
-        title = _html_title(visible)
+        meta = _page_meta(visible)
+        title = meta.title
     if not text:
         raise LoadError("HTML page has no readable article text (only scripts or markup)")
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"
-    return text
+    return Document(text, meta)
 
 
 def _visible_html(html: str) -> str | None:
@@ -203,8 +208,29 @@ def _deep_html_text(html: str) -> tuple[str, str | None]:
     return "\n".join(line for line in lines if line), title or None
 
 
-def _html_title(html: str) -> str | None:
+_MAX_META_CHARS = 300  # a title or a name, not a paragraph
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _page_meta(html: str) -> SourceMeta:
+    """What the page's head states: title, site name (og:site_name and the like), author
+    (meta author, article:author, JSON-LD) and publication date (article:published_time ...),
+    as trafilatura reads them. Only the visible page is given, so hidden text cannot pose as
+    metadata; the date is the one the page states, never a guess from the text."""
     import trafilatura
 
-    meta = trafilatura.extract_metadata(html)
-    return meta.title.strip() if meta is not None and meta.title else None
+    found = trafilatura.extract_metadata(html, extensive=False)
+    if found is None:
+        return SourceMeta()
+
+    def clean(value) -> str | None:
+        value = " ".join(str(value).split()) if value else ""
+        return value[:_MAX_META_CHARS] or None
+
+    date = clean(found.date)
+    return SourceMeta(
+        title=clean(found.title),
+        outlet=clean(found.sitename),
+        byline=clean(found.author),
+        published=date if date and _ISO_DATE.match(date) else None,
+    )

@@ -1,4 +1,5 @@
-"""Plain text and Markdown: the bytes decoded, whatever of the usual encodings they are in."""
+"""Plain text: the bytes decoded, whatever of the usual encodings they are in (Markdown adds
+its own reading on top, in markdown.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from .base import LoadError
 
 
 class TextLoader:
-    suffixes = (".txt", ".md", ".markdown")
+    suffixes = (".txt",)
 
     def extract(self, data: bytes) -> str:
         return decode_text(data)

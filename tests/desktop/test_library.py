@@ -63,13 +63,13 @@ def test_an_ingest_can_be_cancelled(qtbot, make_window, tmp_path, monkeypatch):
     import retrieval.library
 
     # GIVEN files that take a moment each to read
-    original = retrieval.library.load_text
+    original = retrieval.library.load_document
 
-    def slow_load_text(path, data):
+    def slow_load_document(path, data):
         time.sleep(0.05)
         return original(path, data)
 
-    monkeypatch.setattr(retrieval.library, "load_text", slow_load_text)
+    monkeypatch.setattr(retrieval.library, "load_document", slow_load_document)
     window, app = make_window(ScriptedLLM([]), folder=None)
     folder = tmp_path / "many"
     folder.mkdir()

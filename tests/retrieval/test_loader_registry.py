@@ -16,6 +16,7 @@ from retrieval.loaders import (
 )
 from retrieval.loaders.docx import DocxLoader
 from retrieval.loaders.html import HtmlLoader
+from retrieval.loaders.markdown import MarkdownLoader
 from retrieval.loaders.pdf import PdfLoader
 from retrieval.loaders.text import TextLoader
 
@@ -49,8 +50,8 @@ def test_each_suffix_has_its_loader_in_the_order_dialogs_list_them():
     kinds = {suffix: type(loader) for suffix, loader in LOADERS.items()}
     assert kinds == {
         ".txt": TextLoader,
-        ".md": TextLoader,
-        ".markdown": TextLoader,
+        ".md": MarkdownLoader,
+        ".markdown": MarkdownLoader,
         ".html": HtmlLoader,
         ".htm": HtmlLoader,
         ".pdf": PdfLoader,

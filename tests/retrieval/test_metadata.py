@@ -24,7 +24,9 @@ def test_name_for_outlet_line_gives_byline_and_outlet():
     )
     assert meta.byline == "Jane Q Smith"
     assert meta.outlet == "Harbour Daily News"
-    assert meta.title is None  # the first line is a sentence, not a headline
+    # The first line is a sentence, not a headline: the title is cut from it, marked derived.
+    assert meta.title == "The mayor spoke to reporters at length about the harbour"
+    assert meta.title_derived
 
 
 def test_outlet_from_publisher_boilerplate():

@@ -27,17 +27,17 @@ def write_articles(folder, n):
 
 
 class CountingLoads:
-    """Counts the files `Library.ingest` parses (load_text is called once per file read)."""
+    """Counts the files `Library.ingest` parses (load_document is called once per file read)."""
 
     def __init__(self, monkeypatch) -> None:
         self.paths: list[str] = []
-        real = library_module.load_text
+        real = library_module.load_document
 
         def counting(path, data):
             self.paths.append(path.name)
             return real(path, data)
 
-        monkeypatch.setattr(library_module, "load_text", counting)
+        monkeypatch.setattr(library_module, "load_document", counting)
 
 
 def finish_and_check(folder, articles, committed: set[str], monkeypatch):
