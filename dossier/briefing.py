@@ -157,7 +157,7 @@ def _title(sources, sentences, vectors) -> str:
     """'Briefing: <headline of the most central source>' — the story the sources share."""
     if not sources:
         return "Briefing: empty library"
-    titled = [s for s in sources if s.meta.title]
+    titled = [s for s in sources if s.meta.title and not s.meta.title_derived]  # stated ones
     if vectors is None or not titled:
         return f"Briefing: {len(sources)} sources"
     centroid = vectors.mean(axis=0)

@@ -72,6 +72,7 @@ def _from_cache(library: Library, source, llm: LLM, prompts: PromptSet | None):
     if found is not None:
         found.cached = True
         found.source_id = source.id
+        found.title = source.meta.title or found.title  # a title derived after it was cached
     return found
 
 

@@ -106,6 +106,10 @@ class LibraryPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # Click a header to sort (the model sorts itself: row numbers stay the model's); until
+        # then, the library's own order.
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
 
     def set_errors_model(self, model) -> None:
         self.errors.setModel(model)

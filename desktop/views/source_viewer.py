@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
-from ..itemmodels import source_date
+from ..itemmodels import source_date, source_title, title_is_derived
 
 HIGHLIGHT = QColor("#fff1b8")  # the cited passage
 FOCUS = QColor("#ffc94d")  # the sentence of it that supports the answer
@@ -47,10 +47,13 @@ class SourceViewer(QWidget):
         """Show `text` (setPlainText: HTML in a source stays visible characters)."""
         self.source_id = source.id if source is not None else None
         meta = source.meta if source is not None else None
-        self.title.setText((meta.title if meta and meta.title else None) or self.source_id or "")
+        self.title.setText(source_title(source) if source is not None else "")
+        font = self.title.font()
+        font.setItalic(source is not None and title_is_derived(source))  # cut from the text
+        self.title.setFont(font)
         parts = []
         if meta:
-            parts += [meta.outlet, meta.byline, source_date(source)]
+            parts += [meta.outlet, meta.byline, source_date(source), meta.place]
         if source is not None:
             parts.append(f"{source.n_chunks} passages · {source.id}")
         self.meta.setText("  ·  ".join(p for p in parts if p))
