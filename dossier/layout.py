@@ -43,21 +43,66 @@ class Document:
 
 
 class _Notes:
-    """Numbered notes, one per distinct passage, in order of first reference."""
+    """Numbered notes, one per distinct passage, in order of first reference.
+
+    A passage cited again reuses its note: the same span, a span inside an earlier note's span,
+    or the same words of the same source at another place."""
 
     def __init__(self, sources: list[Source]) -> None:
         self.labels = {s.id: source_label(s) for s in sources}
+        self.note_labels = {s.id: note_label(s) for s in sources}
         self.items: list[Note] = []
         self._index: dict[tuple[str, int, int], int] = {}
+        self._by_text: dict[tuple[str, str], int] = {}
+        self._spans: dict[str, list[tuple[int, int, int]]] = {}  # source -> (start, end, n)
 
     def ref(self, span: SourceSpan) -> int:
         key = (span.source_id, span.start, span.end)
-        if key not in self._index:
+        if key in self._index:
+            return self._index[key]
+        text = " ".join(span.text.split())
+        n = self._by_text.get((span.source_id, text))
+        if n is None:
+            n = next(
+                (n for a, b, n in self._spans.get(span.source_id, ()) if a <= span.start
+                 and span.end <= b),
+                None,
+            )  # fmt: skip
+        if n is None:
             n = len(self.items) + 1
-            label = self.labels.get(span.source_id, span.source_id)
-            self.items.append(Note(n=n, label=label, text=" ".join(span.text.split())))
-            self._index[key] = n
-        return self._index[key]
+            label = self.note_labels.get(span.source_id, span.source_id)
+            self.items.append(Note(n=n, label=label, text=text))
+            self._by_text[(span.source_id, text)] = n
+            self._spans.setdefault(span.source_id, []).append((span.start, span.end, n))
+        self._index[key] = n
+        return n
+
+
+QUOTE_MARKS = "\"“”„‟«»‘’‚'"  # a passage starting with one of these is a quotation
+CLOSING_MARKS = '"“”„‟«»'  # ending with one; not ’ or ', which also end "the Smiths’"
+NOTE_LABEL_TITLE_CHARS = 48  # a note names its source by outlet, or its title cut this short
+
+
+def is_quoted(text: str) -> bool:
+    """The passage already starts or ends with a quotation mark of its own."""
+    text = text.strip()
+    return bool(text) and (text[0] in QUOTE_MARKS or text[-1] in CLOSING_MARKS)
+
+
+def quoted(text: str) -> str:
+    """`text` in curly quotes, unless it already starts or ends with a quotation mark (then a
+    second pair would double them: “"…"”)."""
+    return text if is_quoted(text) else f"“{text}”"
+
+
+def note_label(source: Source) -> str:
+    """The short name a note gives its source: outlet (or title, cut short) and id; the full
+    title is in the source list."""
+    name = source.meta.outlet or source.meta.title
+    if name and len(name) > NOTE_LABEL_TITLE_CHARS:
+        cut = name[:NOTE_LABEL_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:—-")
+        name = f"{cut}…"
+    return f"{name} [{source.id}]" if name else source.id
 
 
 def source_label(source: Source) -> str:
@@ -147,7 +192,7 @@ def _quotes(b: Briefing, notes: _Notes) -> Section:
         verbatim = "" if all(q.verbatim for q in group.quotes) else " [not verbatim]"
         section.paras.append(
             Para(
-                f"“{group.text.rstrip(',')}” — {who}{where}{also}{verbatim}",
+                f"{quoted(group.text.rstrip(','))} — {who}{where}{also}{verbatim}",
                 [notes.ref(q.sentence) for q in group.quotes],
                 style="quote",
             )
@@ -214,7 +259,7 @@ def _differences(b: Briefing, notes: _Notes) -> Section:
             for side in d.sides:
                 label = notes.labels.get(side.statement.source_id, side.statement.source_id)
                 value = f" ({side.value})" if side.value else ""
-                sides.append(f"{label}{value}: “{side.statement.text}”")
+                sides.append(f"{label}{value}: {quoted(side.statement.text)}")
                 refs.append(notes.ref(side.statement))
             section.paras.append(Para(f"{d.topic} — " + " versus ".join(sides), refs,
                                       style="bullet"))  # fmt: skip

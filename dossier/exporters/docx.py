@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..layout import Document
+from ..layout import Document, quoted
 
 
 class DocxExporter:
@@ -42,7 +42,7 @@ def to_docx_bytes(doc: Document) -> bytes:
     for note in doc.notes:
         p = out.add_paragraph()
         p.add_run(f"{note.n}. ").bold = True
-        p.add_run(_xml_safe(f"{note.label}: “{note.text}”")).font.size = Pt(9)
+        p.add_run(_xml_safe(f"{note.label}: {quoted(note.text)}")).font.size = Pt(9)
     buffer = io.BytesIO()
     out.save(buffer)
     return buffer.getvalue()

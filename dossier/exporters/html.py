@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from ..layout import Document, Para
+from ..layout import Document, Para, is_quoted
 
 
 class HtmlExporter:
@@ -55,9 +55,9 @@ def to_html(doc: Document, *, for_qt: bool = False) -> str:
     parts.append("<h2>Notes</h2>")
     parts.append('<ol class="notes">')
     for note in doc.notes:
-        parts.append(
-            f'<li id="note-{note.n}" value="{note.n}">{e(note.label)}: <q>{e(note.text)}</q></li>'
-        )
+        # <q> adds the quotation marks; a passage that has its own gets no second pair.
+        text = e(note.text) if is_quoted(note.text) else f"<q>{e(note.text)}</q>"
+        parts.append(f'<li id="note-{note.n}" value="{note.n}">{e(note.label)}: {text}</li>')
     parts.append("</ol></body></html>")
     text = "\n".join(parts)
     if for_qt:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..layout import Document, Para
+from ..layout import Document, Para, quoted
 
 
 class MarkdownExporter:
@@ -35,7 +35,7 @@ def to_markdown(doc: Document) -> str:
         out.append("")
     out += ["## Notes", ""]
     for note in doc.notes:
-        out.append(f"[^{note.n}]: {md_escape(note.label)}: “{md_escape(note.text)}”")
+        out.append(f"[^{note.n}]: {md_escape(note.label)}: {md_escape(quoted(note.text))}")
     return "\n".join(out).rstrip() + "\n"
 
 
