@@ -27,7 +27,12 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("brief", help="export a briefing of the whole library in one go")
     p.add_argument("--out", type=Path, help="FILE.md, .html, .pdf or .docx")
     p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
-    p.add_argument("--json", action="store_true", help="print the briefing's structure as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the briefing's structure as JSON (with --out, the file written under "
+        '"export": path, format, bytes, pages)',
+    )
 
 
 def cmd_summarize(args) -> int:
@@ -82,7 +87,7 @@ def _print_summary(s) -> None:
 
 def cmd_brief(args) -> int:
     from dossier.briefing import brief
-    from dossier.export import FORMATS, export_briefing
+    from dossier.export import FORMATS, write_briefing
 
     from .answers import _llm
 
@@ -99,12 +104,17 @@ def cmd_brief(args) -> int:
         briefing = brief(library=library, llm=llm, progress=update)
     finally:
         close()
-    if args.out is not None:
-        path = export_briefing(briefing, args.out)
-        if not args.json:
-            print(f"wrote {terminal_safe(path)} ({path.stat().st_size:,} bytes)")
+    written = write_briefing(briefing, args.out) if args.out is not None else None
     if args.json:
-        print_json(briefing)
+        data = briefing.model_dump(mode="json")
+        if written is not None:
+            data["export"] = written.to_json()
+        print_json(data)
+    elif written is not None:
+        pages = (
+            f", {written.pages} page{'s' if written.pages != 1 else ''}" if written.pages else ""
+        )
+        print(f"wrote {terminal_safe(written.path)} ({written.size:,} bytes{pages})")
     return EXIT_OK
 
 

@@ -7,16 +7,22 @@ otherwise run or render it as markup.
 Export formats are a plug-in point: an `Exporter` names its suffix and renders the layout to
 bytes; `export_briefing` picks one by the file's suffix from the registry below. Adding a
 format is one module in `dossier/exporters/` with an exporter class, imported and passed to
-`register(...)` below.
+`register(...)` below. An exporter whose format has pages (PDF) also counts them
+(`count_pages(data)`), and `write_briefing` reports the count.
+
+Files are written atomically (a temporary file renamed over the target) with the permissions any
+program of the user gets: 0o666 less the umask, or the mode of the file being replaced.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-
-from retrieval.store import atomic_write_bytes
 
 from .exporters.docx import DocxExporter, to_docx_bytes
 from .exporters.html import HtmlExporter, to_html
@@ -28,6 +34,7 @@ from .schema import Briefing
 __all__ = [
     "EXPORTERS",
     "FORMATS",
+    "ExportResult",
     "Exporter",
     "export_briefing",
     "md_escape",
@@ -36,6 +43,7 @@ __all__ = [
     "to_html",
     "to_markdown",
     "to_pdf_bytes",
+    "write_briefing",
 ]
 
 
@@ -45,6 +53,22 @@ class Exporter(Protocol):
     suffix: str  # the file name ending it writes, lower case with the dot (".md")
 
     def render(self, doc: Document) -> bytes: ...
+
+    # Optional: `count_pages(data: bytes) -> int | None`, for formats that have pages.
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What `write_briefing` wrote."""
+
+    path: Path
+    format: str  # the exporter's suffix, ".pdf"
+    size: int  # bytes
+    pages: int | None  # the page count, for formats with pages (PDF); None otherwise
+
+    def to_json(self) -> dict:
+        return {"path": str(self.path), "format": self.format, "bytes": self.size,
+                "pages": self.pages}  # fmt: skip
 
 
 # Suffix -> exporter, in registration order: the order save dialogs offer them in (the first
@@ -72,11 +96,57 @@ FORMATS = tuple(EXPORTERS)
 
 def export_briefing(briefing: Briefing, path: str | os.PathLike) -> Path:
     """Write `briefing` to `path` in the format its extension names; returns the path."""
+    return write_briefing(briefing, path).path
+
+
+def write_briefing(briefing: Briefing, path: str | os.PathLike) -> ExportResult:
+    """Write `briefing` to `path` in the format its extension names; returns what was written,
+    with the page count of a paged format."""
     path = Path(path)
     exporter = EXPORTERS.get(path.suffix.lower())
     if exporter is None:
         raise ValueError(
             f"Cannot export to {path.name!r}: use one of {', '.join(EXPORTERS)} as the extension."
         )
-    atomic_write_bytes(path, exporter.render(document(briefing)))
-    return path
+    data = exporter.render(document(briefing))
+    count_pages = getattr(exporter, "count_pages", None)
+    pages = count_pages(data) if count_pages is not None else None
+    write_user_file(path, data)
+    return ExportResult(path=path, format=exporter.suffix, size=len(data), pages=pages)
+
+
+def write_user_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically, with the permissions the user's files normally get
+    (a replaced file keeps its own mode), not the 0600 of a temporary file."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~current_umask()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux)."""
+    if sys.platform.startswith("linux"):
+        try:
+            with open("/proc/self/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("Umask:"):
+                        return int(line.split()[1], 8)
+        except (OSError, ValueError, IndexError):
+            pass
+    mask = os.umask(0o022)  # the only portable way to read it is to set it, then restore it
+    os.umask(mask)
+    return mask

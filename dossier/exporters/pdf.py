@@ -15,6 +15,18 @@ class PdfExporter:
     def render(self, doc: Document) -> bytes:
         return to_pdf_bytes(doc)
 
+    def count_pages(self, data: bytes) -> int:
+        return pdf_page_count(data)
+
+
+def pdf_page_count(data: bytes) -> int:
+    """The number of pages of a PDF."""
+    import io
+
+    import pypdf
+
+    return len(pypdf.PdfReader(io.BytesIO(data)).pages)
+
 
 def to_pdf_bytes(doc: Document) -> bytes:
     """Render the HTML layout with QTextDocument onto a QPdfWriter (A4, 20 mm margins)."""
