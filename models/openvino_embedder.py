@@ -56,7 +56,18 @@ EXPORT_VERSION = 1  # bump when the export steps change, so old IR folders are n
 
 # `make setup` (python -m models.prepare) exports the IR here, inside the installation, so the
 # first launch on a new data folder finds it ready instead of spending ~1 min exporting.
-PREPARED_DIR = Path(sys.prefix) / "share" / "dossier"
+# $DOSSIER_PREPARED_DIR names another folder; set empty, no install-time export is used.
+PREPARED_DIR_ENV = "DOSSIER_PREPARED_DIR"
+
+
+def prepared_dir() -> Path | None:
+    chosen = os.environ.get(PREPARED_DIR_ENV)
+    if chosen is None:
+        return Path(sys.prefix) / "share" / "dossier"
+    return Path(chosen) if chosen else None
+
+
+PREPARED_DIR = prepared_dir()
 
 
 class FastPathUnavailable(RuntimeError):

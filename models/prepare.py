@@ -11,11 +11,19 @@ from __future__ import annotations
 import sys
 import time
 
-from .openvino_embedder import PREPARED_DIR, FastPathUnavailable, OpenVinoEmbedder
+from .openvino_embedder import (
+    PREPARED_DIR,
+    PREPARED_DIR_ENV,
+    FastPathUnavailable,
+    OpenVinoEmbedder,
+)
 
 
 def main() -> int:
     started = time.perf_counter()
+    if PREPARED_DIR is None:
+        print(f"${PREPARED_DIR_ENV} is empty: nothing to prepare", file=sys.stderr)
+        return 0
     embedder = OpenVinoEmbedder(PREPARED_DIR, prepared_dir=PREPARED_DIR)
     try:
         embedder.load()

@@ -236,6 +236,9 @@ def run_cli(tmp_path: Path, shared: Path, *, wrap: list[str] = (), guard: bool =
     env.update(
         HOME=str(home),
         DOSSIER_DATA_DIR=str(shared),  # where the embedder cache goes (see shared_data_dir)
+        # No install-time export: the first-use export (openvino and nncf, whose telemetry
+        # would phone home) runs under the watcher.
+        DOSSIER_PREPARED_DIR="",
         TMPDIR=str(scratch),  # torch makes torchinductor_<user> there; keep /tmp clean
         DOSSIER_TEST_REPO=str(REPO),
         PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),

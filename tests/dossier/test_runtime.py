@@ -73,7 +73,8 @@ def test_data_dir_flag_puts_the_embedder_cache_there_and_nothing_in_the_user_fol
     home = tmp_path / "home"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOSSIER_", "XDG_"))}
-    env.update(HOME=str(home), HF_HUB_OFFLINE="1")
+    # (and no install-time export, so the first-use export runs and must land there)
+    env.update(HOME=str(home), HF_HUB_OFFLINE="1", DOSSIER_PREPARED_DIR="")
     chosen = tmp_path / "chosen"
     # WHEN the real CLI searches with --data-dir (the real embedder loads and exports itself)
     result = subprocess.run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -139,3 +140,12 @@ def test_a_complete_install_time_export_is_used_before_the_data_cache(tmp_path):
     assert OpenVinoEmbedder(cache, model_dir, prepared_dir=None).ir_folder(model_dir) == (
         cache / "embedder" / name
     )
+
+
+def test_the_install_time_folder_can_be_moved_or_switched_off(monkeypatch, tmp_path):
+    monkeypatch.setenv(ov_module.PREPARED_DIR_ENV, str(tmp_path))
+    assert ov_module.prepared_dir() == tmp_path
+    monkeypatch.setenv(ov_module.PREPARED_DIR_ENV, "")
+    assert ov_module.prepared_dir() is None
+    monkeypatch.delenv(ov_module.PREPARED_DIR_ENV)
+    assert ov_module.prepared_dir() == Path(sys.prefix) / "share" / "dossier"
