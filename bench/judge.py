@@ -42,7 +42,7 @@ def source_text(source_id: str) -> str:
     raise FileNotFoundError(f"no source {source_id} in {', '.join(map(str, SOURCE_FOLDERS))}")
 
 
-def scores(labels: list[bool], verdicts: list[bool]) -> dict:
+def scores(labels: list[bool], verdicts: list[bool], ids: list[str]) -> dict:
     tp = sum(g and v for g, v in zip(labels, verdicts, strict=True))
     fp = sum(v and not g for g, v in zip(labels, verdicts, strict=True))
     fn = sum(g and not v for g, v in zip(labels, verdicts, strict=True))
@@ -52,6 +52,10 @@ def scores(labels: list[bool], verdicts: list[bool]) -> dict:
         "shown_supported": tp + fp,
         "false_supported": fp,
         "missed": fn,
+        "false_supported_ids": [
+            i for i, g, v in zip(ids, labels, verdicts, strict=True) if v and not g
+        ],
+        "missed_ids": [i for i, g, v in zip(ids, labels, verdicts, strict=True) if g and not v],
     }
 
 
@@ -110,7 +114,10 @@ def main() -> None:
         "not_entailed": len(labels) - sum(labels),
         "model": llm.model_id,
         "checkers": {
-            name: {**scores(labels, v), "seconds_per_pair": round(seconds[name] / len(pairs), 3)}
+            name: {
+                **scores(labels, v, [p["id"] for p in pairs]),
+                "seconds_per_pair": round(seconds[name] / len(pairs), 3),
+            }
             for name, v in verdicts.items()
         },
         "machine": machine(load_before),

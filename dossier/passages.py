@@ -77,13 +77,9 @@ def select_passages(
     sentences = [texts[s][start : candidates[(s, start)][0]] for s, start in keys]
     vectors = embedder.embed(sentences)
     tokens = dict(zip(keys, count_tokens_many(sentences), strict=True))  # one backend call
-    query_terms = set(content_terms(question))
     vectors = _with_context(keys, sentences, vectors, question_vector, embedder)
-    scores = []
-    for key, sentence, vector in zip(keys, sentences, vectors, strict=True):
-        overlap = len(query_terms & set(content_terms(sentence))) / max(1, len(query_terms))
-        # Similarity to the question decides; keyword overlap and the chunk's rank break ties.
-        scores.append(float(vector @ question_vector) + 0.3 * overlap + 0.1 * candidates[key][1])
+    ranks = [candidates[key][1] for key in keys]
+    scores = sentence_scores(question, question_vector, sentences, vectors, ranks)
     order = np.argsort(-np.asarray(scores), kind="stable")
 
     chosen: dict[tuple[str, int], float] = {}
@@ -117,6 +113,23 @@ def select_passages(
             chosen.setdefault(member, scores[i])
         used += cost
     return _merge(chosen, candidates, texts)
+
+
+def sentence_scores(
+    question: str,
+    question_vector: np.ndarray,
+    sentences: list[str],
+    vectors: np.ndarray,
+    chunk_ranks: list[float],
+) -> list[float]:
+    """How well each candidate sentence answers `question` (higher is better)."""
+    query_terms = set(content_terms(question))
+    scores = []
+    for sentence, vector, rank in zip(sentences, vectors, chunk_ranks, strict=True):
+        overlap = len(query_terms & set(content_terms(sentence))) / max(1, len(query_terms))
+        # Similarity to the question decides; keyword overlap and the chunk's rank break ties.
+        scores.append(float(vector @ question_vector) + 0.3 * overlap + 0.1 * rank)
+    return scores
 
 
 def _units(text: str) -> list[tuple[int, int]]:
