@@ -23,6 +23,8 @@ MAX_POINTS = 7  # for a source of average length; see max_points()
 MIN_POINT_WORDS = 4  # fewer words is a name or a label, not a point
 PART_TOKENS = 1200  # source text per model call; longer sources are summarised in parts
 SUMMARY_MAX_TOKENS = 320
+POINT_WORDS = 25  # the prompt asks for 20; the grammar cuts a point off at this many
+ANGLE_WORDS = 12
 DUPLICATE_COSINE = 0.85  # two points this close say the same thing (parts overlap in topic)
 PROMPTS = ("summary_system", "summary_user")
 MAX_EVIDENCE = 3
@@ -43,7 +45,7 @@ class SourceNotFound(KeyError):
     pass
 
 
-POINT_RULES = 2  # bump when what makes a point changes, so cached summaries are made again
+POINT_RULES = 3  # bump when what makes a point changes, so cached summaries are made again
 
 
 def summary_prompt_hash(prompts: PromptSet | None = None) -> str:
@@ -115,7 +117,12 @@ def summarize(
         system = prompts.render("summary_system")
         user = prompts.render("summary_user", title=title, sentences=numbered)
         messages = chat_messages(system, user)
-        completion = llm.stream(messages, max_tokens=SUMMARY_MAX_TOKENS, cancel=cancel)
+        grammar = summary_grammar(
+            part_points(max_points(len(sentences)), (first, last), len(sentences)), last - first
+        )
+        completion = llm.stream(
+            messages, max_tokens=SUMMARY_MAX_TOKENS, cancel=cancel, grammar=grammar
+        )
         reply = completion.text()
         timings = _add(timings, completion.timings)
         lines, angle = parse_points(reply)
@@ -207,6 +214,33 @@ def split_parts(
     if first < len(sentences):
         parts.append((first, len(sentences)))
     return parts
+
+
+def summary_grammar(points: int, sentences: int) -> str:
+    """A llama.cpp grammar for a part's reply: 1 to `points` lines "- <at most POINT_WORDS
+    words> [n]" citing only sentences 1..`sentences`, then the ANGLE line.
+
+    A small model asked for "3 to 7 short points" writes one long point per sentence until
+    the token limit; the grammar holds it to what was asked, and generation is the larger
+    share of a summary's time on a CPU.
+    """
+    numbers = " | ".join(f'"{n}"' for n in range(sentences, 0, -1))
+    return "\n".join(
+        [
+            f'root ::= point{{1,{points}}} "ANGLE: " word (" " word){{0,{ANGLE_WORDS - 1}}}',
+            f'point ::= "- " word (" " word){{2,{POINT_WORDS - 1}}} " "? cite "."? "\\n"',
+            'cite ::= "[" number "]" ("[" number "]"){0,2}',
+            f"number ::= {numbers}",
+            r"word ::= [^ \n\[\]]+",
+        ]
+    )
+
+
+def part_points(limit: int, part: tuple[int, int], total: int) -> int:
+    """The points a part may give: its share of the source's `limit` and one to spare (a
+    point the check refuses or finds repeated is dropped), at least three."""
+    first, last = part
+    return max(3, round(limit * (last - first) / max(1, total)) + 1)
 
 
 def parse_points(reply: str) -> tuple[list[tuple[str, list[int]]], str | None]:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
+from dossier.judge import YES_NO_GRAMMAR
 from models.llm import Completion, Message, Timings
 
 _PIECE = re.compile(r"\s*\S+|\s+$")
@@ -36,8 +37,8 @@ class ScriptedLLM:
         verdict: Callable[[list[Message]], str] | None = None,
     ) -> None:
         self._replies = replies if callable(replies) else list(replies)
-        # Calls constrained by a grammar (the judge's YES/NO) are answered by `verdict`, apart
-        # from the script; by default every judgment is YES.
+        # Calls constrained by a YES/NO grammar (the judge's) are answered by `verdict`, apart
+        # from the script; by default every judgment is YES. Other grammars are not enforced.
         self.verdict = verdict or (lambda messages: "YES")
         self._next = 0
         self.piece_delay_s = piece_delay_s  # lets a test cancel from another thread mid-reply
@@ -79,7 +80,8 @@ class ScriptedLLM:
         self.calls.append(copy.deepcopy(messages))
         self.grammars.append(grammar)
         self.markers.append(list(markers) if markers else None)
-        reply = self.verdict(messages) if grammar else self._reply_for(messages)
+        judging = grammar == YES_NO_GRAMMAR
+        reply = self.verdict(messages) if judging else self._reply_for(messages)
         for marker in stop or ():
             if marker in reply:
                 reply = reply[: reply.index(marker)]

@@ -1,5 +1,7 @@
 """Per-source summaries: points linked to source sentences, checked, cached."""
 
+import re
+
 import pytest
 
 import dossier.summaries as summaries_module
@@ -157,3 +159,32 @@ def test_longer_sources_earn_more_points():
     assert summaries_module.max_points(200) == 10
     assert summaries_module.is_credit_line("Reporting by Ana Ruiz; editing by Li Wei")
     assert not summaries_module.is_credit_line("The minister said staff had contributed.")
+
+
+def test_the_model_is_held_to_a_few_short_points_citing_only_the_parts_sentences(harbour):
+    # GIVEN a short source, summarised in one part
+    library, source_id, _ = harbour
+    llm = ScriptedLLM([REPLY])
+    # WHEN it is summarised
+    summarize(source_id, library=library, llm=llm)
+    # THEN the call is constrained by a grammar that llama.cpp accepts, that allows at most
+    # the source's points plus one and cites only the sentences the prompt numbers
+    [grammar] = llm.grammars
+    shown = re.findall(r"^\[(\d+)\]", llm.calls[0][-1]["content"], re.MULTILINE)
+    from llama_cpp import LlamaGrammar
+
+    LlamaGrammar.from_string(grammar, verbose=False)  # raises on a malformed grammar
+    assert f"point{{1,{summaries_module.max_points(len(shown)) + 1}}}" in grammar
+    assert "number ::= " + " | ".join(f'"{n}"' for n in reversed(shown)) in grammar
+
+
+def test_a_reply_the_summary_grammar_allows_parses_into_points_and_angle():
+    reply = (
+        "- The council approved the plan by 7 votes to 2 [1][2].\n- Jobs follow [3]\nANGLE: jobs"
+    )
+    points, angle = parse_points(reply)
+    assert points == [
+        ("The council approved the plan by 7 votes to 2.", [1, 2]),
+        ("Jobs follow", [3]),
+    ]
+    assert angle == "jobs"
