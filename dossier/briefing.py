@@ -29,7 +29,6 @@ PROMPT_NAMES = (
     "summary_user",
     "overview_system",
     "overview_user",
-    "compare",
 )
 
 
