@@ -1,16 +1,22 @@
 """What a question pins down, read from its wording alone: pure string checks, no model.
 
 Passage selection (`dossier.passages`) reads one more sentence after the best ones when the
-question asks for a reason, since news gives the cause after the event. The answer's second
+question asks for a reason, since news gives the cause after the event, and prefers sentences
+holding the kind of answer the question asks for (a figure, a date, a name): the classic
+answer-type cue of question answering, read from the question word. The answer's second
 look (`dossier.ask`) wants the figures the question names ("in May 2023") in its evidence.
 Whether an answer gives what the question asks for is the judge's business (`dossier.judge`).
 """
 
 from __future__ import annotations
 
+import calendar
 import re
+from typing import Literal
 
 from .citations import NUMBER
+
+AnswerKind = Literal["figure", "date", "name"]
 
 _ASKS_REASON = re.compile(
     r"^\s*why\b|\bfor what reasons?\b|\bwhat (?:is|was|are|were) the reasons?\b|"
@@ -27,3 +33,51 @@ def asks_reason(question: str) -> bool:
 def numbers_in_question(question: str) -> list[str]:
     """Figures the question pins its subject to ("in May 2023", "the 2 soldiers")."""
     return NUMBER.findall(question)
+
+
+_ASKS_FIGURE = re.compile(
+    r"^\s*(?:how (?:many|much|long|far|high|big|large|old|often|fast|deep|wide|tall)\b|"
+    r"what (?:percentage|share|proportion|number|amount|level|price|figure|sum|rate)\b)",
+    re.IGNORECASE,
+)
+_ASKS_DATE = re.compile(
+    r"^\s*(?:when\b|(?:on|in|by|since) what (?:date|day|year|month)\b|"
+    r"what (?:date|day|time|year|month)\b)",
+    re.IGNORECASE,
+)
+_ASKS_NAME = re.compile(r"^\s*(?:who|whom|where)\b", re.IGNORECASE)
+_NUMBER_WORDS = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|"
+    r"billions?|half|double|twice)\b",
+    re.IGNORECASE,
+)
+_CALENDAR = re.compile(
+    r"\b(?:"
+    + "|".join([*calendar.month_name[1:], *calendar.day_name])
+    + r"|yesterday|today|tomorrow|tonight)\b|\b\d{4}\b|\b\d{1,2}:\d\d\b"
+)
+_CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]+")
+
+
+def expected_answer(question: str) -> AnswerKind | None:
+    """The kind of answer the question word asks for: a figure ("how many", "what share"),
+    a date ("when"), a name ("who", "where"); None when the wording does not say."""
+    if _ASKS_FIGURE.search(question):
+        return "figure"
+    if _ASKS_DATE.search(question):
+        return "date"
+    if _ASKS_NAME.search(question):
+        return "name"
+    return None
+
+
+def holds_answer_kind(kind: AnswerKind, sentence: str, question: str) -> bool:
+    """`sentence` holds something of that kind: a figure, a date or time, or a name the
+    question does not already give (a capitalised word inside the sentence)."""
+    if kind == "figure":
+        return bool(NUMBER.search(sentence) or _NUMBER_WORDS.search(sentence))
+    if kind == "date":
+        return bool(_CALENDAR.search(sentence))
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+    return any(w.lower() not in asked for w in _CAPITALISED.findall(sentence))

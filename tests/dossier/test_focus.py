@@ -2,7 +2,7 @@
 
 import pytest
 
-from dossier.focus import asks_reason, numbers_in_question
+from dossier.focus import asks_reason, expected_answer, holds_answer_kind, numbers_in_question
 
 
 def test_figures_a_question_pins_its_subject_to():
@@ -28,3 +28,38 @@ def test_figures_a_question_pins_its_subject_to():
 )
 def test_a_question_asking_for_a_reason(question, expected):
     assert asks_reason(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many ships were waiting off the port?", "figure"),
+        ("How much did the repairs cost?", "figure"),
+        ("What share of the vote did she win?", "figure"),
+        ("When did the strike start?", "date"),
+        ("On what date was the recall announced?", "date"),
+        ("What year did the plant open?", "date"),
+        ("Who chaired the talks?", "name"),
+        ("Where did the minister speak?", "name"),
+        ("What did the mayor say about the port?", None),
+        ("Why was the vote delayed?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_word_asks_for(question, kind):
+    assert expected_answer(question) == kind
+
+
+def test_a_sentence_holds_the_kind_of_answer_asked_for():
+    # figures in digits or words
+    assert holds_answer_kind("figure", "Forty ships waited offshore.", "How many ships?")
+    assert holds_answer_kind("figure", "The bill came to 3.2 million.", "How much?")
+    assert not holds_answer_kind("figure", "Ships waited offshore.", "How many ships?")
+    # dates: a weekday, a month, a year or a clock time
+    assert holds_answer_kind("date", "Work stopped on Tuesday.", "When did work stop?")
+    assert holds_answer_kind("date", "It opened at 6:15 in the morning.", "When did it open?")
+    assert not holds_answer_kind("date", "Work stopped after the vote.", "When did work stop?")
+    # a name the question does not already give, inside the sentence
+    question = "Who chaired the talks in Lindale?"
+    assert holds_answer_kind("name", "The talks in Lindale were chaired by Rosa Quell.", question)
+    assert not holds_answer_kind("name", "The talks in Lindale were chaired by a judge.", question)
+    assert not holds_answer_kind("name", "Officials said the talks went on.", question)

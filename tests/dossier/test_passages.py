@@ -90,3 +90,26 @@ def test_the_model_is_asked_once_for_every_candidates_token_count():
     )
     # THEN every candidate sentence was counted in one call
     assert len(calls) == 1 and len(calls[0]) == 4
+
+
+def test_a_sentence_holding_the_kind_of_answer_asked_for_is_preferred():
+    # GIVEN two sentences equally close to a "when" question, only one of which has a date
+    source = "The bridge will reopen after the repairs. The bridge will reopen in March."
+    embedder = FakeEmbedder()
+    hit = Hit(
+        chunk=Chunk(id=1, source_id="s", ordinal=0, start=0, end=len(source), text=source),
+        score=1.0,
+    )
+    question = "When will the bridge reopen?"
+    # WHEN the budget has room for one sentence only
+    passages = select_passages(
+        question,
+        embedder.embed([question])[0],
+        [hit],
+        {"s": source},
+        embedder,
+        budget_tokens=7,
+        count_tokens_many=lambda texts: [len(text.split()) for text in texts],
+    )
+    # THEN the model reads the one with the date
+    assert [p.text for p in passages] == ["The bridge will reopen in March."]
