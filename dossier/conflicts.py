@@ -2,7 +2,8 @@
 
 A small model shown two passages that give different values for the same thing (a count, a
 date, a winner) usually reports one of them. After the answer has been checked, the most
-relevant passage of a source the answer does not cite is judged: if it does not state what
+relevant passage of a source the answer does not cite (one holding a value of the kind the
+question asks for that the answer lacks, when there is one) is judged: if it does not state what
 the answer says, yet answers the question itself, the model is asked again over that passage
 alone, and a checked second account that the first does not already state is shown beside
 the first, each with its own citations.
@@ -14,6 +15,7 @@ import numpy as np
 
 from retrieval.sentences import sentence_spans
 
+from .focus import answer_values, expected_answer
 from .judge import Judge
 from .schema import AnswerSentence, Passage
 
@@ -56,6 +58,13 @@ def other_account(
     if not answer or not cited:
         return None
     others = [p for p in sorted(passages, key=lambda p: -p.relevance) if p.source_id not in cited]
+    kind = expected_answer(question)
+    if kind is not None:
+        # The probe goes first to a passage whose sentences closest to the question hold a
+        # value of the kind asked for (a figure, a date, a name) that the answer lacks.
+        mine = answer_values(kind, answer, question)
+        closest = {p.n: closest_sentences(p, question, embedder) for p in others}
+        others.sort(key=lambda p: not answer_values(kind, closest[p.n], question) - mine)
     for passage in others[:PROBED_PASSAGES]:
         evidence = closest_sentences(passage, question, embedder)
         if judge.entails(evidence, answer):

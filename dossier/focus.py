@@ -75,9 +75,18 @@ def expected_answer(question: str) -> AnswerKind | None:
 def holds_answer_kind(kind: AnswerKind, sentence: str, question: str) -> bool:
     """`sentence` holds something of that kind: a figure, a date or time, or a name the
     question does not already give (a capitalised word inside the sentence)."""
+    return bool(answer_values(kind, sentence, question))
+
+
+def answer_values(kind: AnswerKind, text: str, question: str) -> set[str]:
+    """The values of that kind in `text` that the question does not already give, lower-case:
+    figures (digits or number words), dates and times, or capitalised words inside sentences."""
     if kind == "figure":
-        return bool(NUMBER.search(sentence) or _NUMBER_WORDS.search(sentence))
-    if kind == "date":
-        return bool(_CALENDAR.search(sentence))
-    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
-    return any(w.lower() not in asked for w in _CAPITALISED.findall(sentence))
+        found = [n.replace(",", "") for n in NUMBER.findall(text)] + _NUMBER_WORDS.findall(text)
+    elif kind == "date":
+        found = _CALENDAR.findall(text)
+    else:  # a month or a weekday is a date, not a name
+        found = [w for w in _CAPITALISED.findall(text) if not _CALENDAR.fullmatch(w)]
+    asked = {w.lower().replace(",", "") for w in re.findall(r"[\w.,'’-]+", question)}
+    asked |= {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+    return {v.lower() for v in found if v.lower() not in asked}

@@ -48,6 +48,22 @@ def test_a_passage_of_another_source_that_answers_differently_is_found(fake_embe
     assert judged == {PASSAGES[1].text}
 
 
+def test_the_probe_goes_to_a_passage_giving_another_value_of_the_kind_asked_for(fake_embedder):
+    # GIVEN an answer citing source a, a more relevant passage of source c that gives no
+    # figure, and a less relevant one of source b that gives another count
+    shown = [
+        passage(1, "a", "Officials said 40 people were hurt in the blast on Monday.", 0.9),
+        passage(3, "c", "People were hurt in the blast near the station.", 0.8),
+        passage(2, "b", "Firefighters said 55 people were hurt.", 0.3),
+    ]
+    answer = [said("Officials said 40 people were hurt.", 1)]
+    judge = ScriptedJudge(entails=["40 people"], answers=["55 people"])
+    # WHEN another account is looked for on a "how many" question
+    found = other_account("How many people were hurt?", answer, shown, fake_embedder, judge)
+    # THEN the one probe went to source b, whose figure the answer lacks
+    assert found is not None and found.source_id == "b"
+
+
 def test_a_passage_that_states_the_same_is_no_other_account(fake_embedder):
     # GIVEN the other source agrees with the answer
     answer = [said("55 people were hurt.", 2)]
