@@ -16,7 +16,7 @@ from retrieval.library import Library
 
 from .answer_check import check_answer, is_refusal, render_answer
 from .conflicts import DIFFERENT_ACCOUNT, differs, other_account
-from .focus import numbers_in_question
+from .focus import answer_values, expected_answer, numbers_in_question
 from .judge import Judge, ModelJudge
 from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, ModelInfo, Passage, Turn
@@ -33,6 +33,10 @@ MAX_ANSWER_TOKENS = 300
 HISTORY_TURNS = 3
 # Below this cosine no passage is about the question at all: refuse without asking the model.
 MIN_RELEVANCE = 0.2
+# An answer to "how many" or "when" that gives no figure or date beyond the question's own does
+# not answer it. Not for names: "who" and "where" are often answered without one ("the mayor",
+# "at the city hall").
+KINDS_AN_ANSWER_MUST_HOLD = ("figure", "date")
 
 TokenFn = Callable[[str], None]
 
@@ -269,6 +273,11 @@ class _Run:
         supported = [s.text for s in attempt.sentences if s.supported]
         if not supported:
             return "unsupported"
+        kind = expected_answer(question)
+        if kind in KINDS_AN_ANSWER_MUST_HOLD and not answer_values(
+            kind, " ".join(supported), question
+        ):
+            return "does_not_answer"  # asked how many or when, and no figure or date is given
         if not self.judge.answers(question, " ".join(supported)):
             # a judgment cut short by a cancel says NO: that is no verdict on the answer
             return None if self.stopped() else "does_not_answer"

@@ -155,6 +155,24 @@ def test_the_same_sentence_the_judge_accepts_stands(seeded_library):
     assert len(answer_calls(llm)) == 1
 
 
+def test_an_answer_to_how_many_that_gives_no_figure_is_refused_without_asking_the_judge(
+    seeded_library,
+):
+    # GIVEN a supported reply that names the missiles but gives no count
+    llm = ScriptedLLM(
+        citing("ATACMS", "The U.S. has provided the ATACMS surface-to-surface missile"),
+        verdict=verdicts(entails="YES", answers="YES"),
+    )
+    # WHEN the question asks how many
+    answer = ask("How many ATACMS missiles has the U.S. provided?", library=seeded_library, llm=llm)
+    # THEN it is refused as not answering, and the judge was never asked whether it answers
+    # (only, for the second look, whether the closest passages do)
+    assert answer.refused and answer.refusal_reason == "does_not_answer"
+    drafted = "The U.S. has provided the ATACMS surface-to-surface missile."
+    asked = [field(call, "Answer") for call in judge_calls(llm, ANSWERS_SYSTEM)]
+    assert drafted not in asked
+
+
 def test_supported_sentences_that_do_not_answer_the_question_are_refused(seeded_library):
     # GIVEN a reply to a price question: a sentence about the range, which the passage
     # states, and one with an invented figure
