@@ -14,6 +14,7 @@ from .common import (
     EXIT_OK,
     fail,
     open_cli_library,
+    passage_line,
     positive_count,
     print_file_problems,
     print_json,
@@ -21,6 +22,7 @@ from .common import (
     runtime_of,
     terminal_safe,
 )
+from .history import TurnSaver, interrupted_answer
 
 
 def add_parsers(sub) -> None:
@@ -29,10 +31,16 @@ def add_parsers(sub) -> None:
     p.add_argument("--model", help="catalog name (default, fast, tiny) or path to a .gguf file")
     p.add_argument("--k", type=positive_count, help=f"passages to retrieve (default {DEFAULT_K})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of streaming")
+    p.add_argument(
+        "--no-save", action="store_true", help="do not save the answer in `dossier history`"
+    )
 
     p = sub.add_parser("chat", help="ask questions with follow-ups in the terminal")
     p.add_argument("--model")
     p.add_argument("--k", type=positive_count, help=f"passages to retrieve (default {DEFAULT_K})")
+    p.add_argument(
+        "--no-save", action="store_true", help="do not save the answers in `dossier history`"
+    )
 
     p = sub.add_parser("models", help="list the language models: installed, assembled, default")
     p.add_argument("--json", action="store_true")
@@ -65,12 +73,6 @@ def _llm(args):
     return runtime_of(args).llm()
 
 
-def _passage_line(p) -> str:
-    """One line per passage: source id, offsets and the start of its text, all escaped."""
-    text = " ".join(p.text.split())[:160]
-    return f"  [{p.n}] {terminal_safe(p.source_id)} {p.start}-{p.end}: {terminal_safe(text)}"
-
-
 def _print_token(piece: str) -> None:
     # Model output may copy control characters from a source; line breaks are its own.
     print(terminal_safe(piece, keep_newlines=True), end="", flush=True)
@@ -80,7 +82,7 @@ def _print_answer_tail(answer) -> None:
     if answer.refused:
         print("\n(refused: the sources do not answer this; nearest passages:)")
         for p in answer.passages:
-            print(_passage_line(p))
+            print(passage_line(p))
         return
     unsupported = [s.text for s in answer.sentences if not s.supported]
     if unsupported:
@@ -89,7 +91,7 @@ def _print_answer_tail(answer) -> None:
             print(f"  ! {terminal_safe(text)}")
     print("\nSources:")
     for c in answer.citations:
-        print(_passage_line(c))
+        print(passage_line(c))
     t = answer.timings
     print(f"\n(ttft {t.ttft_s or 0:.1f} s, {t.tokens_per_s:.1f} tokens/s, total {t.total_s:.1f} s)")
 
@@ -100,24 +102,39 @@ def cmd_ask(args) -> int:
     library = open_cli_library(args, quiet=args.json)
     llm = _llm(args)
     cancel = threading.Event()
-    on_token = None if args.json else _print_token
+    saver = TurnSaver(args, enabled=not args.no_save)  # a one-turn conversation
+    streamed = []
+
+    def on_token(piece: str) -> None:
+        streamed.append(piece)
+        if not args.json:
+            _print_token(piece)
+
     try:
-        answer = ask(
-            args.question,
-            library=library,
-            llm=llm,
-            k=runtime_of(args).settings.k,
-            on_token=on_token,
-            cancel=cancel,
-        )
-    except KeyboardInterrupt:
-        cancel.set()
-        raise
+        try:
+            answer = ask(
+                args.question,
+                library=library,
+                llm=llm,
+                k=runtime_of(args).settings.k,
+                on_token=on_token,
+                cancel=cancel,
+            )
+        except KeyboardInterrupt:
+            cancel.set()
+            if streamed:  # saved as interrupted, as far as it came
+                saver.save(args.question, interrupted_answer(args.question, "".join(streamed), llm))
+            raise
+        conversation_id = saver.save(args.question, answer)
+    finally:
+        saver.close()
     if args.json:
         print_json(answer)
     else:
         print()
         _print_answer_tail(answer)
+        if conversation_id is not None:
+            print(f"(saved: `dossier history {conversation_id}` shows it again)")
     return EXIT_OK
 
 
@@ -143,29 +160,46 @@ def cmd_chat(args) -> int:
     library = open_cli_library(args)
     llm = _llm(args)
     history: list[Turn] = []
+    saver = TurnSaver(args, enabled=not args.no_save)
     print("Ask about your sources. Empty line or Ctrl-D to quit; 'new' starts a new conversation.")
-    while (question := _read_question()) is not None:
-        if question.lower() == "new":
-            history.clear()
-            continue
-        cancel = threading.Event()
-        try:
-            answer = ask(
-                question,
-                history=history,
-                library=library,
-                llm=llm,
-                k=runtime_of(args).settings.k,
-                on_token=_print_token,
-                cancel=cancel,
-            )
-        except KeyboardInterrupt:
-            cancel.set()
-            print("\n(stopped)")
-            continue
-        print()
-        _print_answer_tail(answer)
-        history.append(Turn(question=question, answer=answer.answer))
+    if saver.enabled:
+        print("Answers are saved as they complete: `dossier history` lists the conversations.")
+    try:
+        while (question := _read_question()) is not None:
+            if question.lower() == "new":
+                history.clear()
+                saver.new_conversation()
+                continue
+            cancel = threading.Event()
+            streamed = []
+
+            def on_token(piece: str, streamed=streamed) -> None:
+                streamed.append(piece)
+                _print_token(piece)
+
+            try:
+                answer = ask(
+                    question,
+                    history=history,
+                    library=library,
+                    llm=llm,
+                    k=runtime_of(args).settings.k,
+                    on_token=on_token,
+                    cancel=cancel,
+                )
+            except KeyboardInterrupt:
+                cancel.set()
+                print("\n(stopped)")
+                if streamed:  # saved as interrupted; not used as context for follow-ups
+                    saver.save(question, interrupted_answer(question, "".join(streamed), llm))
+                continue
+            saver.save(question, answer)
+            print()
+            _print_answer_tail(answer)
+            if not answer.cancelled:
+                history.append(Turn(question=question, answer=answer.answer))
+    finally:
+        saver.close()
     return EXIT_OK
 
 

@@ -66,6 +66,12 @@ def fail(message: object) -> None:
     print(f"dossier: {terminal_safe(message)}", file=sys.stderr)
 
 
+def passage_line(p) -> str:
+    """One line per passage or citation: source id, offsets and the start of its text, escaped."""
+    text = " ".join(p.text.split())[:160]
+    return f"  [{p.n}] {terminal_safe(p.source_id)} {p.start}-{p.end}: {terminal_safe(text)}"
+
+
 def print_file_problems(report) -> None:
     """The per-file lines of an ingest report on stderr: errors, skipped files, warnings."""
     for label, problems in (
@@ -154,6 +160,7 @@ _USER_ERRORS = (
     ("retrieval.errors", "LibraryError"),  # LibraryMismatch, LibraryLocked, DiskFull, ...
     ("models.resolve", "ModelError"),  # unknown model, not installed, checksum, not GGUF
     ("models.embedding_model", "ModelPackageMissing"),  # the embedding model package is missing
+    ("dossier.conversations", "ConversationsError"),  # saved conversations damaged, read-only
 )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dossier.settings import DEFAULT_K
 
-from . import answers, briefing
+from . import answers, briefing, history
 from .common import (
     EXIT_ERROR,
     EXIT_INTERNAL,
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="re-chunk and re-embed every stored source")
     p.add_argument("--json", action="store_true")
     answers.add_parsers(sub)
+    history.add_parsers(sub)
     briefing.add_parsers(sub)
 
     p = sub.add_parser(
@@ -249,6 +250,7 @@ COMMANDS = {
     "reindex": cmd_reindex,
     "check": cmd_check,
     **answers.COMMANDS,
+    **history.COMMANDS,
     **briefing.COMMANDS,
 }
 

@@ -18,6 +18,7 @@ from .workers import Job, Runner
 
 LibraryFactory = Callable[[Preferences, Callable[[Any], None]], Any]
 LlmFactory = Callable[[Preferences], Any]
+ConversationsFactory = Callable[[Preferences], Any]
 
 
 def runtime_of(prefs: Preferences):
@@ -56,6 +57,11 @@ def indexed_sources(library) -> list:
     return library.sources()
 
 
+def real_conversations(prefs: Preferences):
+    """The saved conversations of the preferences' data folder (a `ConversationStore`)."""
+    return runtime_of(prefs).conversations()
+
+
 def real_llm(prefs: Preferences):
     """The model of the preferences, shared in the process (see dossier.models.shared_llm)."""
     return runtime_of(prefs).llm()
@@ -72,6 +78,7 @@ class Engine(QObject):
     llm_state = Signal(str)
     library_changed = Signal()  # sources added, removed or reindexed, or a new library opened
     seed_progress = Signal(object)
+    conversations_state = Signal(str)  # "ready" (a store opened) or "failed: <why>"
 
     def __init__(
         self,
@@ -79,6 +86,7 @@ class Engine(QObject):
         *,
         library_factory: LibraryFactory = real_library,
         llm_factory: LlmFactory = real_llm,
+        conversations_factory: ConversationsFactory = real_conversations,
         runner: Runner | None = None,
     ) -> None:
         super().__init__()
@@ -86,7 +94,9 @@ class Engine(QObject):
         self.runner = runner or Runner(self)
         self._library_factory = library_factory
         self._llm_factory = llm_factory
+        self._conversations_factory = conversations_factory
         self.library = None
+        self.conversations = None  # the saved conversations (dossier.conversations), once open
         self.sources: list = []  # the library's sources as last read (on a worker thread)
         self.llm = None
         self.library_status = "not loaded"
@@ -113,6 +123,28 @@ class Engine(QObject):
             on_failed=lambda why: self._set_library_status(f"failed: {why}"),
             on_progress=self.seed_progress.emit,
         )
+        self.open_conversations()
+
+    def open_conversations(self) -> None:
+        """Open the data folder's saved conversations off the GUI thread (a quick job: the
+        list shows while the embedder still loads)."""
+        prefs = self.prefs
+
+        def work(job: Job):
+            return self._conversations_factory(prefs)
+
+        self.runner.start(
+            work,
+            name="conversations",
+            on_done=self._conversations_opened,
+            on_failed=lambda why: self.conversations_state.emit(f"failed: {why}"),
+        )
+
+    def _conversations_opened(self, store) -> None:
+        old, self.conversations = self.conversations, store
+        if old is not None and old is not store:
+            old.close()
+        self.conversations_state.emit("ready")
 
     def load_llm(self) -> None:
         self._set_llm_status("loading")
@@ -195,3 +227,6 @@ class Engine(QObject):
         if self.library is not None:
             self.library.close()
             self.library = None
+        if self.conversations is not None:
+            self.conversations.close()
+            self.conversations = None

@@ -9,6 +9,7 @@ passages of a refusal.
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 UNSUPPORTED_TIP = "Not supported by the cited sources"
@@ -85,3 +86,11 @@ def answer_plain(answer, titles: dict[str, str] | None = None) -> str:
         snippet = " ".join(c.text.split())
         lines.append(f"[{c.n}] {titles.get(c.source_id, c.source_id)}: {snippet}")
     return "\n".join(lines)
+
+
+def local_time(stamp: str) -> str:
+    """A saved ISO 8601 time in the local time zone, to the minute."""
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp

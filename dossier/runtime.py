@@ -25,6 +25,7 @@ from retrieval.library import IngestProgressFn, Library, rebuild
 from retrieval.schema import IngestReport
 
 from . import models as app_models
+from .conversations import ConversationStore
 from .library import open_library
 from .settings import DEFAULT_K, cache_dir, data_dir, library_dir
 
@@ -127,6 +128,11 @@ class Runtime:
         """Compare the library's database, vector index and manifest; repair what is derived."""
         self.close()
         return check_library(self.settings.library_dir, embedder=self.embedder, repair=repair)
+
+    def conversations(self) -> ConversationStore:
+        """The saved conversations of this data folder, a new store the caller closes; kept in
+        the library folder until each dossier has its own folder."""
+        return ConversationStore(self.settings.library_dir)
 
     def models(self) -> list[ModelStatus]:
         """The catalog's models, installed or not, as this data folder's cache sees them."""

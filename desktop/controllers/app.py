@@ -10,6 +10,7 @@ from ..views.main_window import MainWindow
 from ..views.settings_dialog import SettingsDialog
 from .briefing import BriefingController
 from .chat import ChatController
+from .conversations import ConversationsController
 from .library import LibraryController
 from .source import SourceController
 from .summaries import SummariesController
@@ -25,6 +26,7 @@ class AppController(QObject):
         self.settings = settings
         self.library = LibraryController(window.library, engine)
         self.chat = ChatController(window.chat, engine)
+        self.conversations = ConversationsController(window.chat.conversations, self.chat, engine)
         self.source = SourceController(window, engine)
         self.summaries = SummariesController(window.summaries, engine)
         self.briefing = BriefingController(window, engine)

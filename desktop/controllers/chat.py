@@ -1,4 +1,9 @@
-"""Questions and answers: streams the answer in, renders citations, keeps the conversation."""
+"""Questions and answers: streams the answer in, renders citations, keeps the conversation.
+
+Every answer is saved in the data folder's conversations as soon as it completes (a stopped one
+as interrupted), by the worker that made it; a saved conversation is restored with the same
+rendering, so its citations open the source as a live answer's do.
+"""
 
 from __future__ import annotations
 
@@ -23,14 +28,19 @@ class ChatController(QObject):
 
     open_passage = Signal(str, int, int, object)  # source id, start, end, (start, end) | None
     answered = Signal(object)  # the Answer, once checked (or cancelled)
+    saved = Signal(int)  # a turn was saved in this conversation
+    conversation_changed = Signal(object)  # the conversation now shown: its id, None for a new one
 
     def __init__(self, view: ChatPanel, engine: Engine) -> None:
         super().__init__(view)
         self.view = view
         self.engine = engine
         self.history = []  # dossier.schema.Turn, for follow-up questions
+        self.questions: list[str] = []  # the question of each finished turn
         self.answers: list = []  # Answer per finished turn, indexed by turn number
-        self._html: list[str] = []  # rendered finished turns
+        self.conversation_id: int | None = None  # the saved conversation shown; None: not yet
+        self.save_error = ""  # why the last answer could not be saved, if it could not
+        self._session = 0  # changes when another conversation is shown: late answers go there
         self._titles: dict[str, str] = {}
         self.job = None
         self.streamed = ""  # text of the answer being streamed
@@ -62,7 +72,8 @@ class ChatController(QObject):
             return False
         history = list(self.history)  # the worker's own copy
         library, k = self.engine.library, self.engine.prefs.k
-        turn = len(self.answers)
+        store, conversation_id = self.engine.conversations, self.conversation_id
+        session = self._session
         self.streamed = ""
         pending = render.question_html(question) + render.streaming_html()
         self.view.set_transcript(self._page(pending))
@@ -78,7 +89,7 @@ class ChatController(QObject):
             llm = self.engine.wait_llm(job.cancel)
             if llm is None:
                 return None
-            return ask(
+            answer = ask(
                 question,
                 history=history,
                 library=library,
@@ -87,37 +98,48 @@ class ChatController(QObject):
                 on_token=job.token,
                 cancel=job.cancel,
             )
+            # Saved here, on the worker, as soon as the answer is complete (or stopped).
+            return answer, save_turn(store, conversation_id, question, answer)
 
         self.job = self.engine.runner.start(
             work,
             name="ask",
-            on_token=self._token,
-            on_done=lambda answer: self._done(question, turn, answer),
-            on_failed=self._failed,
+            on_token=lambda piece: self._token(session, piece),
+            on_done=lambda result: self._done(question, session, result),
+            on_failed=lambda why: self._failed(session, why),
         )
         return True
 
-    def _token(self, piece: str) -> None:
+    def _token(self, session: int, piece: str) -> None:
+        if session != self._session:  # another conversation is shown now
+            return
         if not self.streamed:
             self.view.status.setText("Answering…  (Esc to stop)")
         self.streamed += piece
         self.view.append_plain(piece)
 
-    def _done(self, question: str, turn: int, answer) -> None:
+    def _done(self, question: str, session: int, result) -> None:
         self.job = None
         self.view.set_busy(False)
-        if answer is None:  # stopped while the model was still loading
-            self.view.set_transcript(self._page())
-            self.view.status.setText("Stopped.")
+        current = session == self._session
+        if result is None:  # stopped while the model was still loading
+            if current:
+                self.view.set_transcript(self._page())
+                self.view.status.setText("Stopped.")
             return
+        answer, (conversation_id, self.save_error) = result
+        if not current:  # the user went to another conversation: it was saved in its own
+            if conversation_id is not None and not self.save_error:
+                self.saved.emit(conversation_id)
+            self.answered.emit(answer)
+            return
+        self.questions.append(question)
         self.answers.append(answer)
-        self._html.append(
-            render.question_html(question) + render.answer_html(answer, turn, self._titles)
-        )
         if not answer.cancelled:
             from dossier.schema import Turn
 
             self.history.append(Turn(question=question, answer=answer.answer))
+        self.conversation_id = conversation_id
         self.view.set_transcript(self._page())
         self.view.copy_button.setEnabled(True)
         t = answer.timings
@@ -132,11 +154,17 @@ class ChatController(QObject):
                 f"{len(answer.citations)} sources cited{differ} · first words after "
                 f"{t.ttft_s or 0:.1f} s · checked after {t.total_s:.1f} s"
             )
+        if self.save_error:
+            self.view.status.setText(f"{self.view.status.text()} · not saved: {self.save_error}")
+        elif conversation_id is not None:
+            self.saved.emit(conversation_id)
         self.answered.emit(answer)
 
-    def _failed(self, why: str) -> None:
+    def _failed(self, session: int, why: str) -> None:
         self.job = None
         self.view.set_busy(False)
+        if session != self._session:
+            return
         self.view.set_transcript(self._page())
         self.view.status.setText(f"Could not answer: {why}")
 
@@ -147,7 +175,13 @@ class ChatController(QObject):
 
     # -- transcript ---------------------------------------------------------------------
     def _page(self, pending: str = "") -> str:
-        return TRANSCRIPT_STYLE + "".join(self._html) + pending
+        turns = "".join(
+            render.question_html(question) + render.answer_html(answer, turn, self._titles)
+            for turn, (question, answer) in enumerate(
+                zip(self.questions, self.answers, strict=True)
+            )
+        )
+        return TRANSCRIPT_STYLE + turns + pending
 
     def link_clicked(self, url: QUrl) -> None:
         """`cite:<turn>:<n>` and `passage:<turn>:<n>` open that passage in the source viewer."""
@@ -174,20 +208,70 @@ class ChatController(QObject):
             QGuiApplication.clipboard().setText(text)
             self.view.status.setText("Answer copied.")
 
-    def new_conversation(self) -> None:
+    def _clear(self) -> None:
+        """Forget the conversation shown; an answer still running is stopped (and saved, as
+        interrupted, in the conversation it belongs to)."""
         self.stop()
+        self._session += 1
         self.history.clear()
+        self.questions.clear()
         self.answers.clear()
-        self._html.clear()
+        self.conversation_id = None
+        self.streamed = ""
+
+    def new_conversation(self) -> None:
+        self._clear()
         self.view.set_transcript("")
         self.view.copy_button.setEnabled(False)
         self.view.status.setText("")
         self._update_starters()
         self.view.question.setFocus()
+        self.conversation_changed.emit(None)
+
+    def open_conversation(self, conversation_id: int) -> bool:
+        """Show a saved conversation as it was answered; the next question follows it up.
+
+        One conversation's turns are read on the GUI thread: a quick read of one SQLite file.
+        """
+        from dossier.conversations import ConversationsError
+        from dossier.schema import Turn
+
+        store = self.engine.conversations
+        if store is None:
+            return False
+        if conversation_id == self.conversation_id and not self.busy:
+            return True
+        try:
+            conversation = store.conversation(conversation_id)
+        except ConversationsError as exc:
+            self.view.status.setText(f"Could not open the conversation: {exc}")
+            return False
+        if conversation is None:
+            self.view.status.setText("That conversation was deleted.")
+            return False
+        self._clear()
+        for turn in conversation.turns:
+            self.questions.append(turn.question)
+            self.answers.append(turn.answer)
+            if not turn.interrupted:
+                self.history.append(Turn(question=turn.question, answer=turn.answer.answer))
+        self.conversation_id = conversation_id
+        self.view.set_transcript(self._page())
+        self.view.set_starters([])
+        self.view.copy_button.setEnabled(bool(self.answers))
+        turns = f"{len(conversation.turns)} turn{'s' if len(conversation.turns) != 1 else ''}"
+        self.view.status.setText(
+            f"Saved conversation: {turns}, last answer {render.local_time(conversation.updated_at)}"
+            " · a new question follows it up"
+        )
+        self.conversation_changed.emit(conversation_id)
+        return True
 
     def _library_changed(self) -> None:
         sources = self.engine.sources
         self._titles = {s.id: s.meta.title or s.id for s in sources}
+        if self.answers and not self.busy:  # restored before the library was read: titles now
+            self.view.set_transcript(self._page())
         self._update_starters()
 
     def _update_starters(self) -> None:
@@ -196,6 +280,28 @@ class ChatController(QObject):
             self.view.set_starters([])
             return
         self.view.set_starters(starter_questions(sources))
+
+
+def save_turn(store, conversation_id: int | None, question: str, answer) -> tuple[int | None, str]:
+    """Save a finished answer (on the worker thread): (its conversation's id, "") or, when it
+    could not be saved, (the id it would have gone to, why not). A conversation deleted
+    meanwhile by another process is started again, so the answer is not lost."""
+    if store is None:
+        return conversation_id, "the saved conversations could not be opened"
+    from dossier.conversations import ConversationNotFound, ConversationsError
+
+    try:
+        if conversation_id is not None:
+            try:
+                store.add_turn(conversation_id, question, answer)
+                return conversation_id, ""
+            except ConversationNotFound:
+                pass
+        conversation_id = store.start(question)
+        store.add_turn(conversation_id, question, answer)
+        return conversation_id, ""
+    except ConversationsError as exc:
+        return conversation_id, str(exc)
 
 
 def starter_questions(sources) -> list[str]:

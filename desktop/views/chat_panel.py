@@ -1,4 +1,5 @@
-"""The chat: transcript with clickable citations, question box, Ask / Stop / Copy / New."""
+"""The chat: saved conversations on the left; transcript with clickable citations, question box,
+Ask / Stop / Copy / New."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
+
+from .conversations_panel import ConversationsPanel
 
 
 class ChatPanel(QWidget):
@@ -58,11 +62,25 @@ class ChatPanel(QWidget):
         tools.addWidget(self.copy_button)
         tools.addWidget(self.new_button)
 
-        layout = QVBoxLayout(self)
+        chat = QWidget()
+        layout = QVBoxLayout(chat)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.transcript, 1)
         layout.addWidget(self.starters_box)
         layout.addLayout(ask_row)
         layout.addLayout(tools)
+
+        # Saved conversations on the left of the chat: pick one to restore it.
+        self.conversations = ConversationsPanel()
+        self.conversations.setMinimumWidth(190)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.conversations)
+        self.splitter.addWidget(chat)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([240, 640])
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.splitter)
 
     # -- transcript ---------------------------------------------------------------------
     def set_transcript(self, html: str) -> None:
