@@ -1,6 +1,6 @@
 """One-click briefing: save dialog (format from the extension), progress, then open it.
 
-Uses `dossier.briefing.brief` and `dossier.export.export_briefing`.
+Uses `dossier.briefing.brief` and `dossier.export.write_briefing`.
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ class BriefingController(QObject):
             path = path.with_name(path.name + suffix)
         return path
 
-    def offer_open(self, path: Path) -> None:
+    def offer_open(self, path: Path, summary: str = "") -> None:
         box = QMessageBox(self.parent_widget)
         box.setWindowTitle("Briefing exported")
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"The briefing was saved to\n{path}")
+        box.setText(f"The briefing was saved to\n{path}" + (f"\n{summary}" if summary else ""))
         open_file = box.addButton("Open file", QMessageBox.ButtonRole.AcceptRole)
         open_folder = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Close)
@@ -64,7 +64,7 @@ class BriefingController(QObject):
             self.status.emit("The library is still opening.")
             return
         from dossier.briefing import brief
-        from dossier.export import export_briefing
+        from dossier.export import write_briefing
 
         path = self.ask_save_path()
         if path is None:
@@ -96,7 +96,7 @@ class BriefingController(QObject):
             if job.cancel.is_set():
                 return None
             job.progress((1, 1, "Writing the file…"))
-            return export_briefing(briefing, path)
+            return write_briefing(briefing, path)
 
         self.job = self.engine.runner.start(
             work,
@@ -122,16 +122,17 @@ class BriefingController(QObject):
             self.dialog.deleteLater()
             self.dialog = None
 
-    def _done(self, path) -> None:
+    def _done(self, result) -> None:
         self.job = None
         self._close_dialog()
-        if path is None:
+        if result is None:
             self.status.emit("Briefing cancelled.")
             return
-        path = Path(path)
-        self.status.emit(f"Briefing saved to {path}")
+        path = Path(result.path)
+        summary = written_summary(result)
+        self.status.emit(f"Briefing saved to {path} ({summary})")
         self.exported.emit(path)
-        self.offer_open(path)
+        self.offer_open(path, summary)
 
     def _failed(self, why: str) -> None:
         self.job = None
@@ -141,3 +142,11 @@ class BriefingController(QObject):
 
     def show_error(self, text: str) -> None:
         QMessageBox.warning(self.parent_widget, "Export briefing", text)
+
+
+def written_summary(result) -> str:
+    """ "3 pages, 48 kB" for a paged format, "12 kB" otherwise (`dossier.export.ExportResult`)."""
+    size = f"{max(1, round(result.size / 1000))} kB"
+    if result.pages is None:
+        return size
+    return f"{result.pages} page{'s' if result.pages != 1 else ''}, {size}"

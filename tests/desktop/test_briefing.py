@@ -30,15 +30,16 @@ def stand_in_core(monkeypatch):
         calls["brief"].append(len(sources))
         return {"sources": [s.id for s in sources]}
 
-    def export_briefing(briefing, path):
+    def write_briefing(briefing, path):
         calls["export"].append(path)
-        path.write_text("# Briefing\n" + "\n".join(briefing["sources"]))
-        return path
+        text = "# Briefing\n" + "\n".join(briefing["sources"])
+        path.write_text(text)
+        return types.SimpleNamespace(path=path, size=len(text), pages=3)
 
     briefing_module = types.ModuleType("dossier.briefing")
     briefing_module.brief = brief
     export_module = types.ModuleType("dossier.export")
-    export_module.export_briefing = export_briefing
+    export_module.write_briefing = write_briefing
     export_module.FORMATS = [".md", ".html", ".pdf", ".docx"]
     monkeypatch.setitem(sys.modules, "dossier.briefing", briefing_module)
     monkeypatch.setitem(sys.modules, "dossier.export", export_module)
@@ -55,7 +56,7 @@ def test_the_export_button_writes_the_briefing_and_offers_to_open_it(
     target.parent.mkdir()
     app.briefing.ask_save_path = lambda: target
     offered = []
-    app.briefing.offer_open = offered.append
+    app.briefing.offer_open = lambda path, summary: offered.append((path, summary))
     progress = []
     show_progress = app.briefing._progress
     app.briefing._progress = lambda value: (progress.append(value), show_progress(value))
@@ -63,18 +64,19 @@ def test_the_export_button_writes_the_briefing_and_offers_to_open_it(
     with qtbot.waitSignal(app.briefing.exported, timeout=20000) as exported:
         window.export_action.trigger()
         assert app.briefing.dialog is not None and app.briefing.dialog.isVisible()
-    # THEN the file was written with progress on the way and the user may open it
+    # THEN the file was written with progress on the way and the user may open it, told how
+    # many pages it has
     assert exported.args[0] == target and target.read_text().startswith("# Briefing")
     assert progress and progress[-1][2] == "Writing the file…"
-    assert offered == [target]
+    assert offered == [(target, "3 pages, 1 kB")]
     assert app.briefing.dialog is None
-    assert str(target) in window.job_status.text()
+    assert str(target) in window.job_status.text() and "3 pages" in window.job_status.text()
 
 
 def test_ctrl_e_exports_and_cancel_stops_it(qtbot, make_window, tmp_path, stand_in_core):
     window, app = make_window(ScriptedLLM([]))
     app.briefing.ask_save_path = lambda: tmp_path / "b.md"
-    app.briefing.offer_open = lambda path: pytest.fail("a cancelled export offers nothing")
+    app.briefing.offer_open = lambda *_: pytest.fail("a cancelled export offers nothing")
     stand_in_core["release"].clear()  # hold the briefing at its first source
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert app.briefing.job is not None
@@ -109,7 +111,7 @@ def test_the_real_briefing_is_exported_in_the_format_of_the_extension(
     window, app = make_window(ScriptedLLM(reply))
     target = tmp_path / f"briefing{suffix}"
     app.briefing.ask_save_path = lambda: target
-    app.briefing.offer_open = lambda path: None
+    app.briefing.offer_open = lambda *_: None
     app.briefing.show_error = pytest.fail
     # WHEN the user exports
     with qtbot.waitSignal(app.briefing.exported, timeout=60000):
