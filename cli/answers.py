@@ -78,6 +78,30 @@ def _print_token(piece: str) -> None:
     print(terminal_safe(piece, keep_newlines=True), end="", flush=True)
 
 
+READING_SHOWN = 3  # passages listed while the model writes
+READING_WORDS = 12
+
+
+def _reading_printer(library):
+    """An `on_passages` for the terminal: the best passages found, listed on stderr (stdout
+    stays the answer) before the model's text streams: `Reading: [1] <title> — <first words>…`.
+    """
+    titles: dict[str, str] = {}
+
+    def show(passages) -> None:
+        if not titles:  # read once, when first needed
+            titles.update({s.id: s.meta.title or s.id for s in library.sources()})
+        for i, p in enumerate(passages[:READING_SHOWN]):
+            words = p.text.split()
+            start = " ".join(words[:READING_WORDS]) + ("…" if len(words) > READING_WORDS else "")
+            title = terminal_safe(titles.get(p.source_id, p.source_id))
+            label = "Reading:" if i == 0 else " " * len("Reading:")
+            print(f"{label} [{p.n}] {title} — {terminal_safe(start)}", file=sys.stderr)
+        print(file=sys.stderr, flush=True)
+
+    return show
+
+
 def _print_answer_tail(answer) -> None:
     if answer.refused:
         print("\n(refused: the sources do not answer this; nearest passages:)")
@@ -119,6 +143,7 @@ def cmd_ask(args) -> int:
                 k=runtime_of(args).settings.k,
                 on_token=on_token,
                 cancel=cancel,
+                on_passages=None if args.json else _reading_printer(library),
             )
         except KeyboardInterrupt:
             cancel.set()
@@ -160,6 +185,7 @@ def cmd_chat(args) -> int:
     library = open_cli_library(args)
     llm = _llm(args)
     history: list[Turn] = []
+    show_reading = _reading_printer(library)
     saver = TurnSaver(args, enabled=not args.no_save)
     print("Ask about your sources. Empty line or Ctrl-D to quit; 'new' starts a new conversation.")
     if saver.enabled:
@@ -186,6 +212,7 @@ def cmd_chat(args) -> int:
                     k=runtime_of(args).settings.k,
                     on_token=on_token,
                     cancel=cancel,
+                    on_passages=show_reading,
                 )
             except KeyboardInterrupt:
                 cancel.set()

@@ -4,15 +4,22 @@ Source text and model output are data: `html.escape` runs on everything that goe
 markup, so a `<script>` or `<b>` in an article or an answer shows as those characters.
 Links use private schemes the chat view handles itself: `cite:<turn>:<n>[:<sentence>]` opens
 a cited passage (and the sentence's evidence in it), `passage:<turn>:<n>` one of the nearest
-passages of a refusal.
+passages of a refusal, `reading:<turn>:<n>` one of the passages shown while the model writes.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from html import escape
 
 UNSUPPORTED_TIP = "Not supported by the cited sources"
+READING_HEADING = "Reading these passages…"
+READING_SHOWN = 3  # the best this many passages are shown while the model writes
+READING_SENTENCES = 2
+READING_CHARS = 280
+# The end of a sentence: a full stop (quote or bracket after it) before a capital or a digit.
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]?(?=\s+[\"'“‘(]?[A-Z0-9])")
 
 
 def question_html(text: str) -> str:
@@ -22,6 +29,42 @@ def question_html(text: str) -> str:
 def streaming_html() -> str:
     """The header the streamed text is appended after (as plain text, by the view)."""
     return '<p style="margin-top:0px;"><b>Dossier:</b> </p>'
+
+
+def reading_html(
+    passages,
+    turn: int,
+    titles: dict[str, str] | None = None,
+    outlets: dict[str, str] | None = None,
+) -> str:
+    """The best passages found, shown under the question while the model writes: source,
+    the passage's first sentences, and a link that opens the source at the passage."""
+    titles, outlets = titles or {}, outlets or {}
+    items = []
+    for p in passages[:READING_SHOWN]:
+        title = titles.get(p.source_id, p.source_id)
+        outlet = outlets.get(p.source_id, "")
+        source = f"{escape(title)}" + (f" <i>({escape(outlet)})</i>" if outlet else "")
+        items.append(
+            f'<li style="font-size:small;"><a href="reading:{turn}:{p.n}">[{p.n}] {source}</a>'
+            f"<br>{escape(shorten(p.text))}</li>"
+        )
+    return (
+        f'<p style="margin-bottom:2px; color:#444;"><i>{READING_HEADING}</i></p>'
+        f'<ul style="margin-top:0px;">{"".join(items)}</ul>'
+    )
+
+
+def shorten(text: str, sentences: int = READING_SENTENCES, chars: int = READING_CHARS) -> str:
+    """The first `sentences` sentences of `text` on one line, cut at a word within `chars`."""
+    flat = " ".join(text.split())
+    ends = [m.end() for m in _SENTENCE_END.finditer(flat)]
+    short = flat[: ends[sentences - 1]] if len(ends) >= sentences else flat
+    if len(short) > chars:
+        short = short[:chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    elif len(short) < len(flat):
+        short += " …"
+    return short
 
 
 def answer_html(answer, turn: int, titles: dict[str, str] | None = None) -> str:

@@ -52,12 +52,19 @@ def ask(
     cancel: threading.Event | None = None,
     prompts: PromptSet | None = None,
     judge: Judge | None = None,
+    on_passages: Callable[[list[Passage]], None] | None = None,
 ) -> Answer:
     """Answer `question` from the library, streaming the model's text to `on_token`.
 
     Every sentence is checked after the text has streamed: it stays only when a passage it
     cites entails it (`judge`, by default the model itself), and the answer stands only when
     what remains answers the question. Times count from the call, condensing included.
+
+    `on_passages` is called once with the selected passages (numbered, best first) as soon as
+    they are chosen and before the model is asked, so a front end can show the evidence while
+    the model writes; these are the passages the answer reports unless a second look narrows
+    them. A follow-up is condensed by the model first, so its passages come only after that.
+    It is not called when nothing relevant is found: the refusal is returned at once then.
     """
     prompts = prompts or PromptSet()
     run = _Run(
@@ -90,6 +97,8 @@ def ask(
             question, standalone, passages, "no_relevant_passage",
             model=model, prompt_hash=run.system.hash, timings=run.timings(None),
         )  # fmt: skip
+    if on_passages is not None:
+        on_passages(list(passages))
 
     attempt = run.attempt(standalone, passages)
     problem = run.problem(standalone, attempt)

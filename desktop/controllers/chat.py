@@ -3,6 +3,13 @@
 Every answer is saved in the data folder's conversations as soon as it completes (a stopped one
 as interrupted), by the worker that made it; a saved conversation is restored with the same
 rendering, so its citations open the source as a live answer's do.
+
+Evidence first: as soon as the core has chosen the passages (before the model is asked), the
+best of them are shown under the question, "Reading these passages…", each with a link that
+opens the source at that passage; the model's text streams in below them. The block is
+replaced by the checked answer when it is done, and by the refusal (which lists its own nearest
+passages) when the sources do not answer. A follow-up is rewritten by the model to stand alone
+first, so its passages appear only after that.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ class ChatController(QObject):
         self.save_error = ""  # why the last answer could not be saved, if it could not
         self._session = 0  # changes when another conversation is shown: late answers go there
         self._titles: dict[str, str] = {}
+        self._outlets: dict[str, str] = {}
+        self.question_pending = ""  # the question being answered
+        self.reading: list = []  # passages shown while the model writes (dossier.schema.Passage)
         self.job = None
         self.streamed = ""  # text of the answer being streamed
         view.ask_button.clicked.connect(self.ask_current)
@@ -75,8 +85,8 @@ class ChatController(QObject):
         store, conversation_id = self.engine.conversations, self.conversation_id
         session = self._session
         self.streamed = ""
-        pending = render.question_html(question) + render.streaming_html()
-        self.view.set_transcript(self._page(pending))
+        self.question_pending, self.reading = question, []
+        self.view.set_transcript(self._page(self._pending()))
         self.view.set_starters([])
         self.view.set_busy(True)
         self.view.status.setText(
@@ -97,6 +107,7 @@ class ChatController(QObject):
                 k=k,
                 on_token=job.token,
                 cancel=job.cancel,
+                on_passages=job.progress,  # queued to the GUI thread, before any token
             )
             # Saved here, on the worker, as soon as the answer is complete (or stopped).
             return answer, save_turn(store, conversation_id, question, answer)
@@ -105,10 +116,35 @@ class ChatController(QObject):
             work,
             name="ask",
             on_token=lambda piece: self._token(session, piece),
+            on_progress=lambda passages: self._passages(session, passages),
             on_done=lambda result: self._done(question, session, result),
             on_failed=lambda why: self._failed(session, why),
         )
         return True
+
+    def _pending(self) -> str:
+        """The turn being answered: the question, the passages being read, the streamed text's
+        header (the text itself is appended as plain text)."""
+        reading = ""
+        if self.reading:
+            turn = len(self.answers)
+            reading = render.reading_html(self.reading, turn, self._titles, self._outlets)
+        return render.question_html(self.question_pending) + reading + render.streaming_html()
+
+    def _passages(self, session: int, passages) -> None:
+        """The passages the model is about to read: shown at once, under the question."""
+        if session != self._session or not self.busy or not passages:
+            return
+        self.reading = list(passages)
+        self.view.set_transcript(self._page(self._pending()))
+        if self.streamed:  # not the case today (passages come first), but keep the text
+            self.view.append_plain(self.streamed)
+        else:
+            shown = min(len(passages), render.READING_SHOWN)
+            self.view.status.setText(
+                f"Found {len(passages)} passages; showing the best {shown} while the model "
+                "writes…  (Esc to stop)"
+            )
 
     def _token(self, session: int, piece: str) -> None:
         if session != self._session:  # another conversation is shown now
@@ -122,6 +158,8 @@ class ChatController(QObject):
         self.job = None
         self.view.set_busy(False)
         current = session == self._session
+        if current:
+            self.reading = []
         if result is None:  # stopped while the model was still loading
             if current:
                 self.view.set_transcript(self._page())
@@ -165,6 +203,7 @@ class ChatController(QObject):
         self.view.set_busy(False)
         if session != self._session:
             return
+        self.reading = []
         self.view.set_transcript(self._page())
         self.view.status.setText(f"Could not answer: {why}")
 
@@ -184,11 +223,15 @@ class ChatController(QObject):
         return TRANSCRIPT_STYLE + turns + pending
 
     def link_clicked(self, url: QUrl) -> None:
-        """`cite:<turn>:<n>` and `passage:<turn>:<n>` open that passage in the source viewer."""
+        """`cite:<turn>:<n>`, `passage:<turn>:<n>` and `reading:<turn>:<n>` (a passage shown
+        while the model writes) open that passage in the source viewer."""
         try:
             kind = url.scheme()
             numbers = [int(x) for x in url.path().split(":")]
             turn, n = numbers[:2]
+            if kind == "reading":
+                self._open_reading(turn, n)
+                return
             answer = self.answers[turn]
             sentence = answer.sentences[numbers[2]] if len(numbers) > 2 else None
         except (ValueError, IndexError):
@@ -200,6 +243,14 @@ class ChatController(QObject):
         for item in items:
             if item.n == n:
                 self.open_passage.emit(item.source_id, item.start, item.end, focus)
+                return
+
+    def _open_reading(self, turn: int, n: int) -> None:
+        if turn != len(self.answers):  # a block of a turn that has been answered since
+            return
+        for p in self.reading:
+            if p.n == n:
+                self.open_passage.emit(p.source_id, p.start, p.end, None)
                 return
 
     def copy_answer(self) -> None:
@@ -218,6 +269,7 @@ class ChatController(QObject):
         self.answers.clear()
         self.conversation_id = None
         self.streamed = ""
+        self.reading = []
 
     def new_conversation(self) -> None:
         self._clear()
@@ -270,6 +322,7 @@ class ChatController(QObject):
     def _library_changed(self) -> None:
         sources = self.engine.sources
         self._titles = {s.id: s.meta.title or s.id for s in sources}
+        self._outlets = {s.id: s.meta.outlet for s in sources if s.meta.outlet}
         if self.answers and not self.busy:  # restored before the library was read: titles now
             self.view.set_transcript(self._page())
         self._update_starters()

@@ -22,9 +22,9 @@ def test_an_answer_streams_in_and_its_citations_are_links(qtbot, make_window):
     # GIVEN the window on the seeds with a model that cites the passage it uses
     llm = ScriptedLLM(ATACMS, piece_delay_s=0.01)
     window, app = make_window(llm)
-    seen = []
+    seen = []  # the answer's part of the transcript (the passages being read are above it)
     window.chat.transcript.textChanged.connect(
-        lambda: seen.append(window.chat.transcript.toPlainText())
+        lambda: seen.append(window.chat.transcript.toPlainText().rpartition("Dossier:")[2])
     )
     # WHEN the user types a question and presses Enter
     with qtbot.waitSignal(app.chat.answered, timeout=20000) as answered:
