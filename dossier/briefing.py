@@ -15,6 +15,7 @@ from retrieval.library import Library
 
 from .answer_check import check_answer
 from .ask import format_passages
+from .citations import without_unfinished_end
 from .differences import find_differences
 from .progress import StepProgressFn
 from .quotes import find_quotes, group_quotes
@@ -144,7 +145,11 @@ def _overview(summaries, library, llm, prompts, cancel):
     system = prompts.render("overview_system")
     user = prompts.render("overview_user", passages=format_passages(passages))
     messages = chat_messages(system, user)
-    text = llm.stream(messages, max_tokens=OVERVIEW_MAX_TOKENS, cancel=cancel).text().strip()
+    completion = llm.stream(messages, max_tokens=OVERVIEW_MAX_TOKENS, cancel=cancel)
+    text = completion.text()
+    timings = completion.timings
+    if timings is not None and timings.completion_tokens >= OVERVIEW_MAX_TOKENS:
+        text = without_unfinished_end(text)  # the token limit cut the last sentence
     sentences, _ = check_answer(text, passages, library.embedder)
     spans = [SourceSpan(source_id=p.source_id, start=p.start, end=p.end, text=p.text)
              for p in passages]  # fmt: skip

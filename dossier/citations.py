@@ -40,6 +40,19 @@ def split_answer(answer: str) -> list[str]:
     return sentences
 
 
+_FINISHED = re.compile(r"""[.!?…](?:\s*\[\d+\])*["'”’)\]]*\s*$""")
+
+
+def without_unfinished_end(text: str) -> str:
+    """`text` without its last sentence when that one does not end as a sentence ends: for a
+    reply the token limit stopped, the words after the last full stop are a fragment."""
+    text = text.rstrip()
+    if not text or _FINISHED.search(text):
+        return text
+    spans = sentence_spans(text)
+    return text[: spans[-1][0]].rstrip() if len(spans) > 1 else ""
+
+
 def quotations(sentence: str, min_words: int = 2) -> list[str]:
     """Text the sentence puts in quotation marks (short scare quotes of one word are skipped)."""
     return [q.strip() for q in _QUOTED.findall(sentence) if len(q.split()) >= min_words]

@@ -23,7 +23,9 @@ MAX_POINTS = 7  # for a source of average length; see max_points()
 MIN_POINT_WORDS = 4  # fewer words is a name or a label, not a point
 PART_TOKENS = 1200  # source text per model call; longer sources are summarised in parts
 SUMMARY_MAX_TOKENS = 320
-POINT_WORDS = 25  # the prompt asks for 20; the grammar cuts a point off at this many
+# The prompt asks for 20 words; the grammar ends a point at this many, and a point that long
+# was cut off mid-phrase ("valued at over"), so it is dropped.
+POINT_WORDS = 30
 ANGLE_WORDS = 12
 DUPLICATE_COSINE = 0.85  # two points this close say the same thing (parts overlap in topic)
 PROMPTS = ("summary_system", "summary_user")
@@ -45,7 +47,7 @@ class SourceNotFound(KeyError):
     pass
 
 
-POINT_RULES = 3  # bump when what makes a point changes, so cached summaries are made again
+POINT_RULES = 4  # bump when what makes a point changes, so cached summaries are made again
 
 
 def summary_prompt_hash(prompts: PromptSet | None = None) -> str:
@@ -126,6 +128,7 @@ def summarize(
         reply = completion.text()
         timings = _add(timings, completion.timings)
         lines, angle = parse_points(reply)
+        lines = [(line, nums) for line, nums in lines if len(line.split()) < POINT_WORDS]
         if angle:
             angles.append(angle)
         local = range(first, last)

@@ -10,6 +10,7 @@ import docx
 import pypdf
 import pytest
 
+import dossier.briefing as briefing_module
 import dossier.models
 import dossier.runtime
 from cli.main import EXIT_OK, main
@@ -34,7 +35,8 @@ def scripted_reply(messages) -> str:
     if "Sentences:" in content:
         first = re.search(r"^\[2\] (.+)$", content, re.M)
         first = first or re.search(r"^\[1\] (.+)$", content, re.M)
-        return f"- {first.group(1)} [{first.group(0)[1]}]\nANGLE: none\n"
+        point = " ".join(first.group(1).split()[:20])  # as the prompt asks: at most 20 words
+        return f"- {point} [{first.group(0)[1]}]\nANGLE: none\n"
     if "Two statements" in content:
         return "DIFFER"
     first = re.search(r"^\[1\] (.+)$", content, re.M)
@@ -124,3 +126,26 @@ def test_cli_brief_writes_the_file_in_one_command(capsys, monkeypatch, fake_embe
     summaries = json.loads(printed[printed.index("[") :])
     assert len(summaries) == 5 and all(s["cached"] for s in summaries)
     assert Path(out).stat().st_size > 0
+
+
+def test_an_overview_cut_by_its_token_limit_loses_its_unfinished_sentence(library):
+    # GIVEN a model whose overview runs into the token limit in the middle of a sentence that
+    # copies the start of a passage (so word overlap alone would call it supported)
+    assert library.ingest([SEEDS]).ok
+
+    def reply(messages) -> str:
+        content = messages[-1]["content"]
+        if "Sentences:" in content:
+            return scripted_reply(messages)
+        first = re.search(r"^\[1\] (.+)$", content, re.M).group(1)
+        second = re.search(r"^\[2\] (.+)$", content, re.M).group(1)
+        words = []
+        while len(words) < briefing_module.OVERVIEW_MAX_TOKENS - 5:
+            words += f"{first.rstrip('.')} [1].".split()
+        return " ".join(words + second.split() * 3)
+
+    # WHEN the briefing is made
+    result = brief(library=library, llm=ScriptedLLM(reply))
+    # THEN every overview sentence is a finished one
+    assert result.overview
+    assert all(s.text.rstrip().endswith((".", "!", "?", '"', "”")) for s in result.overview)

@@ -84,3 +84,16 @@ def test_a_name_is_found_through_one_of_its_words_or_a_shared_stem():
     assert not names_found("The lead actress in La La Land is Liu Yifei.", "Its lead, Liu Yifei.")
     # "The" opening a run does not make the run found
     assert not names_found("The London mayor spoke.", "the mayor spoke")
+
+
+def test_an_unfinished_last_sentence_is_cut_from_a_reply_that_hit_its_token_limit():
+    from dossier.citations import without_unfinished_end
+
+    assert without_unfinished_end("It rained [1]. The U.S. provided shorter-range versions of") == (
+        "It rained [1]."
+    )
+    assert without_unfinished_end('It rained [1]. He said "it is done."') == (
+        'It rained [1]. He said "it is done."'
+    )
+    assert without_unfinished_end("It rained [1].") == "It rained [1]."
+    assert without_unfinished_end("cut off") == ""

@@ -188,3 +188,17 @@ def test_a_reply_the_summary_grammar_allows_parses_into_points_and_angle():
         ("Jobs follow", [3]),
     ]
     assert angle == "jobs"
+
+
+def test_a_point_the_grammar_cut_off_at_its_word_limit_is_dropped(harbour):
+    # GIVEN a reply whose second point runs to the grammar's word limit (cut mid-phrase)
+    library, source_id, _ = harbour
+    cut = " ".join(["The council approved the harbour plan"] * 10).split()
+    cut = " ".join(cut[: summaries_module.POINT_WORDS])
+    reply = f"- Mayor Klein said the project would create 400 jobs [3].\n- {cut} [2].\nANGLE: none"
+    # WHEN the source is summarised
+    summary = summarize(source_id, library=library, llm=ScriptedLLM([reply]))
+    # THEN only the finished point is kept
+    assert [p.text for p in summary.points] == [
+        "Mayor Klein said the project would create 400 jobs."
+    ]
