@@ -14,8 +14,8 @@ from .common import (
     EXIT_OK,
     fail,
     open_cli_library,
-    passage_line,
     positive_count,
+    print_answer_checks,
     print_file_problems,
     print_json,
     question_text,
@@ -103,19 +103,9 @@ def _reading_printer(library):
 
 
 def _print_answer_tail(answer) -> None:
+    print_answer_checks(answer, gap="\n")
     if answer.refused:
-        print("\n(refused: the sources do not answer this; nearest passages:)")
-        for p in answer.passages:
-            print(passage_line(p))
         return
-    unsupported = [s.text for s in answer.sentences if not s.supported]
-    if unsupported:
-        print("\n(not supported by the sources, shown for transparency:)")
-        for text in unsupported:
-            print(f"  ! {terminal_safe(text)}")
-    print("\nSources:")
-    for c in answer.citations:
-        print(passage_line(c))
     t = answer.timings
     print(f"\n(ttft {t.ttft_s or 0:.1f} s, {t.tokens_per_s:.1f} tokens/s, total {t.total_s:.1f} s)")
 

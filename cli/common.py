@@ -72,6 +72,25 @@ def passage_line(p) -> str:
     return f"  [{p.n}] {terminal_safe(p.source_id)} {p.start}-{p.end}: {terminal_safe(text)}"
 
 
+def print_answer_checks(answer, *, gap: str = "") -> None:
+    """What the check found, after an answer's text: a refusal's nearest passages, or the
+    sentences the sources do not support and the cited passages. `gap` opens each heading."""
+    if answer.refused:
+        print(f"{gap}(refused: the sources do not answer this; nearest passages:)")
+        for p in answer.passages:
+            print(passage_line(p))
+        return
+    unsupported = [s.text for s in answer.sentences if not s.supported]
+    if unsupported:
+        print(f"{gap}(not supported by the sources, shown for transparency:)")
+        for text in unsupported:
+            print(f"  ! {terminal_safe(text)}")
+    if answer.citations:
+        print(f"{gap}Sources:")
+        for c in answer.citations:
+            print(passage_line(c))
+
+
 def print_file_problems(report) -> None:
     """The per-file lines of an ingest report on stderr: errors, skipped files, warnings."""
     for label, problems in (

@@ -10,7 +10,7 @@ from .common import (
     EXIT_OK,
     EXIT_SOME_FAILED,
     fail,
-    passage_line,
+    print_answer_checks,
     print_json,
     question_text,
     runtime_of,
@@ -118,20 +118,7 @@ def print_turn(turn) -> None:
     if turn.interrupted:
         print("(interrupted: stopped before the answer was complete and checked)")
         return
-    if answer.refused:
-        print("(refused: the sources do not answer this; nearest passages:)")
-        for p in answer.passages:
-            print(passage_line(p))
-        return
-    unsupported = [s.text for s in answer.sentences if not s.supported]
-    if unsupported:
-        print("(not supported by the sources, shown for transparency:)")
-        for text in unsupported:
-            print(f"  ! {terminal_safe(text)}")
-    if answer.citations:
-        print("Sources:")
-        for c in answer.citations:
-            print(passage_line(c))
+    print_answer_checks(answer)
 
 
 def _search(args, store) -> int:
