@@ -127,7 +127,8 @@ def main() -> int:
     if shared_cache.is_dir():
         (data / "cache").symlink_to(shared_cache, target_is_directory=True)
     model = "" if args.model == "scripted" else args.model
-    launched = launch(Preferences(model=model, data_dir=str(data)))
+    # Background summaries off, as when these figures were taken: a question pre-empts them.
+    launched = launch(Preferences(model=model, data_dir=str(data), background_summaries=False))
     engine, controller, window = launched.engine, launched.controller, launched.window
     if args.model == "scripted":  # replaced before the engine starts (on the first loop turn)
         engine._llm_factory = lambda prefs: slow_scripted_model()

@@ -108,7 +108,12 @@ def main() -> int:
 
     tmp = tempfile.TemporaryDirectory()
     data = Path(args.data_dir or tmp.name)
-    prefs = Preferences(model="" if args.model == "scripted" else args.model, data_dir=str(data))
+    # Background summaries off: this measures the window while a question streams, alone.
+    prefs = Preferences(
+        model="" if args.model == "scripted" else args.model,
+        data_dir=str(data),
+        background_summaries=False,
+    )
     heartbeat_start = time.perf_counter()
     launched = launch(prefs)
     engine, controller = launched.engine, launched.controller

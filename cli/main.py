@@ -29,6 +29,7 @@ from .common import (
     report_error,
     runtime_of,
     silence_broken_pipe,
+    step_bar,
     terminal_safe,
 )
 
@@ -63,7 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", help=f"add files or folders ({' '.join(supported_suffixes())}) to the library"
     )
     p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+    p.add_argument(
+        "--summarize",
+        action="store_true",
+        help="then summarise the new and changed sources (cached: the briefing is quicker)",
+    )
+    p.add_argument("--model", help="with --summarize: catalog name or path to a .gguf file")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print the ingest report as JSON (with --summarize, the ids under "summarized")',
+    )
 
     p = sub.add_parser("sources", help="list the sources in the library")
     p.add_argument("--json", action="store_true")
@@ -116,16 +127,41 @@ def cmd_ingest(args) -> int:
         report = library.ingest(args.paths, progress=update)
     finally:
         close()
-    if args.json:
-        print_json(report)
-    else:
+    if not args.json:
         print_file_problems(report)
         print(
             f"{len(report.added)} added, {len(report.replaced)} replaced, "
             f"{len(report.unchanged)} unchanged, {len(report.failed)} failed, "
             f"{len(report.skipped)} skipped; {report.chunks_added} chunks indexed"
         )
+    summarized = _summarize_ingested(args, library, report) if args.summarize else None
+    if args.json:
+        document = report.model_dump(mode="json")
+        if summarized is not None:
+            document["summarized"] = summarized
+        print_json(document)
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def _summarize_ingested(args, library, report) -> list[str]:
+    """`ingest --summarize`: summarise (and cache) the added and replaced sources that have no
+    summary for this model yet, with a progress bar; the ids summarised."""
+    from dossier.prepare import summarize_missing
+
+    from .answers import _llm
+
+    ids = [*report.added, *report.replaced]
+    if not ids:
+        return []
+    llm = _llm(args)
+    update, close = step_bar(not args.json, "source")
+    try:
+        made = summarize_missing(library, llm, source_ids=ids, progress=update)
+    finally:
+        close()
+    if not args.json:
+        print(f"{len(made)} summarised")
+    return made
 
 
 def cmd_sources(args) -> int:

@@ -15,6 +15,7 @@ class Preferences:
     threads: int = 0  # 0 = physical cores ($DOSSIER_THREADS if set)
     k: int = DEFAULT_K  # passages retrieved per question
     data_dir: str = ""  # "" = $DOSSIER_DATA_DIR or the platform's user data folder
+    background_summaries: bool = True  # summarise new sources on an idle worker
 
     @classmethod
     def load(cls, settings: QSettings) -> Preferences:
@@ -23,9 +24,11 @@ class Preferences:
         prefs.threads = int(settings.value("threads", prefs.threads) or 0)
         prefs.k = int(settings.value("k", prefs.k) or prefs.k)
         prefs.data_dir = str(settings.value("data_dir", prefs.data_dir) or "")
+        background = settings.value("background_summaries", prefs.background_summaries)
+        prefs.background_summaries = str(background).lower() not in ("false", "0")
         return prefs
 
     def save(self, settings: QSettings) -> None:
-        for key in ("model", "threads", "k", "data_dir"):
+        for key in ("model", "threads", "k", "data_dir", "background_summaries"):
             settings.setValue(key, getattr(self, key))
         settings.sync()

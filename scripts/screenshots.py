@@ -33,7 +33,10 @@ def main() -> int:
     from desktop.app import launch
     from desktop.preferences import Preferences
 
-    launched = launch(Preferences(model=args.model, data_dir=args.data_dir), report=True)
+    launched = launch(
+        Preferences(model=args.model, data_dir=args.data_dir, background_summaries=False),
+        report=True,
+    )
     app, window, controller, engine = (
         launched.app,
         launched.window,

@@ -8,6 +8,7 @@ from ..engine import Engine, model_label
 from ..preferences import Preferences
 from ..views.main_window import MainWindow
 from ..views.settings_dialog import SettingsDialog
+from .background import BackgroundSummaries
 from .briefing import BriefingController
 from .chat import ChatController
 from .conversations import ConversationsController
@@ -30,6 +31,9 @@ class AppController(QObject):
         self.source = SourceController(window, engine)
         self.summaries = SummariesController(window.summaries, engine)
         self.briefing = BriefingController(window, engine)
+        self.background = BackgroundSummaries(
+            window.background_status, window.background_button, engine
+        )
 
         self.chat.open_passage.connect(self.open_passage)
         self.summaries.open_passage.connect(self.open_passage)
@@ -37,6 +41,12 @@ class AppController(QObject):
         self.briefing.status.connect(window.job_status.setText)
         self.library.counts.connect(window.library_status.setText)
         window.library.table.doubleClicked.connect(self._source_double_clicked)
+        # Background summaries after an ingest; they yield to what the user asks for.
+        self.library.ingest_finished.connect(self.background.ingested)
+        self.chat.busy_changed.connect(self.background.hold_while("question"))
+        self.summaries.busy_changed.connect(self.background.hold_while("summary"))
+        self.briefing.busy_changed.connect(self.background.hold_while("briefing"))
+        self.background.summarized.connect(self._background_summarized)
 
         window.add_files_action.triggered.connect(self.library.add_files)
         window.export_action.triggered.connect(self.briefing.export)
@@ -53,6 +63,13 @@ class AppController(QObject):
             self.source.open(source_id)
         else:
             self.source.open(source_id, start, end, focus)
+
+    def _background_summarized(self, source_id: str) -> None:
+        """The Summaries tab waiting on this source ("not summarised yet") shows it now."""
+        summaries = self.summaries
+        waiting = summaries.summary is None and summaries.job is None
+        if waiting and summaries.current_source_id() == source_id:
+            summaries.refresh_sources()  # looks the cached summary up, off the GUI thread
 
     def _source_double_clicked(self, index) -> None:
         source = self.library.model.object_at(index.row())
@@ -97,6 +114,12 @@ class AppController(QObject):
             self.engine.load_llm()
         if prefs.data_dir != old.data_dir:
             self.engine.open_library()
+        if (prefs.model, prefs.threads, prefs.background_summaries) != (
+            old.model,
+            old.threads,
+            old.background_summaries,
+        ):  # summaries are cached per model: list again what is missing
+            self.background.preferences_changed()
 
     # -- status bar ---------------------------------------------------------------------
     def _llm_state(self, state: str) -> None:
@@ -120,4 +143,5 @@ class AppController(QObject):
             self.window.library_status.setToolTip(state)
 
     def shutdown(self) -> None:
+        self.background.shutdown()
         self.engine.shutdown()

@@ -19,6 +19,7 @@ FORMAT_NAMES = {".md": "Markdown", ".html": "Web page", ".pdf": "PDF", ".docx": 
 class BriefingController(QObject):
     exported = Signal(object)  # the Path written
     status = Signal(str)
+    busy_changed = Signal(bool)  # True as an export's job starts, False once it ended
 
     def __init__(self, parent: QWidget, engine: Engine) -> None:
         super().__init__(parent)
@@ -98,6 +99,7 @@ class BriefingController(QObject):
             job.progress((1, 1, "Writing the file…"))
             return write_briefing(briefing, path)
 
+        self.busy_changed.emit(True)
         self.job = self.engine.runner.start(
             work,
             name="briefing",
@@ -125,6 +127,7 @@ class BriefingController(QObject):
     def _done(self, result) -> None:
         self.job = None
         self._close_dialog()
+        self.busy_changed.emit(False)
         if result is None:
             self.status.emit("Briefing cancelled.")
             return
@@ -137,6 +140,7 @@ class BriefingController(QObject):
     def _failed(self, why: str) -> None:
         self.job = None
         self._close_dialog()
+        self.busy_changed.emit(False)
         self.status.emit(f"Could not export the briefing: {why}")
         self.show_error(f"The export failed:\n{why}")
 

@@ -37,6 +37,8 @@ class ChatController(QObject):
     answered = Signal(object)  # the Answer, once checked (or cancelled)
     saved = Signal(int)  # a turn was saved in this conversation
     conversation_changed = Signal(object)  # the conversation now shown: its id, None for a new one
+    # True as a question's job starts (background work yields to it), False once it ended
+    busy_changed = Signal(bool)
 
     def __init__(self, view: ChatPanel, engine: Engine) -> None:
         super().__init__(view)
@@ -112,6 +114,7 @@ class ChatController(QObject):
             # Saved here, on the worker, as soon as the answer is complete (or stopped).
             return answer, save_turn(store, conversation_id, question, answer)
 
+        self.busy_changed.emit(True)
         self.job = self.engine.runner.start(
             work,
             name="ask",
@@ -157,6 +160,7 @@ class ChatController(QObject):
     def _done(self, question: str, session: int, result) -> None:
         self.job = None
         self.view.set_busy(False)
+        self.busy_changed.emit(False)
         current = session == self._session
         if current:
             self.reading = []
@@ -201,6 +205,7 @@ class ChatController(QObject):
     def _failed(self, session: int, why: str) -> None:
         self.job = None
         self.view.set_busy(False)
+        self.busy_changed.emit(False)
         if session != self._session:
             return
         self.reading = []

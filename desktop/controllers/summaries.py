@@ -15,6 +15,7 @@ from ..views.summaries_panel import SummariesPanel
 class SummariesController(QObject):
     open_passage = Signal(str, int, int, object)
     summarized = Signal(object)  # the SourceSummary shown
+    busy_changed = Signal(bool)  # True as a Summarise job starts, False once it ended
 
     def __init__(self, view: SummariesPanel, engine: Engine) -> None:
         super().__init__(view)
@@ -108,6 +109,7 @@ class SummariesController(QObject):
                 refresh=refresh,
             )
 
+        self.busy_changed.emit(True)
         self.job = self.engine.runner.start(
             work,
             name="summarize",
@@ -128,6 +130,7 @@ class SummariesController(QObject):
     def _done(self, summary) -> None:
         self.job = None
         self.view.set_busy(False)
+        self.busy_changed.emit(False)
         if summary is None:
             self.view.status.setText("Stopped.")
             return
@@ -139,6 +142,7 @@ class SummariesController(QObject):
     def _failed(self, why: str) -> None:
         self.job = None
         self.view.set_busy(False)
+        self.busy_changed.emit(False)
         self.view.status.setText(f"Could not summarise: {why}")
 
     def cancel(self) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QToolBar
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+)
 
 from .chat_panel import ChatPanel
 from .library_panel import LibraryPanel
@@ -68,6 +75,17 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.model_status)
         bar.addWidget(self.library_status)
         bar.addWidget(self.job_status, 1)
+        # Summaries prepared in the background (controllers/background.py): progress and a
+        # pause/resume toggle, hidden while there is nothing to prepare.
+        self.background_status = QLabel("")
+        self.background_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.background_button = QToolButton()
+        self.background_button.setText("Pause")
+        self.background_button.setAutoRaise(True)
+        self.background_status.hide()
+        self.background_button.hide()
+        bar.addPermanentWidget(self.background_status)
+        bar.addPermanentWidget(self.background_button)
         bar.addPermanentWidget(self.offline_status)
 
     def show_tab(self, widget) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -63,11 +64,18 @@ class SettingsDialog(QDialog):
         data_row.addWidget(self.data_dir, 1)
         data_row.addWidget(choose)
 
+        self.background_summaries = QCheckBox("Prepare summaries in the background")
+        self.background_summaries.setToolTip(
+            "Summarise new sources on an idle worker, so the briefing is ready when you are"
+        )
+        self.background_summaries.setChecked(prefs.background_summaries)
+
         form = QFormLayout(self)
         form.addRow("Model:", _wrap(model_row))
         form.addRow("CPU threads:", self.threads)
         form.addRow("Passages per question:", self.k)
         form.addRow("Data folder:", _wrap(data_row))
+        form.addRow("", self.background_summaries)
         form.addRow(QLabel("A new model or data folder loads in the background."))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -108,6 +116,7 @@ class SettingsDialog(QDialog):
             threads=self.threads.value(),
             k=self.k.value(),
             data_dir=self.data_dir.text().strip(),
+            background_summaries=self.background_summaries.isChecked(),
         )
 
 

@@ -25,7 +25,10 @@ def citing(needle: str, sentence: str):
 
 @pytest.fixture
 def make_window(qtbot, tmp_path, fake_embedder):
-    """`make_window(llm, folder=SEEDS)` -> (window, controller), shown and ready to answer."""
+    """`make_window(llm, folder=SEEDS)` -> (window, controller), shown and ready to answer.
+
+    Background summaries are off unless `background=True`: they would use the scripted replies.
+    """
     from desktop.app import build
     from desktop.engine import Engine
     from desktop.preferences import Preferences
@@ -33,7 +36,7 @@ def make_window(qtbot, tmp_path, fake_embedder):
 
     made = []
 
-    def make(llm, folder=SEEDS, wait_ready=True, llm_factory=None):
+    def make(llm, folder=SEEDS, wait_ready=True, llm_factory=None, background=False):
         def library_factory(prefs, progress):
             library = Library(tmp_path / "lib", embedder=fake_embedder)
             if folder is not None and library.is_empty():
@@ -41,7 +44,7 @@ def make_window(qtbot, tmp_path, fake_embedder):
             return library
 
         engine = Engine(
-            Preferences(),
+            Preferences(background_summaries=background),
             library_factory=library_factory,
             llm_factory=llm_factory or (lambda prefs: llm),
         )

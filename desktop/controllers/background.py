@@ -1,0 +1,263 @@
+"""Summaries prepared in the background, so *Export briefing* finds them cached.
+
+After the library opens and after every ingest that added or replaced sources, the sources
+whose summary is not cached for the model in use (`dossier.prepare.sources_to_summarize`, read
+off the GUI thread) are summarised one at a time on the worker runner. The status bar shows
+"Preparing summaries 2/5 — <title>" with a Pause/Resume toggle.
+
+The model is shared and generates one reply at a time, so this work never competes with what
+the user asked for: a question, a *Summarise* press or a briefing export holds it
+(`hold(reason)`), which cancels the summary being made (not cached, so it is made again later)
+and starts nothing until every hold is released. After a briefing the queue is read again: the
+briefing summarised what was missing itself.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QToolButton
+
+from ..engine import Engine
+
+TITLE_CHARS = 40
+HOLD_TEXT = {
+    "question": "waiting for your question",
+    "summary": "waiting for your summary",
+    "briefing": "the briefing is being made",
+}
+
+
+class BackgroundSummaries(QObject):
+    summarized = Signal(str)  # a source's summary was made and cached
+    finished = Signal()  # the queue ran dry after making at least one summary
+    changed = Signal(str)  # the status text shown ("" = hidden)
+
+    def __init__(self, label: QLabel, button: QToolButton, engine: Engine) -> None:
+        super().__init__(label)
+        self.label = label
+        self.button = button
+        self.engine = engine
+        self.queue: list[str] = []  # source ids still to summarise, in order
+        self.done = 0  # summaries made since the queue was last empty
+        self.current: str | None = None  # the source being summarised
+        self.job = None  # its job
+        self.scan_job = None  # the job listing what is missing
+        self.rescan = False  # something changed while the scan ran: scan again after it
+        self.paused = False
+        self.holds: set[str] = set()  # why the work yields now: "question", "briefing", ...
+        self.failed: dict[str, str] = {}  # source id -> why it could not be summarised
+        self.stopped = False  # the window is closing
+        self.text = ""
+        self._titles: dict[str, str] = {}
+        label.setToolTip(
+            "Summaries of new sources are made while Dossier is idle, so Export briefing is "
+            "quick. A question pauses them."
+        )
+        button.clicked.connect(self.toggle_pause)
+        engine.library_state.connect(self._library_state)
+        engine.library_changed.connect(self._library_changed)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(getattr(self.engine.prefs, "background_summaries", True)) and not self.stopped
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None
+
+    def _library_ready(self) -> bool:
+        return self.engine.library is not None and self.engine.library_status == "ready"
+
+    # -- what to summarise --------------------------------------------------------------
+    def schedule(self) -> None:
+        """List (on a worker) the sources whose summary is not cached, then work through them."""
+        if not self.enabled or not self._library_ready():
+            return
+        if self.scan_job is not None:
+            self.rescan = True
+            return
+        library, engine = self.engine.library, self.engine
+
+        def work(job):
+            from dossier.prepare import sources_to_summarize
+
+            llm = engine.wait_llm(job.cancel)
+            if llm is None:
+                return None
+            return library, sources_to_summarize(library, llm)
+
+        self.scan_job = self.engine.runner.start(
+            work, name="background-scan", on_done=self._scanned, on_failed=self._scan_failed
+        )
+
+    def _scanned(self, result) -> None:
+        self.scan_job = None
+        if self.rescan:
+            self.rescan = False
+            self.schedule()
+            return
+        if result is None or not self.enabled or not self._library_ready():
+            self._show()
+            return
+        library, missing = result
+        if library is not self.engine.library:  # another library opened meanwhile
+            self.schedule()
+            return
+        self.queue = [i for i in missing if i != self.current and i not in self.failed]
+        self._next()
+
+    def _scan_failed(self, why: str) -> None:  # e.g. the model could not be loaded
+        self.scan_job = None
+        self.rescan = False
+        self._show()
+
+    def ingested(self, report) -> None:
+        """After an ingest: new or changed sources are summarised next."""
+        if report.added or report.replaced:
+            self.schedule()
+
+    def _library_state(self, state: str) -> None:
+        if state == "ready":
+            self.schedule()
+        else:  # another library is opening (or could not be): what was queued is not its
+            self.stop()
+
+    def _library_changed(self) -> None:
+        sources = self.engine.sources
+        self._titles = {s.id: s.meta.title or s.id for s in sources}
+        self.queue = [i for i in self.queue if i in self._titles]  # removed ones are dropped
+        self._show()
+
+    # -- the work -----------------------------------------------------------------------
+    def _next(self) -> None:
+        """Start the next summary, unless one runs, the work is paused or held, or none is left."""
+        if self.job is not None or self.scan_job is not None:
+            self._show()
+            return
+        if self.paused or self.holds or not self.enabled or not self._library_ready():
+            self._show()
+            return
+        if not self.queue:
+            made = self.done
+            self.done = 0
+            self._show(ready=made > 0)
+            if made:
+                self.finished.emit()
+            return
+        source_id = self.queue.pop(0)
+        library, engine = self.engine.library, self.engine
+
+        def work(job):
+            from dossier.summaries import summarize
+
+            llm = engine.wait_llm(job.cancel)
+            if llm is None:
+                return False
+            summarize(source_id, library=library, llm=llm, cancel=job.cancel)
+            return not job.cancel.is_set()  # a cancelled summary is not cached
+
+        self.current = source_id
+        self.job = self.engine.runner.start(
+            work,
+            name="background-summary",
+            on_done=lambda made: self._finished(source_id, made),
+            on_failed=lambda why: self._failed(source_id, why),
+        )
+        self._show()
+
+    def _finished(self, source_id: str, made: bool) -> None:
+        kept = self.current == source_id  # not dropped by `stop` meanwhile
+        self.job, self.current = None, None
+        if made:
+            self.done += 1
+            self.summarized.emit(source_id)
+        elif kept and source_id in self._titles and source_id not in self.queue:
+            self.queue.insert(0, source_id)  # pre-empted: made again when the work resumes
+        if not self.stopped:
+            self._next()
+
+    def _failed(self, source_id: str, why: str) -> None:
+        self.job, self.current = None, None
+        self.failed[source_id] = why  # not tried again until another library opens
+        if not self.stopped:
+            self._next()
+
+    # -- yielding -----------------------------------------------------------------------
+    def hold(self, reason: str) -> None:
+        """Yield to the user's own work: cancel the summary being made, start nothing."""
+        self.holds.add(reason)
+        if self.job is not None:
+            self.job.cancel.set()
+        self._show()
+
+    def release(self, reason: str) -> None:
+        if reason not in self.holds:
+            return
+        self.holds.discard(reason)
+        if reason == "briefing":  # it summarised what was missing: list what is left
+            self.queue = []
+            self.schedule()
+        self._next()
+
+    def hold_while(self, reason: str):
+        """A slot for a `busy_changed(bool)` signal."""
+        return lambda busy: self.hold(reason) if busy else self.release(reason)
+
+    def toggle_pause(self) -> None:
+        self.set_paused(not self.paused)
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        if paused and self.job is not None:
+            self.job.cancel.set()
+        self._next()
+
+    def preferences_changed(self) -> None:
+        """Another model (summaries are cached per model) or the feature switched on or off."""
+        self.stop()
+        self.schedule()
+
+    def stop(self) -> None:
+        """Forget the queue and cancel the summary being made."""
+        self.queue = []
+        self.done = 0
+        self.failed.clear()
+        self.current = None  # the job winding down is not queued again
+        if self.job is not None:
+            self.job.cancel.set()
+        if self.scan_job is not None:
+            self.scan_job.cancel.set()
+        self._show()
+
+    def shutdown(self) -> None:
+        self.stopped = True
+        self.stop()
+
+    # -- the status bar -----------------------------------------------------------------
+    def _show(self, ready: bool = False) -> None:
+        total = self.done + len(self.queue) + (1 if self.current else 0)
+        waiting = self.current is None and not self.queue  # nothing left to show
+        if not self.enabled or (waiting and not ready):
+            text = ""
+        elif ready:
+            text = "Summaries ready for the briefing"
+        elif self.paused:
+            text = f"Summaries paused — {self.done} of {total} ready"
+        elif self.holds:
+            why = HOLD_TEXT.get(sorted(self.holds)[0], "waiting")
+            text = f"Summaries {self.done}/{total} — {why}"
+        else:
+            source_id = self.current or self.queue[0]
+            title = self._titles.get(source_id, source_id)
+            if len(title) > TITLE_CHARS:
+                title = title[: TITLE_CHARS - 1].rstrip() + "…"
+            text = f"Preparing summaries {self.done + 1}/{total} — {title}"
+        self.text = text
+        self.label.setText(text)
+        self.label.setVisible(bool(text))
+        self.button.setText("Resume" if self.paused else "Pause")
+        self.button.setToolTip(
+            "Resume preparing summaries" if self.paused else "Pause preparing summaries"
+        )
+        self.button.setVisible(bool(text) and not ready)
+        self.changed.emit(text)

@@ -1,0 +1,70 @@
+"""Getting a library ready for the briefing: which sources still need a summary, and making them.
+
+The desktop summarises these on an idle worker after an ingest (pausable, pre-empted by a
+question); `dossier ingest --summarize` does the same in the terminal. A summary made here is
+the one `dossier.briefing.brief` finds in the cache, so the briefing then runs only the
+cross-source steps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+from models.llm import LLM
+from prompts import PromptSet
+from retrieval.library import Library
+
+from .summaries import SourceNotFound, cached_summary, summarize
+
+
+def sources_to_summarize(
+    library: Library,
+    llm: LLM,
+    prompts: PromptSet | None = None,
+    *,
+    source_ids: Iterable[str] | None = None,
+) -> list[str]:
+    """The ids (of `source_ids`, default every source, in library order) whose summary is not
+    cached for this model and these prompts. Runs no model; a source removed meanwhile is left
+    out."""
+    ids = list(source_ids) if source_ids is not None else [s.id for s in library.sources()]
+    missing = []
+    for source_id in ids:
+        try:
+            if cached_summary(source_id, library=library, llm=llm, prompts=prompts) is None:
+                missing.append(source_id)
+        except SourceNotFound:
+            continue
+    return missing
+
+
+def summarize_missing(
+    library: Library,
+    llm: LLM,
+    *,
+    source_ids: Iterable[str] | None = None,
+    prompts: PromptSet | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[str]:
+    """Summarise (and cache) the sources of `sources_to_summarize`, one after the other; the ids
+    summarised. `progress(done, total, source_id)` before each source and once at the end; a
+    set `cancel` stops it (the source in progress is not cached)."""
+    todo = sources_to_summarize(library, llm, prompts, source_ids=source_ids)
+    made = []
+    for i, source_id in enumerate(todo):
+        if cancel is not None and cancel.is_set():
+            break
+        if progress:
+            progress(i, len(todo), source_id)
+        try:
+            summarize(source_id, library=library, llm=llm, cancel=cancel, prompts=prompts)
+        except SourceNotFound:  # removed by another process meanwhile
+            continue
+        if cancel is not None and cancel.is_set():
+            break
+        made.append(source_id)
+    if progress:
+        progress(len(made), len(todo), "done")
+    return made

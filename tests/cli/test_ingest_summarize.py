@@ -1,0 +1,59 @@
+"""`dossier ingest --summarize`: the new and changed sources are summarised after the ingest."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import dossier.models
+import dossier.runtime
+from cli.main import EXIT_OK, main
+from tests.fakes import ScriptedLLM
+
+ARTICLE = "Harbour plan approved\nThe city council approved the harbour plan on Tuesday.\n"
+
+
+@pytest.fixture
+def llm(monkeypatch, fake_embedder):
+    llm = ScriptedLLM(lambda messages: "ANGLE: none")
+    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
+    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
+    return llm
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_ingest_summarize_summarises_the_new_sources(capsys, tmp_path, llm):
+    path = tmp_path / "harbour.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    # WHEN a new file is ingested with --summarize --json
+    code, out, _ = run(capsys, "ingest", str(path), "--summarize", "--json")
+    # THEN the report lists the summarised source: the new one only, not the seeds
+    assert code == EXIT_OK
+    report = json.loads(out)
+    assert report["summarized"] == report["added"] and len(report["added"]) == 1
+    calls = len(llm.calls)
+    assert calls >= 1
+    # WHEN the file changes and is ingested again, in plain text
+    path.write_text(ARTICLE + "Work starts in spring.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "ingest", str(path), "--summarize")
+    # THEN it is summarised again
+    assert code == EXIT_OK and "1 summarised" in out
+    assert len(llm.calls) > calls
+    # WHEN nothing changed THEN nothing is summarised and the model is not asked
+    calls = len(llm.calls)
+    code, out, _ = run(capsys, "ingest", str(path), "--summarize", "--json")
+    assert json.loads(out)["summarized"] == [] and len(llm.calls) == calls
+
+
+def test_ingest_without_summarize_has_no_summarized_key(capsys, tmp_path, llm):
+    path = tmp_path / "harbour.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    code, out, _ = run(capsys, "ingest", str(path), "--json")
+    assert code == EXIT_OK and "summarized" not in json.loads(out)
+    assert llm.calls == []
