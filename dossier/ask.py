@@ -33,10 +33,10 @@ MAX_ANSWER_TOKENS = 300
 HISTORY_TURNS = 3
 # Below this cosine no passage is about the question at all: refuse without asking the model.
 MIN_RELEVANCE = 0.2
-# An answer to "how many" or "when" that gives no figure or date beyond the question's own does
-# not answer it. Not for names: "who" and "where" are often answered without one ("the mayor",
-# "at the city hall").
-KINDS_AN_ANSWER_MUST_HOLD = ("figure", "date")
+# An answer to "how many" that gives no figure beyond the question's own does not answer it.
+# Not for names ("who"/"where" are often answered without one: "the mayor", "at the city
+# hall") nor dates ("at 2 a.m.", "shortly after midnight", "on the 30th" are dates too).
+KINDS_AN_ANSWER_MUST_HOLD = ("figure",)
 
 TokenFn = Callable[[str], None]
 
@@ -286,7 +286,7 @@ class _Run:
         if kind in KINDS_AN_ANSWER_MUST_HOLD and not answer_values(
             kind, " ".join(supported), question
         ):
-            return "does_not_answer"  # asked how many or when, and no figure or date is given
+            return "does_not_answer"  # asked how many, and no figure is given
         if not self.judge.answers(question, " ".join(supported)):
             # a judgment cut short by a cancel says NO: that is no verdict on the answer
             return None if self.stopped() else "does_not_answer"

@@ -200,10 +200,12 @@ class ConversationStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite may have rolled back already (a full disk); a failed COMMIT has not
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def _open_fts(self) -> bool:
         """Use (creating or catching up) the full-text index; False when SQLite lacks FTS5."""

@@ -15,7 +15,7 @@ from models.llm import LLM
 from prompts import PromptSet
 from retrieval.library import Library
 
-from .summaries import SourceNotFound, cached_summary, summarize
+from .summaries import SourceNotFound, summarize, uncached_sources
 
 
 def sources_to_summarize(
@@ -24,19 +24,13 @@ def sources_to_summarize(
     prompts: PromptSet | None = None,
     *,
     source_ids: Iterable[str] | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[str]:
     """The ids (of `source_ids`, default every source, in library order) whose summary is not
     cached for this model and these prompts. Runs no model; a source removed meanwhile is left
-    out."""
-    ids = list(source_ids) if source_ids is not None else [s.id for s in library.sources()]
-    missing = []
-    for source_id in ids:
-        try:
-            if cached_summary(source_id, library=library, llm=llm, prompts=prompts) is None:
-                missing.append(source_id)
-        except SourceNotFound:
-            continue
-    return missing
+    out; a set `cancel` stops the scan early."""
+    ids = list(source_ids) if source_ids is not None else None
+    return uncached_sources(library, llm, prompts, source_ids=ids, cancel=cancel)
 
 
 def summarize_missing(
@@ -51,7 +45,7 @@ def summarize_missing(
     """Summarise (and cache) the sources of `sources_to_summarize`, one after the other; the ids
     summarised. `progress(done, total, source_id)` before each source and once at the end; a
     set `cancel` stops it (the source in progress is not cached)."""
-    todo = sources_to_summarize(library, llm, prompts, source_ids=source_ids)
+    todo = sources_to_summarize(library, llm, prompts, source_ids=source_ids, cancel=cancel)
     made = []
     for i, source_id in enumerate(todo):
         if cancel is not None and cancel.is_set():

@@ -23,9 +23,11 @@ _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
 }  # fmt: skip
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+# "hundred" and "dozen" multiply the number before them ("two hundred"), like "million".
+_SCALES = {"dozen": 12, "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9,
+           "trillion": 1e12}  # fmt: skip
 # unit word -> (family, factor to the family's base unit, shown name of the family)
 _UNITS: dict[str, tuple[str, float]] = {
     "mile": ("distance", 1.609344), "mi": ("distance", 1.609344),
@@ -78,8 +80,9 @@ _CLOCK = re.compile(
     re.IGNORECASE,
 )
 _QUALIFIER = re.compile(
-    r"(?P<q>about|around|roughly|approximately|some|an estimated|estimated|close to|nearly|"
-    r"almost|just under|more than|over|above|at least|upwards of|in excess of|exceed(?:ed|s|ing)?|"
+    r"(?<![\w-])(?P<q>about|around|roughly|approximately|some|an estimated|estimated|close to|"
+    r"nearly|almost|just under|more than|over|above|at least|upwards of|in excess of|"
+    r"exceed(?:ed|s|ing)?|"
     r"less than|under|below|fewer than|at most|up to|as many as|as much as|no more than|"
     r"shortly after|just after|soon after|after|shortly before|just before|before|by)\s+$",
     re.IGNORECASE,
@@ -88,8 +91,10 @@ _APPROX_WORDS = {"about", "around", "roughly", "approximately", "some", "an esti
                  "estimated", "close to"}  # fmt: skip
 _BELOW_WORDS = {"nearly", "almost", "just under"}
 _AT_LEAST = {"more than", "over", "above", "at least", "upwards of", "in excess of"}
+# "before" and "by" bound a time ("by 2 a.m.", see _clock_range), not a figure: "rose by 5
+# per cent" is a change of exactly 5.
 _AT_MOST = {"less than", "under", "below", "fewer than", "at most", "up to", "as many as",
-            "as much as", "no more than", "before", "by"}  # fmt: skip
+            "as much as", "no more than"}  # fmt: skip
 _NOUN = re.compile(r"\s+(?P<noun>[a-z][a-z-]+)")
 _NOT_COUNTED = {"a", "an", "the", "of", "and", "or", "to", "in", "on", "at", "for", "by", "per"}
 _NOT_COUNTED |= {"from", "with", "as", "was", "were", "is", "are", "had", "has", "have", "said"}

@@ -67,6 +67,33 @@ def cached_summary(
     return _from_cache(library, _source(library, source_id), llm, prompts)
 
 
+def uncached_sources(
+    library: Library,
+    llm: LLM,
+    prompts: PromptSet | None = None,
+    *,
+    source_ids: list[str] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[str]:
+    """The ids (of `source_ids`, default all, in library order; unknown ids left out) whose
+    summary is not cached for this text, model and prompts: one read of the sources and one
+    cache connection for all of them. Stops early, with what it found, when `cancel` is set."""
+    by_id = {source.id: source for source in library.sources()}
+    ids = [i for i in (source_ids if source_ids is not None else by_id) if i in by_id]
+    model, prompt_hash = _model_key(llm), summary_prompt_hash(prompts)
+    missing = []
+    cache = SummaryCache(library.folder)
+    try:
+        for source_id in ids:
+            if cancel is not None and cancel.is_set():
+                break
+            if cache.get(by_id[source_id].content_hash, model, prompt_hash) is None:
+                missing.append(source_id)
+    finally:
+        cache.close()
+    return missing
+
+
 def _from_cache(library: Library, source, llm: LLM, prompts: PromptSet | None):
     cache = SummaryCache(library.folder)
     try:

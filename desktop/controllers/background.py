@@ -84,7 +84,8 @@ class BackgroundSummaries(QObject):
             llm = engine.wait_llm(job.cancel)
             if llm is None:
                 return None
-            return library, sources_to_summarize(library, llm)
+            missing = sources_to_summarize(library, llm, cancel=job.cancel)
+            return None if job.cancel.is_set() else (library, missing)
 
         self.scan_job = self.engine.runner.start(
             work, name="background-scan", on_done=self._scanned, on_failed=self._scan_failed
@@ -103,7 +104,9 @@ class BackgroundSummaries(QObject):
         if library is not self.engine.library:  # another library opened meanwhile
             self.schedule()
             return
-        self.queue = [i for i in missing if i != self.current and i not in self.failed]
+        # The source being summarised stays listed: it may have been re-imported meanwhile, and
+        # summarising it again after its job is a cache hit if its text did not change.
+        self.queue = [i for i in missing if i not in self.failed]
         self._next()
 
     def _scan_failed(self, why: str) -> None:  # e.g. the model could not be loaded

@@ -110,7 +110,8 @@ class ConversationsController(QObject):
     # -- actions ------------------------------------------------------------------------
     def _picked(self, item) -> None:
         conversation_id = item.data(ID_ROLE)
-        if conversation_id != self.chat.conversation_id or self.chat.busy:
+        # The conversation on screen is already shown (and may be answering): nothing to do.
+        if conversation_id != self.chat.conversation_id:
             self.chat.open_conversation(conversation_id)
 
     def open(self, conversation_id: int) -> bool:

@@ -159,3 +159,21 @@ def test_a_stopped_answer_is_saved_as_interrupted(qtbot, make_window):
     click_item(qtbot, window, 0)
     assert "(stopped)" in window.chat.transcript.toPlainText()
     assert app.chat.history == []  # a stopped answer is not context for a follow-up
+
+
+def test_clicking_the_conversation_being_answered_leaves_the_answer_running(qtbot, make_window):
+    # GIVEN a saved conversation, restored, whose follow-up is being answered slowly
+    long_reply = "Blinken spoke in Kyiv about long-range fires and more. " * 40
+    window, app = make_window(ScriptedLLM(lambda messages: long_reply, piece_delay_s=0.02))
+    ask_and_save(qtbot, app, "What did Blinken say in Kyiv?")
+    wait_for_list(qtbot, window, 1)
+    assert app.chat.ask("And what did he say next?")
+    qtbot.waitUntil(lambda: len(app.chat.streamed) > 5, timeout=10000)
+    # WHEN the user clicks that same conversation in the list
+    click_item(qtbot, window, 0)
+    # THEN the answer goes on streaming and is saved complete
+    assert app.chat.busy
+    with qtbot.waitSignal(app.chat.saved, timeout=30000) as saved:
+        pass
+    turns = app.engine.conversations.turns(saved.args[0])
+    assert [t.status for t in turns] == ["complete", "complete"]

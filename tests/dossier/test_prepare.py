@@ -87,3 +87,11 @@ def test_a_cancelled_run_caches_nothing_it_did_not_finish(seeded_library):
     cancel.set()
     assert summarize_missing(library, llm, cancel=cancel) == []
     assert len(sources_to_summarize(library, llm)) == 5
+
+
+def test_a_cancelled_scan_stops_early(seeded_library):
+    cancel = threading.Event()
+    cancel.set()
+    llm = ScriptedLLM([])
+    assert sources_to_summarize(seeded_library, llm, cancel=cancel) == []
+    assert len(sources_to_summarize(seeded_library, llm)) == len(seeded_library.sources())

@@ -1,0 +1,27 @@
+"""Figures read as unit-normalised ranges: what counts as the same value and what does not."""
+
+from dossier.quantities import figures
+
+
+def only(text):
+    [figure] = figures(text)
+    return figure
+
+
+def test_a_change_by_a_figure_is_that_figure_not_a_range_up_to_it():
+    assert (only("Prices rose by 5 percent.").low, only("Prices rose by 5 percent.").high) == (5, 5)
+    a, b = only("Prices rose by 5 percent."), only("Prices rose by 12 percent.")
+    assert a.high < b.low  # they differ
+
+
+def test_hundred_and_dozen_multiply_the_number_before_them():
+    words = only("About two hundred people were evacuated.")
+    digits = only("About 200 people were evacuated.")
+    assert (words.family, words.low, words.high) == (digits.family, digits.low, digits.high)
+    assert only("Three dozen boats were moored.").low == 36
+
+
+def test_a_qualifier_is_a_whole_word():
+    # "thunder" ends in "under", "handsome" in "some": neither qualifies the figure after it
+    assert (only("The thunder 5 km away").low, only("The thunder 5 km away").high) == (5, 5)
+    assert only("Under 5 km away").low == 0
