@@ -2,9 +2,11 @@
 
     xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python scripts/screenshots.py
 
-Launches the window, waits until it is ready, asks "What did Blinken say in Kyiv?", clicks
-the first citation, summarises the cited source, and saves docs/chat.png, docs/source.png
-and docs/summaries.png. Prints the start-up and answer figures.
+Launches the window, waits until it is ready, asks "What did Blinken say in Kyiv?" (shooting
+the passages shown while the model writes), clicks the first citation, summarises the cited
+source, starts a new conversation and reopens the saved one, and saves docs/evidence-first.png,
+docs/chat.png, docs/source.png, docs/summaries.png and docs/conversation.png. Prints the
+start-up and answer figures.
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ def main() -> int:
     window.chat.question.setText(QUESTION)
     asked = time.monotonic()
     QTest.mouseClick(window.chat.ask_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: controller.chat.reading or answers, "the passages")
+    if not answers:
+        print(f"passages shown after {time.monotonic() - asked:.2f} s", file=sys.stderr)
+        shot("evidence-first.png")
     wait_until(lambda: answers, "the answer")
     answer = answers[0]
     print(
@@ -114,6 +120,14 @@ def main() -> int:
         wait_until(lambda: done or summaries.job is None, "the summary")
         print(f"summary in {time.monotonic() - started:.1f} s", file=sys.stderr)
     shot("summaries.png")
+
+    window.show_tab(window.chat)
+    controller.chat.new_conversation()
+    settle()
+    saved = window.chat.conversations.ids()
+    if saved and controller.conversations.open(saved[0]):
+        window.chat.transcript.verticalScrollBar().setValue(0)
+        shot("conversation.png")
     print(f"marks: {launched.marks}", file=sys.stderr)
     controller.shutdown()
     return 0
