@@ -155,6 +155,11 @@ def summarize(
         reply = completion.text()
         timings = _add(timings, completion.timings)
         lines, angle = parse_points(reply)
+        cut = completion.timings is not None and (
+            completion.timings.completion_tokens >= SUMMARY_MAX_TOKENS
+        )
+        if cut and lines and angle is None:
+            lines = lines[:-1]  # the token limit stopped the reply inside its last point
         lines = [(line, nums) for line, nums in lines if len(line.split()) < POINT_WORDS]
         if angle:
             angles.append(angle)

@@ -202,3 +202,19 @@ def test_a_point_the_grammar_cut_off_at_its_word_limit_is_dropped(harbour):
     assert [p.text for p in summary.points] == [
         "Mayor Klein said the project would create 400 jobs."
     ]
+
+
+def test_a_last_point_cut_by_the_token_limit_is_dropped(harbour, monkeypatch):
+    # GIVEN a reply that runs into the token limit inside its second point
+    library, source_id, _ = harbour
+    monkeypatch.setattr(summaries_module, "SUMMARY_MAX_TOKENS", 20)
+    reply = (
+        "- Mayor Klein said the project would create 400 jobs [3].\n"
+        "- The council approved the harbour plan on Tuesday by a vote of 7 to 2 [2].\n"
+    )
+    # WHEN the source is summarised
+    summary = summarize(source_id, library=library, llm=ScriptedLLM([reply]))
+    # THEN only the point the model finished is kept
+    assert [p.text for p in summary.points] == [
+        "Mayor Klein said the project would create 400 jobs."
+    ]
