@@ -31,6 +31,7 @@ from .common import (
     silence_broken_pipe,
     step_bar,
     terminal_safe,
+    user_error_message,
 )
 
 __all__ = [
@@ -134,12 +135,24 @@ def cmd_ingest(args) -> int:
             f"{len(report.unchanged)} unchanged, {len(report.failed)} failed, "
             f"{len(report.skipped)} skipped; {report.chunks_added} chunks indexed"
         )
-    summarized = _summarize_ingested(args, library, report) if args.summarize else None
+    summarized, summary_error = None, None
+    if args.summarize:
+        try:
+            summarized = _summarize_ingested(args, library, report)
+        except Exception as exc:  # the ingest is committed: report it, and why summaries are not
+            summary_error = user_error_message(exc)
+            if summary_error is None:
+                raise
+            print(f"error: summaries not made: {summary_error}", file=sys.stderr)
     if args.json:
         document = report.model_dump(mode="json")
         if summarized is not None:
             document["summarized"] = summarized
+        if summary_error is not None:
+            document["summarize_error"] = summary_error
         print_json(document)
+    if summary_error is not None:
+        return EXIT_ERROR
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 
 

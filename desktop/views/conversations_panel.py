@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -65,7 +67,9 @@ class ConversationsPanel(QWidget):
             for conversation_id, text, tip in items:
                 item = QListWidgetItem(text)
                 item.setData(ID_ROLE, conversation_id)
-                item.setToolTip(tip)
+                # a tooltip that looks like markup is rendered as rich text: keep it plain
+                escaped = html.escape(tip).replace("\n", "<br>")
+                item.setToolTip(f"<p>{escaped}</p>" if tip else "")
                 self.list.addItem(item)
                 if conversation_id == current:
                     self.list.setCurrentItem(item)

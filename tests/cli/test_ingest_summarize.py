@@ -57,3 +57,24 @@ def test_ingest_without_summarize_has_no_summarized_key(capsys, tmp_path, llm):
     code, out, _ = run(capsys, "ingest", str(path), "--json")
     assert code == EXIT_OK and "summarized" not in json.loads(out)
     assert llm.calls == []
+
+
+def test_a_model_that_cannot_load_still_reports_the_ingest(
+    capsys, tmp_path, fake_embedder, monkeypatch
+):
+    # GIVEN a model that is not installed
+    from models.resolve import ModelError
+
+    def missing(spec, options):
+        raise ModelError("the model 'x' is not installed")
+
+    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
+    monkeypatch.setattr(dossier.models, "shared_llm", missing)
+    path = tmp_path / "harbour.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    # WHEN a file is ingested with --summarize --json
+    code, out, err = run(capsys, "ingest", str(path), "--summarize", "--json")
+    # THEN the ingest (committed) is reported with why no summary was made, and the exit says so
+    report = json.loads(out)
+    assert len(report["added"]) == 1 and "not installed" in report["summarize_error"]
+    assert code == 3 and "summaries not made" in err

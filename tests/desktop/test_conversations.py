@@ -177,3 +177,15 @@ def test_clicking_the_conversation_being_answered_leaves_the_answer_running(qtbo
         pass
     turns = app.engine.conversations.turns(saved.args[0])
     assert [t.status for t in turns] == ["complete", "complete"]
+
+
+def test_a_tooltip_shows_markup_in_a_question_as_text(qtbot):
+    from desktop.views.conversations_panel import ConversationsPanel
+
+    # GIVEN a conversation whose question contains markup
+    panel = ConversationsPanel()
+    qtbot.addWidget(panel)
+    # WHEN the list is filled
+    panel.set_items([(1, "Why <b>now</b>?", "Why <b>now</b>?\n\nsnippet")], None)
+    # THEN its tooltip shows the markup as text, line breaks kept
+    assert panel.list.item(0).toolTip() == "<p>Why &lt;b&gt;now&lt;/b&gt;?<br><br>snippet</p>"
