@@ -4,9 +4,12 @@ A 10 ms QTimer heartbeat runs on the GUI thread; the longest gap between two bea
 the interval, is the longest stall the user could feel. Figures are printed, never asserted.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_stall.py [--model default|fast|scripted]
+        [--background SECONDS]
 
 The library is a fresh data folder seeded with the five seed articles (real embedder); the
-ingest adds --files synthetic articles through the library panel's controller.
+ingest adds --files synthetic articles through the library panel's controller. With
+--background, summaries are made in the background from the start: the stalls are measured
+for that many seconds of it (or until it is done), and the question then pre-empts it.
 """
 
 from __future__ import annotations
@@ -101,6 +104,9 @@ def main() -> int:
     parser.add_argument("--data-dir", help="data folder (default: a fresh temporary one)")
     parser.add_argument("--files", type=int, default=200, help="articles to ingest")
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument(
+        "--background", type=float, default=0, help="seconds of background summaries to watch"
+    )
     args = parser.parse_args()
 
     from desktop.app import launch
@@ -108,11 +114,11 @@ def main() -> int:
 
     tmp = tempfile.TemporaryDirectory()
     data = Path(args.data_dir or tmp.name)
-    # Background summaries off: this measures the window while a question streams, alone.
+    # Background summaries off unless asked for: the other phases measure the window alone.
     prefs = Preferences(
         model="" if args.model == "scripted" else args.model,
         data_dir=str(data),
-        background_summaries=False,
+        background_summaries=args.background > 0,
     )
     heartbeat_start = time.perf_counter()
     launched = launch(prefs)
@@ -136,6 +142,19 @@ def main() -> int:
         f"{launched.marks['ready']:.2f} s (after process start; heartbeat from "
         f"{heartbeat_start:.0f}); stalls while loading: {startup}"
     )
+
+    if args.background > 0:
+        made, finished = [], []
+        controller.background.summarized.connect(made.append)
+        controller.background.finished.connect(lambda: finished.append(True))
+        beat.start()
+        started = time.perf_counter()
+        run_until(lambda: finished or time.perf_counter() - started > args.background, 10**6)
+        background_stalls = beat.stop()
+        print(
+            f"background summaries: {len(made)} made in {time.perf_counter() - started:.1f} s "
+            f"(done: {bool(finished)}); stalls: {background_stalls}"
+        )
 
     answers = []
     controller.chat.answered.connect(answers.append)
