@@ -373,7 +373,7 @@ class ConversationStore:
 
     def search(self, text: str, *, limit: int = 200) -> list[ConversationMatch]:
         """Turns whose question or answer holds every word of `text` (words match as prefixes
-        with the full-text index: "atac" finds "ATACMS"), newest conversation first."""
+        with the full-text index: "harb" finds "harbour"), newest conversation first."""
         words = _WORD.findall(text)
         if not words:
             return []
