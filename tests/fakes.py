@@ -144,3 +144,25 @@ class WordJudge:
         from retrieval.search import content_terms
 
         return bool(set(content_terms(question)) & set(content_terms(answer)))
+
+
+def citing_reply(asked: str, needle: str, sentence: str, *, condensed: str | None = None):
+    """A scripted model's replies: to a question holding `asked` whose passages include one
+    with `needle`, `sentence` citing that passage; to a lone user message (condensing a
+    follow-up), `condensed` or the question as it stands; to anything else, the refusal."""
+    from prompts import REFUSAL
+
+    def reply(messages: list[Message]) -> str:
+        user = messages[-1]["content"]
+        if len(messages) == 1:
+            return condensed if condensed is not None else user.strip().splitlines()[-1]
+        if asked in user and needle in user:
+            n = next(
+                line[1 : line.index("]")]
+                for line in user.splitlines()
+                if line.startswith("[") and needle in line
+            )
+            return f"{sentence} [{n}]."
+        return REFUSAL
+
+    return reply

@@ -22,23 +22,15 @@ def fake_default_embedder(monkeypatch, fake_embedder):
 def scripted_model(monkeypatch):
     """Cites the Tactical Missile System passage for "stand for", refuses anything else."""
     import dossier.models
-    from prompts import REFUSAL
-    from tests.fakes import ScriptedLLM
+    from tests.fakes import ScriptedLLM, citing_reply
 
-    def reply(messages):
-        user = messages[-1]["content"]
-        if len(messages) == 1:  # condensing a follow-up: the question as it stands
-            return user.strip().splitlines()[-1]
-        if "stand for" in user and "Tactical Missile System" in user:
-            n = next(
-                line[1 : line.index("]")]
-                for line in user.splitlines()
-                if line.startswith("[") and "Tactical Missile System" in line
-            )
-            return f"ATACMS stands for the Army's Tactical Missile System [{n}]."
-        return REFUSAL
-
-    llm = ScriptedLLM(reply)
+    llm = ScriptedLLM(
+        citing_reply(
+            "stand for",
+            "Tactical Missile System",
+            "ATACMS stands for the Army's Tactical Missile System",
+        )
+    )
     monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
     return llm
 
