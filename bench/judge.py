@@ -9,10 +9,17 @@ from eval runs of the seed and own suites and labelled by reading. Each pair is 
 - `model alone` (with --model-alone): the model's judgment on the whole passage, no filters,
   no choice of sentences.
 
+With --sweep, the judge's probability of YES is kept for every pair and the table is also
+given for a range of thresholds, with a two-fold cross-validation: the threshold is chosen
+on the even pairs (the lowest that reaches the target precision, else the most precise) and
+scored on the odd ones, and the other way round, so the figure reported is on pairs the
+threshold was not chosen on.
+
 "Positive" is "supported": precision is the share of pairs shown as supported that are, recall
 the share of entailed pairs shown as supported.
 
-    python bench/judge.py [--model default|fast|PATH] [--every N] [--model-alone] [--out FILE]
+    python bench/judge.py [--model default|fast|PATH] [--every N] [--model-alone] [--sweep]
+                          [--out FILE]
 """
 
 from __future__ import annotations
@@ -26,11 +33,33 @@ from pathlib import Path
 from _common import REPO_ROOT, machine  # also puts the repo on sys.path, models offline
 
 from dossier.answer_check import check_answer
-from dossier.judge import ModelJudge
+from dossier.judge import ENTAILMENT_THRESHOLD, ModelJudge
 from dossier.runtime import Runtime, Settings
 from dossier.schema import Passage
 
 PAIRS = REPO_ROOT / "tests" / "data" / "entailment_pairs.jsonl"
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
+TARGET_PRECISION = 0.95  # issue 11's target for the judge
+
+
+class RecordingJudge(ModelJudge):
+    """The model judge with no threshold of its own: every judgment it is asked passes, and
+    the highest probability of YES it gave since `reset` is kept, so a pair's verdict at any
+    threshold is "the judge was asked, and that probability reaches the threshold"."""
+
+    def __init__(self, llm) -> None:
+        super().__init__(llm, threshold=0.0)
+        self.highest: float | None = None
+
+    def reset(self) -> None:
+        self.highest = None
+
+    def entailment_probability(self, evidence: str, claim: str) -> float:
+        p = super().entailment_probability(evidence, claim)
+        self.highest = p if self.highest is None else max(self.highest, p)
+        return p
+
+
 SOURCE_FOLDERS = (REPO_ROOT / "seeds", REPO_ROOT / "bench" / "data" / "suite" / "newsroom")
 
 
@@ -59,6 +88,37 @@ def scores(labels: list[bool], verdicts: list[bool], ids: list[str]) -> dict:
     }
 
 
+def at_threshold(probabilities: list[float | None], threshold: float) -> list[bool]:
+    return [p is not None and p >= threshold for p in probabilities]
+
+
+def choose_threshold(labels: list[bool], probabilities: list[float | None]) -> float:
+    """The lowest threshold reaching the target precision on these pairs, else the most
+    precise one (ties: the lower, which keeps more recall)."""
+    ids = [""] * len(labels)
+    rows = [(t, scores(labels, at_threshold(probabilities, t), ids)) for t in THRESHOLDS]
+    reaching = [t for t, row in rows if (row["precision"] or 0) >= TARGET_PRECISION]
+    if reaching:
+        return min(reaching)
+    return max(rows, key=lambda r: (r[1]["precision"] or 0, -r[0]))[0]
+
+
+def sweep(labels: list[bool], probabilities: list[float | None], ids: list[str]) -> dict:
+    table = {str(t): scores(labels, at_threshold(probabilities, t), ids) for t in THRESHOLDS}
+    folds = []
+    for chosen_on in (0, 1):
+        train = [i for i in range(len(labels)) if i % 2 == chosen_on]
+        test = [i for i in range(len(labels)) if i % 2 != chosen_on]
+        threshold = choose_threshold([labels[i] for i in train], [probabilities[i] for i in train])
+        held_out = scores(
+            [labels[i] for i in test],
+            at_threshold([probabilities[i] for i in test], threshold),
+            [ids[i] for i in test],
+        )
+        folds.append({"threshold": threshold, "held_out": held_out})
+    return {"thresholds": table, "cross_validated": folds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
@@ -67,6 +127,9 @@ def main() -> None:
     parser.add_argument(
         "--model-alone", action="store_true", help="also the model's judgment with no filters"
     )
+    parser.add_argument(
+        "--sweep", action="store_true", help="the judge's figures at a range of thresholds"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
     pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line]
@@ -74,7 +137,8 @@ def main() -> None:
     runtime = Runtime(Settings.resolve(model=args.model))
     llm = runtime.llm()
     llm.load()
-    judge = ModelJudge(llm)
+    judge = RecordingJudge(llm) if args.sweep else ModelJudge(llm)
+    probabilities: list[float | None] = []
     labels = [bool(p["label"]) for p in pairs]
     verdicts: dict[str, list[bool]] = {"overlap": [], "judge": []}
     if args.model_alone:
@@ -95,6 +159,8 @@ def main() -> None:
         claim = pair["claim"].rstrip(".") + " [1]."
         for name in verdicts:
             started = time.perf_counter()
+            if name == "judge":
+                judge.reset()
             if name == "model alone":
                 verdict = judge.entails(pair["passage"], pair["claim"])
             else:
@@ -106,6 +172,9 @@ def main() -> None:
                     {pair["source_id"]: text},
                 )
                 verdict = bool(sentences) and sentences[0].supported
+            if name == "judge" and args.sweep:
+                probabilities.append(judge.highest if verdict else None)
+                verdict = verdict and judge.highest >= ENTAILMENT_THRESHOLD
             seconds[name] += time.perf_counter() - started
             verdicts[name].append(verdict)
     report = {
@@ -120,8 +189,13 @@ def main() -> None:
             }
             for name, v in verdicts.items()
         },
+        "threshold": ENTAILMENT_THRESHOLD,
         "machine": machine(load_before),
     }
+    if args.sweep:
+        ids = [p["id"] for p in pairs]
+        report["sweep"] = sweep(labels, probabilities, ids)
+        report["probabilities"] = dict(zip(ids, probabilities, strict=True))
     print(f"{len(pairs)} labelled pairs ({sum(labels)} entailed), model {llm.model_id}")
     header = ("checker", "precision", "recall", "false+", "missed", "s/pair")
     print(f"{header[0]:<12} " + " ".join(f"{h:>9}" for h in header[1:]))
@@ -130,6 +204,20 @@ def main() -> None:
             f"{name:<12} {row['precision']!s:>9} {row['recall']!s:>9} {row['false_supported']:>9}"
             f" {row['missed']:>9} {row['seconds_per_pair']:>9}"
         )
+    if args.sweep:
+        print(f"\njudge at each threshold (the app uses {ENTAILMENT_THRESHOLD})")
+        print(f"{'threshold':<12} {'precision':>9} {'recall':>9} {'false+':>9} {'missed':>9}")
+        for t, row in report["sweep"]["thresholds"].items():
+            print(
+                f"{t:<12} {row['precision']!s:>9} {row['recall']!s:>9}"
+                f" {row['false_supported']:>9} {row['missed']:>9}"
+            )
+        for fold in report["sweep"]["cross_validated"]:
+            row = fold["held_out"]
+            print(
+                f"chosen {fold['threshold']} on half the pairs; on the other half: precision"
+                f" {row['precision']} recall {row['recall']}"
+            )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -3,7 +3,11 @@
 Word overlap and embedding similarity measure whether two texts are about the same topic,
 not whether one states the other: "the minister visited A" and "the minister visited B"
 overlap almost entirely. The judge asks the model for one word, YES or NO, constrained by a
-grammar so it cannot wander, with a short prompt per claim. The prompt's instructions come
+grammar so it cannot wander, with a short prompt per claim. Where the model can say how
+likely each word is (`models.llm.ChoiceScorer`), a claim is entailed only when YES is at
+least `ENTAILMENT_THRESHOLD` likely: a claim the model finds barely more likely stated than
+not is where its wrong-subject mistakes sit, and a claim shown as supported must be one the
+model is sure of. The prompt's instructions come
 first and never change, so the model's prompt cache evaluates them once per session; each
 judgment pays only for its evidence and claim.
 """
@@ -13,10 +17,13 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
-from models.llm import LLM
+from models.llm import LLM, ChoiceScorer
 from prompts import PromptSet, chat_messages
 
 YES_NO_GRAMMAR = 'root ::= "YES" | "NO"'
+# Chosen on the labelled pairs by cross-validation (`bench/judge.py --sweep`); 0.5 is the
+# plain pick of the likelier word.
+ENTAILMENT_THRESHOLD = 0.5
 
 
 class Judge(Protocol):
@@ -39,35 +46,45 @@ class ModelJudge:
         llm: LLM,
         prompts: PromptSet | None = None,
         cancel: threading.Event | None = None,
+        *,
+        threshold: float = ENTAILMENT_THRESHOLD,
     ) -> None:
         self.llm = llm
         self.prompts = prompts or PromptSet()
         self.cancel = cancel
+        self.threshold = threshold
         self.calls = 0
 
     def entails(self, evidence: str, claim: str) -> bool:
+        return self.entailment_probability(evidence, claim) >= self.threshold
+
+    def entailment_probability(self, evidence: str, claim: str) -> float:
+        """How likely the model finds it that `evidence` states `claim` (0 or 1 when the
+        model can only pick a word)."""
         return self._yes(
             "judge_entails", evidence=" ".join(evidence.split()), claim=" ".join(claim.split())
         )
 
     def answers(self, question: str, answer: str) -> bool:
-        return self._yes(
+        yes = self._yes(
             "judge_answers", question=" ".join(question.split()), answer=" ".join(answer.split())
         )
+        return yes >= 0.5
 
-    def _yes(self, name: str, **values: str) -> bool:
+    def _yes(self, name: str, **values: str) -> float:
+        """The probability of YES for one judgment."""
         if self.cancel is not None and self.cancel.is_set():
-            return False  # stopped: ask the model nothing more
-        system = self.prompts.render(f"{name}_system")
-        user = self.prompts.render(f"{name}_user", **values)
+            return 0.0  # stopped: ask the model nothing more
+        messages = chat_messages(
+            self.prompts.render(f"{name}_system"), self.prompts.render(f"{name}_user", **values)
+        )
         self.calls += 1
+        if isinstance(self.llm, ChoiceScorer):
+            return self.llm.choice_probabilities(messages, ("YES", "NO"), cancel=self.cancel)["YES"]
         reply = self.llm.stream(
-            chat_messages(system, user),
-            max_tokens=2,
-            grammar=YES_NO_GRAMMAR,
-            cancel=self.cancel,
+            messages, max_tokens=2, grammar=YES_NO_GRAMMAR, cancel=self.cancel
         ).text()
-        return reply.strip().upper().startswith("YES")
+        return 1.0 if reply.strip().upper().startswith("YES") else 0.0
 
     def prompt_hash(self) -> str:
         """The judge's templates, as one short hash for the answer's provenance."""

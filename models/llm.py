@@ -116,6 +116,26 @@ class LLM(Protocol):
         ...
 
 
+@runtime_checkable
+class ChoiceScorer(Protocol):
+    """A model that can say how likely each of a few one-word replies is, not just pick one.
+
+    A YES/NO judgment made by picking the likelier word throws away how sure the model was;
+    with the probabilities a caller can ask for more certainty than a coin's edge.
+    """
+
+    def choice_probabilities(
+        self,
+        messages: list[Message],
+        choices: Sequence[str],
+        *,
+        cancel: threading.Event | None = None,
+    ) -> dict[str, float]:
+        """Each choice's probability as the reply's first token, among `choices` only (they
+        sum to 1); all 0.0 when the call was cancelled."""
+        ...
+
+
 class Cancelled(Exception):
     """Raised inside llama-cpp-python's loop to stop it between two decode steps."""
 
@@ -458,6 +478,30 @@ class LlamaCppLLM:
         )
         return Completion(lambda done: self._generate(done, messages, options, cancel))
 
+    def choice_probabilities(
+        self,
+        messages: list[Message],
+        choices: Sequence[str],
+        *,
+        cancel: threading.Event | None = None,
+    ) -> dict[str, float]:
+        """Each choice's probability as the reply's first token (see `ChoiceScorer`).
+
+        Each choice is scored by its first token, so choices must start with different
+        tokens ("YES" and "NO" do). One decode step after the prompt, which shares the
+        prompt cache with `stream`.
+        """
+        self.load()
+        tokens = [self._tokenize(choice, False)[0] for choice in choices]
+        if len(set(tokens)) != len(tokens):
+            raise ValueError(f"choices {list(choices)} do not start with distinct tokens")
+        probe = ChoiceProbe(tokens)
+        options = _Request(max_tokens=1, temperature=0.0, stop=[], probe=probe)
+        Completion(lambda done: self._generate(done, messages, options, cancel)).text()
+        if probe.probabilities is None:  # cancelled before the first step
+            return dict.fromkeys(choices, 0.0)
+        return dict(zip(choices, probe.probabilities, strict=True))
+
     def _generate(
         self,
         done: Completion,
@@ -490,9 +534,7 @@ class LlamaCppLLM:
                     temperature=options.temperature,
                     stop=list(options.stop) + chat.stop,
                     grammar=_compiled_grammar(options.grammar) if options.grammar else None,
-                    logits_processor=(
-                        [CitationMarkers(llama, options.markers)] if options.markers else None
-                    ),
+                    logits_processor=_processors(llama, options),
                 )
                 for chunk in chunks:
                     if cancel is not None and cancel.is_set():
@@ -522,6 +564,25 @@ class _Request:
     stop: list[str]
     grammar: str | None = None
     markers: tuple[int, ...] | None = None
+    probe: ChoiceProbe | None = None
+
+
+class ChoiceProbe:
+    """A logits processor for a one-token reply: it records the softmax over a few candidate
+    tokens at the first step and lets only those through."""
+
+    def __init__(self, tokens: Sequence[int]) -> None:
+        self.tokens = list(tokens)
+        self.probabilities: list[float] | None = None
+
+    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        if self.probabilities is None:
+            logits = scores[self.tokens].astype(np.float64)
+            weights = np.exp(logits - logits.max())
+            self.probabilities = (weights / weights.sum()).tolist()
+        masked = np.full_like(scores, -np.inf)
+        masked[self.tokens] = scores[self.tokens]
+        return masked
 
 
 class CitationMarkers:
@@ -552,6 +613,13 @@ class CitationMarkers:
         masked = np.full_like(scores, -np.inf)
         masked[allowed] = scores[allowed]
         return masked
+
+
+def _processors(llama: Any, options: _Request) -> list | None:
+    processors = [CitationMarkers(llama, options.markers)] if options.markers else []
+    if options.probe is not None:
+        processors.append(options.probe)
+    return processors or None
 
 
 @functools.lru_cache(maxsize=4)

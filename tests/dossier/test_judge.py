@@ -155,3 +155,45 @@ def test_the_word_judge_used_by_other_tests_judges_by_content_words():
     assert not word.entails("The harbour reopened on Monday.", "The airport reopened.")
     assert word.answers("When did the harbour reopen?", "The harbour reopened on Monday.")
     assert not word.answers("When did the harbour reopen?", "Rain fell.")
+
+
+class ScoringLLM(ScriptedLLM):
+    """A model that gives the probability of each one-word reply (a `ChoiceScorer`)."""
+
+    def __init__(self, yes: float) -> None:
+        super().__init__([])
+        self.yes = yes
+        self.choices: list[tuple[str, ...]] = []
+
+    def choice_probabilities(self, messages, choices, *, cancel=None):
+        self.calls.append(messages)
+        self.choices.append(tuple(choices))
+        return {"YES": self.yes, "NO": 1.0 - self.yes}
+
+
+@pytest.mark.parametrize(
+    ("yes", "threshold", "entailed"),
+    [(0.7, 0.5, True), (0.7, 0.9, False), (0.95, 0.9, True), (0.3, 0.5, False)],
+)
+def test_a_scoring_model_entails_only_when_yes_reaches_the_threshold(yes, threshold, entailed):
+    # GIVEN a model that is `yes` sure a claim is stated, and a judge asking for `threshold`
+    llm = ScoringLLM(yes)
+    judge = ModelJudge(llm, threshold=threshold)
+    # WHEN the judge decides
+    verdict = judge.entails("The harbour reopened on Monday.", "The harbour reopened.")
+    # THEN the claim is entailed exactly when the probability reaches the threshold,
+    # asked as YES against NO, with no text generated
+    assert verdict is entailed
+    assert llm.choices == [("YES", "NO")]
+    assert llm.grammars == []
+    assert judge.entailment_probability("a", "b") == pytest.approx(yes)
+
+
+def test_does_it_answer_stays_the_likelier_word_whatever_the_entailment_threshold():
+    judge = ModelJudge(ScoringLLM(0.7), threshold=0.9)
+    assert judge.answers("Who opened the bridge?", "The mayor opened it.") is True
+
+
+def test_a_model_that_can_only_pick_a_word_gives_probability_one_or_zero():
+    assert ModelJudge(saying("YES")).entailment_probability("a", "b") == 1.0
+    assert ModelJudge(saying("NO")).entailment_probability("a", "b") == 0.0

@@ -187,6 +187,31 @@ def test_a_grammar_constrains_the_reply_to_yes_or_no(tiny):
 
 
 @pytest.mark.slow
+def test_choice_probabilities_agree_with_the_constrained_word(tiny):
+    # GIVEN yes/no questions, one true and one false
+    for question in ("Is Paris the capital of France?", "Is Madrid the capital of France?"):
+        messages = ask(f"{question} Reply YES or NO.", "You check facts.")
+        # WHEN the model scores the two words, and separately writes one under the grammar
+        probabilities = tiny.choice_probabilities(messages, ("YES", "NO"))
+        word = tiny.stream(messages, max_tokens=2, grammar=YES_NO).text()
+        # THEN the probabilities are a distribution and the likelier word is the one written
+        assert set(probabilities) == {"YES", "NO"}
+        assert sum(probabilities.values()) == pytest.approx(1.0)
+        assert max(probabilities, key=probabilities.get) == word
+
+
+@pytest.mark.slow
+def test_choice_probabilities_are_zero_when_cancelled_first(tiny):
+    cancel = threading.Event()
+    cancel.set()
+    messages = ask("Is Paris the capital of France?", "You check facts.")
+    assert tiny.choice_probabilities(messages, ("YES", "NO"), cancel=cancel) == {
+        "YES": 0.0,
+        "NO": 0.0,
+    }
+
+
+@pytest.mark.slow
 def test_citation_markers_can_only_name_the_numbers_allowed(tiny):
     # GIVEN a prompt that asks the model to copy markers naming passages 7, 12 and 3
     messages = ask(
