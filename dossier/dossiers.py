@@ -22,6 +22,7 @@ dossier made later starts empty.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -175,6 +176,9 @@ class Dossiers:
     def __init__(self, data: Path) -> None:
         self.data = Path(data)
         self.root = self.data / DOSSIERS_FOLDER
+        # A data folder that cannot be written (a read-only disk, a backup) is read as it is:
+        # no lock, no upgrade, nothing remembered; its libraries open read-only.
+        self.read_only = False
 
     # -- reading ------------------------------------------------------------------------
     def list(self) -> list[DossierInfo]:
@@ -245,8 +249,11 @@ class Dossiers:
         return self.get(found.slug)
 
     # -- inside the lock ----------------------------------------------------------------
-    def _locked(self) -> FileLock:
+    def _locked(self) -> contextlib.AbstractContextManager:
         self._prepare_root()
+        self.read_only = not os.access(self.root, os.W_OK)
+        if self.read_only:
+            return contextlib.nullcontext()
         return FileLock(self.root / LOCK_FILE, timeout=LOCK_TIMEOUT_S, thread_local=False)
 
     def _prepare_root(self) -> None:
@@ -259,6 +266,15 @@ class Dossiers:
             ) from exc
 
     def _list(self, *, stats: bool) -> list[DossierInfo]:
+        if self.read_only:
+            dossiers = self._scan(stats=stats)
+            if not dossiers:
+                raise DossierError(
+                    f"The data folder {self.data} is read-only and holds no dossier yet: make "
+                    "it writable once (an earlier single library is then upgraded)."
+                )
+            current = self._current(dossiers).slug
+            return [d.model_copy(update={"current": d.slug == current}) for d in dossiers]
         self._upgrade()
         dossiers = self._scan(stats=stats)
         if not dossiers:
@@ -276,7 +292,7 @@ class Dossiers:
         found = []
         for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
             if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
-                if entry.name.startswith(TRASH_PREFIX):  # a delete interrupted: finish it
+                if entry.name.startswith(TRASH_PREFIX) and not self.read_only:  # finish a delete
                     shutil.rmtree(entry.path, ignore_errors=True)
                 continue
             found.append(self._info(Path(entry.path), stats=stats))
@@ -289,8 +305,10 @@ class Dossiers:
         except (KeyError, TypeError, ValueError):
             created = datetime.fromtimestamp(folder.stat().st_mtime, UTC)
         name = meta.get("name") if isinstance(meta.get("name"), str) else None
-        # An older library left in the dossier's library folder keeps its conversations there.
-        move_sqlite(dossier_library_dir(folder) / CONVERSATIONS_FILE, folder / CONVERSATIONS_FILE)
+        if not self.read_only:  # conversations an interrupted upgrade left in the library
+            move_sqlite(
+                dossier_library_dir(folder) / CONVERSATIONS_FILE, folder / CONVERSATIONS_FILE
+            )
         info = DossierInfo(
             name=name or folder.name,
             slug=folder.name,
@@ -384,4 +402,6 @@ class Dossiers:
         return _read_json(self.root / STATE_FILE)
 
     def _save_state(self, state: dict) -> None:
+        if self.read_only:
+            raise DossierError(f"The data folder {self.data} is read-only: nothing was changed.")
         _write_json(self.root / STATE_FILE, state)

@@ -262,3 +262,29 @@ def test_seeds_in_the_demo_only_once(tmp_path, fake_embedder):
     rt.close()
     assert runtime(data, fake_embedder).library().sources() == []
     assert SEEDS.is_dir()
+
+
+def test_a_read_only_data_folder_is_read_as_it_is(tmp_path, monkeypatch):
+    # GIVEN a data folder with two dossiers, then made read-only (a backup, a read-only disk)
+    import dossier.dossiers
+
+    data = tmp_path / "data"
+    Dossiers(data).create("Ferry")
+    before = sorted(p.name for p in (data / "dossiers").iterdir())
+    monkeypatch.setattr(dossier.dossiers.os, "access", lambda path, mode: False)
+    registry = Dossiers(data)
+    # WHEN it is listed, THEN both dossiers are there, nothing was written
+    assert [d.name for d in registry.list()] == [DEMO_NAME, "Ferry"]
+    assert registry.current().name == DEMO_NAME
+    assert sorted(p.name for p in (data / "dossiers").iterdir()) == before
+    # AND a change is refused with a message
+    with pytest.raises(DossierError, match="read-only"):
+        registry.use("Ferry")
+
+
+def test_a_read_only_empty_data_folder_says_why_it_cannot_be_used(tmp_path, monkeypatch):
+    import dossier.dossiers
+
+    monkeypatch.setattr(dossier.dossiers.os, "access", lambda path, mode: False)
+    with pytest.raises(DossierError, match="read-only and holds no dossier"):
+        Dossiers(tmp_path / "data").list()
