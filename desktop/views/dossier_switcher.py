@@ -31,7 +31,7 @@ class DossierSwitcher(QWidget):
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.combo.setMinimumContentsLength(20)
+        self.combo.setMinimumContentsLength(30)
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.new_button = QPushButton("New…")
         self.new_button.setToolTip("Start a new, empty dossier for another story")
@@ -44,14 +44,16 @@ class DossierSwitcher(QWidget):
         self.message.setStyleSheet("color: #8b1a1a;")
         self.message.hide()
 
+        # The heading and the actions on one line, the combo the full width under them: the
+        # name, source count and last change of a dossier fit without being cut.
         row = QHBoxLayout()
-        row.addWidget(label)
-        row.addWidget(self.combo, 1)
+        row.addWidget(label, 1)
         for button in (self.new_button, self.rename_button, self.delete_button):
             row.addWidget(button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(9, 9, 9, 0)  # lined up with the library panel below
         layout.addLayout(row)
+        layout.addWidget(self.combo)
         layout.addWidget(self.message)
 
     def set_items(self, items: list[tuple[str, str, str]], current: str | None) -> None:

@@ -40,7 +40,7 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(9, 9, 0, 0)
+        left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.dossiers)
         left_layout.addWidget(self.library, 1)
         splitter.addWidget(left)
