@@ -189,12 +189,12 @@ class Dossiers:
     def get(self, name: str) -> DossierInfo:
         """The dossier called `name` (case does not matter) or whose folder is `name`."""
         with self._locked():
-            return self._find(self._list(stats=True), name)
+            return self._with_stats(self._find(self._list(stats=False), name))
 
     def current(self) -> DossierInfo:
         """The dossier in use: the last one chosen, else the oldest."""
         with self._locked():
-            return self._current(self._list(stats=True))
+            return self._with_stats(self._current(self._list(stats=False)))
 
     def resolve(self, name: str | None) -> DossierInfo:
         """`name` if given (it must exist), else the current dossier."""
@@ -320,6 +320,16 @@ class Dossiers:
             info.sources = count_sources(info.library_dir)
             info.last_change = last_change(folder)
         return info
+
+    @staticmethod
+    def _with_stats(info: DossierInfo) -> DossierInfo:
+        """`info` with its source count and last change (read for this one dossier only)."""
+        return info.model_copy(
+            update={
+                "sources": count_sources(info.library_dir),
+                "last_change": last_change(info.folder),
+            }
+        )
 
     @staticmethod
     def _meta(info: DossierInfo) -> dict:
