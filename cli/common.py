@@ -180,6 +180,7 @@ _USER_ERRORS = (
     ("models.resolve", "ModelError"),  # unknown model, not installed, checksum, not GGUF
     ("models.embedding_model", "ModelPackageMissing"),  # the embedding model package is missing
     ("dossier.conversations", "ConversationsError"),  # saved conversations damaged, read-only
+    ("dossier.dossiers", "DossierError"),  # an unknown, taken or invalid dossier name
 )
 
 
@@ -334,6 +335,7 @@ def runtime_of(args):
 
         settings = Settings.resolve(
             data=args.data_dir,
+            dossier=getattr(args, "dossier", None),
             model=getattr(args, "model", None),
             k=getattr(args, "k", None),
             allow_remote=args.allow_remote,

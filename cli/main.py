@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dossier.settings import DEFAULT_K
 
-from . import answers, briefing, history
+from . import answers, briefing, dossiers, history
 from .common import (
     EXIT_ERROR,
     EXIT_INTERNAL,
@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="dossier", description=__doc__)
     parser.add_argument(
         "--data-dir", help="library folder (default: $DOSSIER_DATA_DIR or the user data folder)"
+    )
+    parser.add_argument(
+        "--dossier",
+        metavar="NAME",
+        help="the dossier to work on (default: $DOSSIER_DOSSIER, else the current one; "
+        "see `dossier dossiers`)",
     )
     parser.add_argument(
         "--allow-remote",
@@ -95,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_parsers(sub)
     history.add_parsers(sub)
     briefing.add_parsers(sub)
+    dossiers.add_parsers(sub)
 
     p = sub.add_parser(
         "check", help="compare the library's database, vector index and manifest; --repair fixes"
@@ -285,6 +292,8 @@ def cmd_gui(args) -> int:
     argv = []
     if args.data_dir:
         argv += ["--data-dir", args.data_dir]
+    if args.dossier:
+        argv += ["--dossier", args.dossier]
     if args.model:
         argv += ["--model", args.model]
     return gui_main(argv)
@@ -301,6 +310,7 @@ COMMANDS = {
     **answers.COMMANDS,
     **history.COMMANDS,
     **briefing.COMMANDS,
+    **dossiers.COMMANDS,
 }
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Start the desktop app: the window first, then the library and model load in the background.
 
-`python -m desktop [--data-dir DIR] [--model NAME|PATH] [--timings]` or `dossier gui`.
+`python -m desktop [--data-dir DIR] [--dossier NAME] [--model NAME|PATH] [--timings]`, or
+`dossier gui`.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def launch(prefs, settings=None, *, report=False) -> Launched:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dossier gui", description=__doc__)
     parser.add_argument("--data-dir", help="library folder (default: the user data folder)")
+    parser.add_argument("--dossier", help="the dossier to open (default: the last one used)")
     parser.add_argument("--model", help="catalog name (default, fast, tiny) or .gguf path")
     parser.add_argument(
         "--timings", action="store_true", help="print time to window and to ready-to-answer"
@@ -104,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     prefs = Preferences.load(settings)
     if args.data_dir:
         prefs.data_dir = args.data_dir
+    if args.dossier:
+        prefs.dossier = args.dossier
     if args.model:
         prefs.model = args.model
     launched = launch(prefs, settings, report=args.timings)

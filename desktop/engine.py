@@ -7,6 +7,7 @@ pass factories that return a fake-embedder library and a scripted model.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,10 @@ LlmFactory = Callable[[Preferences], Any]
 ConversationsFactory = Callable[[Preferences], Any]
 
 
+# Jobs that never touch an open library: a dossier switch does not wait for them.
+_NOT_USING_A_LIBRARY = frozenset({"llm", "library", "conversations", "dossiers"})
+
+
 def runtime_of(prefs: Preferences):
     """The core's construction point for the window's preferences (empty = not chosen)."""
     from dossier.runtime import Runtime, Settings
@@ -28,6 +33,7 @@ def runtime_of(prefs: Preferences):
     return Runtime(
         Settings.resolve(
             data=prefs.data_dir or None,
+            dossier=prefs.dossier or None,
             model=prefs.model or None,
             threads=prefs.threads or None,
             k=prefs.k,
@@ -103,6 +109,10 @@ class Engine(QObject):
         self.llm_status = "not loaded"
         self._llm_event = threading.Event()  # set once a load attempt finished, good or bad
         self._llm_error: str | None = None
+        # The latest library / conversations opening asked for: an earlier one that ends
+        # later (the user switched dossiers twice quickly) is closed, not shown.
+        self._library_ticket = object()
+        self._conversations_ticket = object()
 
     # -- loading ------------------------------------------------------------------------
     def start(self) -> None:
@@ -111,16 +121,18 @@ class Engine(QObject):
 
     def open_library(self) -> None:
         self._set_library_status("loading")
+        prefs = self.prefs
+        ticket = self._library_ticket = object()
 
         def work(job: Job):
-            library = self._library_factory(self.prefs, job.progress)
+            library = self._library_factory(prefs, job.progress)
             return library, indexed_sources(library)
 
         self.runner.start(
             work,
             name="library",
-            on_done=self._library_opened,
-            on_failed=lambda why: self._set_library_status(f"failed: {why}"),
+            on_done=lambda result: self._library_opened(result, ticket),
+            on_failed=lambda why: self._library_failed(why, ticket),
             on_progress=self.seed_progress.emit,
         )
         self.open_conversations()
@@ -129,6 +141,7 @@ class Engine(QObject):
         """Open the data folder's saved conversations off the GUI thread (a quick job: the
         list shows while the embedder still loads)."""
         prefs = self.prefs
+        ticket = self._conversations_ticket = object()
 
         def work(job: Job):
             return self._conversations_factory(prefs)
@@ -136,15 +149,22 @@ class Engine(QObject):
         self.runner.start(
             work,
             name="conversations",
-            on_done=self._conversations_opened,
+            on_done=lambda store: self._conversations_opened(store, ticket),
             on_failed=lambda why: self.conversations_state.emit(f"failed: {why}"),
         )
 
-    def _conversations_opened(self, store) -> None:
+    def _conversations_opened(self, store, ticket=None) -> None:
+        if ticket is not None and ticket is not self._conversations_ticket:
+            store.close()  # another dossier was chosen meanwhile
+            return
         old, self.conversations = self.conversations, store
         if old is not None and old is not store:
             old.close()
         self.conversations_state.emit("ready")
+
+    def _library_failed(self, why: str, ticket) -> None:
+        if ticket is self._library_ticket:
+            self._set_library_status(f"failed: {why}")
 
     def load_llm(self) -> None:
         self._set_llm_status("loading")
@@ -174,8 +194,11 @@ class Engine(QObject):
             on_failed=lambda why: self._set_llm_status(f"failed: {why}"),
         )
 
-    def _library_opened(self, result) -> None:
+    def _library_opened(self, result, ticket=None) -> None:
         library, sources = result
+        if ticket is not None and ticket is not self._library_ticket:
+            library.close()  # another dossier was chosen meanwhile
+            return
         old, self.library = self.library, library
         if old is not None and old is not library:
             old.close()
@@ -199,6 +222,44 @@ class Engine(QObject):
         if self.llm is None:
             raise RuntimeError(f"the model could not be loaded: {self._llm_error}")
         return self.llm
+
+    def open_dossier(self, name: str) -> None:
+        """Put the dossier in use away and open `name`'s library and conversations.
+
+        The old library is detached at once (nothing new starts on it: every action checks
+        `library`), shown empty, and closed once the jobs still running on it have ended; the
+        caller has refused the switch while the user's own work (an answer, an ingest, ...) runs
+        and background work was cancelled as the library state went to "loading".
+        """
+        old, self.library = self.library, None
+        self.prefs = dataclasses.replace(self.prefs, dossier=name)
+        self._set_library_status("loading")
+        self.library_updated([])
+        if old is not None:
+            self.close_when_idle(old)
+        self.open_library()
+
+    def close_when_idle(self, library) -> None:
+        """Close `library` once the jobs running now (that may use it) have finished."""
+        busy = {j for j in self.runner.jobs() if j.name not in _NOT_USING_A_LIBRARY}
+        if not busy:
+            library.close()
+            return
+
+        closed = []
+
+        def finished(job) -> None:
+            busy.discard(job)
+            if not busy and not closed:
+                closed.append(True)
+                library.close()
+
+        for job in list(busy):
+            job.signals.finished.connect(lambda job=job: finished(job))
+            # A signal emitted before the connection is not delivered to it: a job that has
+            # already ended counts as finished now.
+            if job.ended.is_set():
+                finished(job)
 
     def replace_library(self, library, sources: list) -> None:
         """Swap in a library reopened by a worker (after a reindex)."""

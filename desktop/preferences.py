@@ -16,6 +16,9 @@ class Preferences:
     k: int = DEFAULT_K  # passages retrieved per question
     data_dir: str = ""  # "" = $DOSSIER_DATA_DIR or the platform's user data folder
     background_summaries: bool = True  # summarise new sources on an idle worker
+    # The dossier to open ("" = the data folder's current one). Not kept in QSettings: the
+    # data folder remembers the last dossier chosen (dossier.dossiers), for the CLI too.
+    dossier: str = ""
 
     @classmethod
     def load(cls, settings: QSettings) -> Preferences:

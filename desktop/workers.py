@@ -31,6 +31,7 @@ class Job(QRunnable):
         self.fn = fn
         self.name = name
         self.cancel = threading.Event()
+        self.ended = threading.Event()  # set just before `finished` is emitted
         self.signals = JobSignals()
         self.setAutoDelete(False)  # the Python side keeps it alive until `finished`
 
@@ -50,6 +51,7 @@ class Job(QRunnable):
         else:
             self.signals.done.emit(result)
         finally:
+            self.ended.set()
             self.signals.finished.emit()
 
 
@@ -85,6 +87,10 @@ class Runner(QObject):
         self._running.add(job)
         self.pool.start(job)
         return job
+
+    def jobs(self) -> list[Job]:
+        """The jobs started and not yet finished."""
+        return list(self._running)
 
     def cancel_all(self) -> None:
         for job in list(self._running):

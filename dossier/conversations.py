@@ -1,7 +1,7 @@
 """Saved conversations: every question and its checked answer, kept as soon as it completes.
 
-One SQLite file per library folder (`conversations.sqlite`, beside the library's own database
-and the summary cache, so a dossier folder can later hold its own). A conversation has an id, a
+One SQLite file per dossier (`conversations.sqlite` in the dossier's folder, beside its
+library folder: see dossier.dossiers). A conversation has an id, a
 title (its first question) and created/updated times; each turn keeps the question, the
 standalone question, the status (`complete`, or `interrupted` for an answer the user stopped)
 and the whole `Answer` as JSON (citations, sentence verdicts, passages, timings), so a restored
@@ -143,7 +143,7 @@ def _message(exc: sqlite3.Error, path: Path) -> str:
 
 
 class ConversationStore:
-    """The saved conversations of one library folder (thread-safe; close it when done)."""
+    """The saved conversations of one dossier folder (thread-safe; close it when done)."""
 
     def __init__(self, folder: str | Path, *, fts: bool | None = None) -> None:
         """`fts`: None uses FTS5 when SQLite has it; False always searches with LIKE."""

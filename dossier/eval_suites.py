@@ -32,6 +32,7 @@ from retrieval.schema import IngestReport
 
 from .evaluate import EvalMetrics, EvalRecord, QuestionScores, aggregate
 from .library import open_library
+from .settings import library_dir
 
 CONFLICT_SUITE_NAME = "conflict"  # rgb_dev/build.py's name for its conflicting-sources suite
 
@@ -156,7 +157,10 @@ def open_suite_library(
     spec: SuiteSpec, work_dir: Path, *, embedder: Embedder
 ) -> tuple[Library, IngestReport]:
     """The library of exactly the suite's corpus as it is now (the caller closes it)."""
-    library = open_library(suite_data_dir(spec, work_dir), embedder=embedder, seed=False)
+    # A scratch data folder per suite, its library in `library/` as a plain folder: suites
+    # are not the user's dossiers.
+    folder = library_dir(suite_data_dir(spec, work_dir))
+    library = open_library(folder, embedder=embedder, seed=False)
     try:
         report = library.ingest([spec.corpus])
         # A file removed from (or no longer readable in) the corpus must not stay a source.

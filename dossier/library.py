@@ -9,20 +9,21 @@ from retrieval import loaders
 from retrieval.library import IngestProgressFn, Library, rebuild
 from retrieval.schema import IngestReport
 
-from .settings import SEEDS_DIR, data_dir, library_dir
+from .settings import SEEDS_DIR
 
 SEEDED_KEY = "seeded"
 
 
 def open_library(
-    data: str | Path | None = None,
+    folder: str | Path,
     *,
     embedder: Embedder,
     seed: bool = True,
     progress: IngestProgressFn | None = None,
 ) -> Library:
-    """The library in the data folder; on its very first opening, the seed articles go in."""
-    library = Library(library_dir(data_dir(data)), embedder=embedder)
+    """The library in `folder` (a dossier's library folder: `Runtime.library_dir`); with
+    `seed`, the seed articles go in on its very first opening."""
+    library = Library(Path(folder), embedder=embedder)
     first_opening = not library.store.read_only and not library.store.get_flag(SEEDED_KEY)
     if seed and SEEDS_DIR.is_dir() and first_opening:
         if library.is_empty():

@@ -4,7 +4,10 @@ The CLI, the desktop app and the benchmarks each make one `Runtime` from `Settin
 the embedder, the library and the model from it; core functions (`ask`, `summarize`,
 `brief`, ...) receive them as arguments and never choose defaults themselves. Settings are
 resolved here once: an explicit value (a CLI flag, the window's preferences) wins, then the
-environment (`$DOSSIER_DATA_DIR`, `$DOSSIER_MODEL`, `$DOSSIER_THREADS`), then the defaults.
+environment (`$DOSSIER_DATA_DIR`, `$DOSSIER_DOSSIER`, `$DOSSIER_MODEL`, `$DOSSIER_THREADS`),
+then the defaults. The dossier (one story: its library, conversations and notes, see
+`dossier.dossiers`) is looked up in the data folder when first needed; the model cache is
+shared by every dossier of the data folder.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from retrieval.schema import IngestReport
 
 from . import models as app_models
 from .conversations import ConversationStore
+from .dossiers import DossierInfo, Dossiers
 from .library import open_library
-from .settings import DEFAULT_K, cache_dir, data_dir, library_dir
+from .settings import DEFAULT_K, DOSSIER_ENV, cache_dir, data_dir
 
 THREADS_ENV = "DOSSIER_THREADS"
 
@@ -38,6 +42,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     data_dir: Path
+    dossier: str | None = None  # name of the dossier to open; None: the current one
     model: str = app_models.DEFAULT_MODEL  # catalog name, .gguf path or openai:URL#MODEL
     threads: int | None = None  # None: the physical cores
     k: int = DEFAULT_K
@@ -48,6 +53,7 @@ class Settings(BaseModel):
         cls,
         *,
         data: str | os.PathLike | None = None,
+        dossier: str | None = None,
         model: str | os.PathLike | None = None,
         threads: int | None = None,
         k: int | None = None,
@@ -56,6 +62,7 @@ class Settings(BaseModel):
         env_threads = os.environ.get(THREADS_ENV)
         return cls(
             data_dir=data_dir(data),
+            dossier=dossier or os.environ.get(DOSSIER_ENV) or None,
             model=app_models.model_choice(str(model) if model else None),
             threads=threads or (int(env_threads) if env_threads else None),
             k=k or DEFAULT_K,
@@ -65,10 +72,6 @@ class Settings(BaseModel):
     @property
     def cache_dir(self) -> Path:
         return cache_dir(self.data_dir)
-
-    @property
-    def library_dir(self) -> Path:
-        return library_dir(self.data_dir)
 
 
 # One embedder per cache folder in a process: its weights load once, whoever asks.
@@ -93,6 +96,7 @@ class Runtime:
         self.settings = settings
         self._embedder = embedder
         self._library: Library | None = None
+        self._dossier: DossierInfo | None = None
         self._lock = threading.Lock()
         # Told when a write waits for another process writing the same library.
         self.on_lock_wait: Callable[[str], None] | None = None
@@ -104,12 +108,37 @@ class Runtime:
             self._embedder = shared_embedder(self.settings.cache_dir)
         return self._embedder
 
+    def dossiers(self) -> Dossiers:
+        """The dossiers of the data folder (create, rename, delete, list, choose)."""
+        return Dossiers(self.settings.data_dir)
+
+    @property
+    def dossier(self) -> DossierInfo:
+        """The dossier of the settings (looked up once): the one named, else the current one;
+        an unknown name raises `DossierError`."""
+        if self._dossier is None:
+            self._dossier = self.dossiers().resolve(self.settings.dossier)
+        return self._dossier
+
+    @property
+    def dossier_dir(self) -> Path:
+        """The dossier's own folder: its per-story stores (conversations, notes) live here."""
+        return self.dossier.folder
+
+    @property
+    def library_dir(self) -> Path:
+        return self.dossier.library_dir
+
     def library(self, *, progress: IngestProgressFn | None = None, seed: bool = True) -> Library:
-        """The library of the data folder (opened once; seeded on its very first opening)."""
+        """The dossier's library (opened once). Only a dossier made to hold the seeds (the
+        Demo of a first run) gets them, on its very first opening."""
         with self._lock:
             if self._library is None:
                 self._library = open_library(
-                    self.settings.data_dir, embedder=self.embedder, seed=seed, progress=progress
+                    self.library_dir,
+                    embedder=self.embedder,
+                    seed=seed and self.dossier.seed,
+                    progress=progress,
                 )
                 self._library.on_lock_wait = self.on_lock_wait
             return self._library
@@ -118,7 +147,7 @@ class Runtime:
         """Re-chunk and re-embed every stored source with this embedder (closes the library)."""
         self.close()
         return rebuild(
-            self.settings.library_dir,
+            self.library_dir,
             embedder=self.embedder,
             progress=progress,
             on_lock_wait=self.on_lock_wait,
@@ -127,12 +156,11 @@ class Runtime:
     def check(self, *, repair: bool = False) -> CheckReport:
         """Compare the library's database, vector index and manifest; repair what is derived."""
         self.close()
-        return check_library(self.settings.library_dir, embedder=self.embedder, repair=repair)
+        return check_library(self.library_dir, embedder=self.embedder, repair=repair)
 
     def conversations(self) -> ConversationStore:
-        """The saved conversations of this data folder, a new store the caller closes; kept in
-        the library folder until each dossier has its own folder."""
-        return ConversationStore(self.settings.library_dir)
+        """The dossier's saved conversations, a new store the caller closes."""
+        return ConversationStore(self.dossier_dir)
 
     def models(self) -> list[ModelStatus]:
         """The catalog's models, installed or not, as this data folder's cache sees them."""

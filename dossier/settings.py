@@ -9,6 +9,7 @@ import platformdirs
 
 APP_NAME = "Dossier"
 DATA_DIR_ENV = "DOSSIER_DATA_DIR"
+DOSSIER_ENV = "DOSSIER_DOSSIER"  # the dossier to open when none is named (else the last used)
 DEFAULT_K = 12  # chunks retrieved per question (and search results), unless the user chooses
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -24,6 +25,8 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
 
 
 def library_dir(base: Path) -> Path:
+    """`<base>/library`: the single library of versions before dossiers (upgraded into the
+    first dossier, see dossier.dossiers), and the library of an evaluation suite's folder."""
     return base / "library"
 
 

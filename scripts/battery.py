@@ -182,7 +182,7 @@ def damaged_battery(b: Battery) -> None:
     def case(name: str, damage, *commands: tuple[str, ...], prefix=()) -> None:
         data = b.root / f"damaged-{re.sub(r'[^a-z0-9]+', '-', name.lower())}"
         shutil.copytree(seeded, data)
-        damage(data / "library")
+        damage(data / "dossiers" / "demo" / "library")  # the Demo dossier of a first run
         for command in commands:
             b.record(f"{name}: {' '.join(command)}", b.run(data, *command, prefix=prefix))
         check = b.run(data, "check", "--json")

@@ -12,6 +12,7 @@ from .background import BackgroundSummaries
 from .briefing import BriefingController
 from .chat import ChatController
 from .conversations import ConversationsController
+from .dossiers import DossiersController
 from .library import LibraryController
 from .source import SourceController
 from .summaries import SummariesController
@@ -33,6 +34,12 @@ class AppController(QObject):
         self.briefing = BriefingController(window, engine)
         self.background = BackgroundSummaries(
             window.background_status, window.background_button, engine
+        )
+        self.dossiers = DossiersController(window.dossiers, engine, busy=self.busy_reason)
+        self.dossiers.status.connect(window.job_status.setText)
+        self.dossiers.switching.connect(self._dossier_switching)
+        self.dossiers.current_changed.connect(
+            lambda name: window.setWindowTitle(f"{name} — Dossier")
         )
 
         self.chat.open_passage.connect(self.open_passage)
@@ -63,6 +70,24 @@ class AppController(QObject):
             self.source.open(source_id)
         else:
             self.source.open(source_id, start, end, focus)
+
+    def busy_reason(self) -> str:
+        """The user's own work that another dossier must wait for, or "" if none runs."""
+        if self.chat.busy:
+            return "the answer is written (Esc stops it)"
+        if self.library.job is not None:
+            return "the library task ends (or cancel it)"
+        if self.summaries.job is not None:
+            return "the summary is made (Esc stops it)"
+        if self.briefing.job is not None:
+            return "the briefing is exported"
+        return ""
+
+    def _dossier_switching(self, _slug: str) -> None:
+        """What belongs to the dossier being put away leaves the screen."""
+        self.chat.new_conversation()
+        self.window.source.show_source(None, "")
+        self.library.clear_errors()
 
     def _background_summarized(self, source_id: str) -> None:
         """The Summaries tab waiting on this source ("not summarised yet") shows it now."""
@@ -112,8 +137,12 @@ class AppController(QObject):
             prefs.save(self.settings)
         if (prefs.model, prefs.threads, prefs.data_dir) != (old.model, old.threads, old.data_dir):
             self.engine.load_llm()
+        # The dossier open stays open; another data folder opens its own current dossier.
+        prefs.dossier = old.dossier if prefs.data_dir == old.data_dir else ""
         if prefs.data_dir != old.data_dir:
             self.engine.open_library()
+            self.dossiers.current = None
+            self.dossiers.refresh()
         if (prefs.model, prefs.threads, prefs.background_summaries) != (
             old.model,
             old.threads,

@@ -1,4 +1,5 @@
-"""The main window's layout: library on the left; chat, source and summaries on the right."""
+"""The main window's layout: the dossier switcher and library on the left; chat, source and
+summaries on the right."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from .chat_panel import ChatPanel
+from .dossier_switcher import DossierSwitcher
 from .library_panel import LibraryPanel
 from .source_viewer import SourceViewer
 from .summaries_panel import SummariesPanel
@@ -24,6 +28,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Dossier")
         self.resize(1280, 800)
+        self.dossiers = DossierSwitcher()
         self.library = LibraryPanel()
         self.chat = ChatPanel()
         self.source = SourceViewer()
@@ -33,7 +38,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.source, "Source")
         self.tabs.addTab(self.summaries, "Summaries")
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.library)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.dossiers)
+        left_layout.addWidget(self.library, 1)
+        splitter.addWidget(left)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)

@@ -42,9 +42,9 @@ def test_search_json_offsets_slice_the_source(capsys, isolated_data_dir, fake_em
     assert code == EXIT_OK
     result = json.loads(out)
     assert result["query"] == "missile range miles" and len(result["hits"]) == 4
-    from dossier.library import open_library
+    from dossier.runtime import Runtime, Settings
 
-    library = open_library(embedder=fake_embedder)
+    library = Runtime(Settings.resolve(), embedder=fake_embedder).library()
     for hit in result["hits"]:
         text = library.source_text(hit["source_id"])
         assert text[hit["start"] : hit["end"]] == hit["text"]
@@ -80,7 +80,7 @@ def test_remove_unknown_source_fails(capsys):
 def test_data_dir_flag_overrides_environment(capsys, tmp_path):
     target = tmp_path / "elsewhere"
     run(capsys, "--data-dir", str(target), "sources")
-    assert (target / "library" / "library.sqlite3").exists()
+    assert (target / "dossiers" / "demo" / "library" / "library.sqlite3").exists()
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def test_the_embedder_cache_follows_the_data_folder_in_use(tmp_path, isolated_da
     runtime = Runtime(Settings.resolve(data=tmp_path / "chosen"))
     # THEN the embedder built for it caches its exported model under that folder
     assert runtime.embedder._cache_dir == tmp_path / "chosen" / "cache"
-    assert runtime.settings.library_dir == tmp_path / "chosen" / "library"
+    assert runtime.library_dir == tmp_path / "chosen" / "dossiers" / "demo" / "library"
 
 
 def test_the_desktop_data_folder_setting_reaches_the_embedder(tmp_path):

@@ -118,12 +118,12 @@ def test_open_library_does_not_reseed_over_a_lost_database(tmp_path):
     # GIVEN the user's library with its seeds, whose database is then deleted
     from dossier.library import open_library
 
-    data = tmp_path / "data"
-    open_library(data, embedder=FakeEmbedder()).close()
-    (data / "library" / "library.sqlite3").unlink()
+    folder = tmp_path / "data" / "dossiers" / "demo" / "library"
+    open_library(folder, embedder=FakeEmbedder()).close()
+    (folder / "library.sqlite3").unlink()
     # WHEN Dossier opens it again, THEN it refuses instead of starting over with the seeds
     with pytest.raises(LibraryMissing):
-        open_library(data, embedder=FakeEmbedder())
+        open_library(folder, embedder=FakeEmbedder())
 
 
 def test_a_half_truncated_database_gives_a_clear_message_and_check_says_what_is_left(folder):

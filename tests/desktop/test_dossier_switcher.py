@@ -1,0 +1,169 @@
+"""The dossier switcher in the real window: separate stories, switching, and the upgrade of a
+single library, over the real data folder layout with the fake embedder and a scripted model."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+import dossier.runtime
+from dossier.dossiers import Dossiers
+from tests.dossier.legacy_library import QUESTION, make_legacy_data_folder
+from tests.fakes import ScriptedLLM
+
+ARTICLE = (
+    "Harbour Council Approves New Ferry Route\n\n"
+    "The harbour council voted on Tuesday to approve a new ferry route between the old port "
+    "and the northern islands.\n"
+)
+
+
+@pytest.fixture
+def open_window(qtbot, monkeypatch, fake_embedder):
+    """`open_window()` -> (window, controller): the app over $DOSSIER_DATA_DIR, ready."""
+    from desktop.app import build
+    from desktop.engine import Engine
+    from desktop.preferences import Preferences
+
+    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
+    made = []
+
+    def make():
+        engine = Engine(
+            Preferences(background_summaries=False), llm_factory=lambda prefs: ScriptedLLM([])
+        )
+        window, controller = build(engine)
+        made.append(controller)
+        qtbot.addWidget(window)
+        window.show()
+        engine.start()
+        qtbot.waitUntil(lambda: engine.ready and engine.conversations is not None, timeout=30000)
+        qtbot.waitUntil(lambda: window.dossiers.combo.count() > 0, timeout=10000)
+        return window, controller
+
+    yield make
+    for controller in made:
+        controller.shutdown()
+
+
+def wait_opened(qtbot, app, slug: str) -> None:
+    engine = app.engine
+    qtbot.waitUntil(
+        lambda: (
+            app.dossiers.current == slug
+            and engine.library_status == "ready"
+            and engine.library is not None
+            and engine.library.folder.parent.name == slug
+            and engine.conversations is not None
+            and engine.conversations.folder.name == slug
+        ),
+        timeout=30000,
+    )
+
+
+def pick(window, slug: str) -> None:
+    """Choose a dossier in the combo as a user does (activated, not just the index)."""
+    combo = window.dossiers.combo
+    index = combo.findData(slug)
+    assert index >= 0, slug
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def titles(app) -> set[str]:
+    model = app.library.model
+    return {model.object_at(r).meta.title for r in range(model.rowCount())}
+
+
+def test_two_dossiers_each_show_their_own_sources_and_conversations(
+    qtbot, open_window, tmp_path, isolated_data_dir
+):
+    # GIVEN the window on a first run: the Demo dossier with the seeds and one conversation
+    window, app = open_window()
+    assert app.dossiers.current == "demo" and app.library.model.rowCount() == 5
+    app.engine.conversations.start(QUESTION)
+    app.conversations.refresh()
+    assert window.chat.conversations.list.count() == 1
+    # WHEN the user makes a new dossier "Ferry" and adds an article to it
+    app.dossiers.ask_name = lambda *args: "Ferry"
+    qtbot.mouseClick(window.dossiers.new_button, Qt.MouseButton.LeftButton)
+    wait_opened(qtbot, app, "ferry")
+    # THEN it opens empty, with no conversations
+    assert app.library.model.rowCount() == 0
+    qtbot.waitUntil(lambda: window.chat.conversations.list.count() == 0, timeout=10000)
+    article = tmp_path / "ferry.txt"
+    article.write_text(ARTICLE)
+    with qtbot.waitSignal(app.library.ingest_finished, timeout=30000):
+        app.library.ingest([article])
+    assert titles(app) == {"Harbour Council Approves New Ferry Route"}
+    # AND the switcher shows each dossier with its source count
+    qtbot.waitUntil(lambda: "Ferry — 1 source ·" in window.dossiers.combo.currentText())
+    assert window.windowTitle() == "Ferry — Dossier"
+    # WHEN the user switches back to the Demo
+    pick(window, "demo")
+    wait_opened(qtbot, app, "demo")
+    # THEN the Demo shows its seeds, not the article, and its own conversation again
+    assert app.library.model.rowCount() == 5
+    assert "Harbour Council Approves New Ferry Route" not in titles(app)
+    qtbot.waitUntil(lambda: window.chat.conversations.list.count() == 1, timeout=10000)
+    assert window.windowTitle() == "Demo — Dossier"
+    # AND switching again shows the article alone; the choice is remembered in the data folder
+    pick(window, "ferry")
+    wait_opened(qtbot, app, "ferry")
+    assert titles(app) == {"Harbour Council Approves New Ferry Route"}
+    qtbot.waitUntil(lambda: Dossiers(isolated_data_dir).current().slug == "ferry")
+
+
+def test_a_switch_waits_for_the_users_own_work(qtbot, open_window, isolated_data_dir):
+    # GIVEN a second dossier, and a library task running
+    window, app = open_window()
+    Dossiers(isolated_data_dir).create("Ferry")
+    app.dossiers.refresh()
+    qtbot.waitUntil(lambda: window.dossiers.combo.count() == 2, timeout=10000)
+    app.library.job = object()  # an ingest in progress, as far as the window knows
+    # WHEN the user picks the other dossier
+    pick(window, "ferry")
+    # THEN the switch is refused with the reason, and the Demo stays open and selected
+    assert app.dossiers.current == "demo" and window.dossiers.selected_slug() == "demo"
+    assert "library task" in window.dossiers.message.text()
+    assert app.engine.library.folder.parent.name == "demo"
+    app.library.job = None
+
+
+def test_rename_and_delete_from_the_window(qtbot, open_window):
+    window, app = open_window()
+    app.dossiers.ask_name = lambda *args: "Ferry"
+    app.dossiers.new()
+    wait_opened(qtbot, app, "ferry")
+    # WHEN the dossier is renamed, THEN the list and the title show the new name
+    app.dossiers.ask_name = lambda *args: "Harbour ferry"
+    qtbot.mouseClick(window.dossiers.rename_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.windowTitle() == "Harbour ferry — Dossier", timeout=10000)
+    assert window.dossiers.combo.currentText().startswith("Harbour ferry — 0 sources")
+    # WHEN the open dossier is deleted (confirmed)
+    folder = app.engine.library.folder.parent
+    app.dossiers.confirm = lambda question: "Harbour ferry" in question
+    qtbot.mouseClick(window.dossiers.delete_button, Qt.MouseButton.LeftButton)
+    # THEN the window moves to the other one first, then the folder goes
+    wait_opened(qtbot, app, "demo")
+    qtbot.waitUntil(lambda: not folder.exists(), timeout=10000)
+    qtbot.waitUntil(lambda: window.dossiers.combo.count() == 1, timeout=10000)
+    # AND the last one cannot be deleted
+    assert not window.dossiers.delete_button.isEnabled()
+
+
+def test_an_upgraded_single_library_opens_as_the_first_dossier(
+    qtbot, open_window, isolated_data_dir, fake_embedder
+):
+    # GIVEN a data folder from before dossiers, with the seeds and a saved conversation
+    ids, conversation_id = make_legacy_data_folder(isolated_data_dir, fake_embedder)
+    # WHEN the window opens it
+    window, app = open_window()
+    # THEN its one dossier shows every source and the conversation, restorable
+    assert window.dossiers.combo.count() == 1
+    assert window.dossiers.combo.currentText().startswith("My dossier — 5 sources")
+    assert sorted(app.library.model.object_at(r).id for r in range(5)) == sorted(ids)
+    qtbot.waitUntil(lambda: window.chat.conversations.list.count() == 1, timeout=10000)
+    assert app.conversations.open(conversation_id)
+    assert app.chat.questions == [QUESTION]
+    assert not (isolated_data_dir / "library").exists()
