@@ -27,6 +27,7 @@ from retrieval.schema import IngestReport
 from . import models as app_models
 from .conversations import ConversationStore
 from .library import open_library
+from .notes import NoteStore
 from .settings import DEFAULT_K, cache_dir, data_dir, library_dir
 
 THREADS_ENV = "DOSSIER_THREADS"
@@ -133,6 +134,11 @@ class Runtime:
         """The saved conversations of this data folder, a new store the caller closes; kept in
         the library folder until each dossier has its own folder."""
         return ConversationStore(self.settings.library_dir)
+
+    def notes(self) -> NoteStore:
+        """The pinned notes of this data folder, a new store the caller closes; kept beside
+        the saved conversations (so they move together when each dossier has its folder)."""
+        return NoteStore(self.settings.library_dir)
 
     def models(self) -> list[ModelStatus]:
         """The catalog's models, installed or not, as this data folder's cache sees them."""
