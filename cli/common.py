@@ -180,6 +180,7 @@ _USER_ERRORS = (
     ("models.resolve", "ModelError"),  # unknown model, not installed, checksum, not GGUF
     ("models.embedding_model", "ModelPackageMissing"),  # the embedding model package is missing
     ("dossier.conversations", "ConversationsError"),  # saved conversations damaged, read-only
+    ("dossier.notes", "NotesError"),  # notes damaged, read-only, disk full
 )
 
 
