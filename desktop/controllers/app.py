@@ -13,6 +13,7 @@ from .briefing import BriefingController
 from .chat import ChatController
 from .conversations import ConversationsController
 from .library import LibraryController
+from .notes import NotesController
 from .source import SourceController
 from .summaries import SummariesController
 
@@ -31,12 +32,18 @@ class AppController(QObject):
         self.source = SourceController(window, engine)
         self.summaries = SummariesController(window.summaries, engine)
         self.briefing = BriefingController(window, engine)
+        self.notes = NotesController(window.notes, engine)
+        self.briefing.pinned_notes = self.notes.all_notes  # the briefing's "Notes" section
         self.background = BackgroundSummaries(
             window.background_status, window.background_button, engine
         )
 
         self.chat.open_passage.connect(self.open_passage)
         self.summaries.open_passage.connect(self.open_passage)
+        self.notes.open_passage.connect(self.open_passage)
+        self.chat.pin_requested.connect(self.notes.pin_answer)
+        window.source.pin_button.clicked.connect(self.pin_selection)
+        window.summaries.pin_button.clicked.connect(self.pin_summary_point)
         self.library.status.connect(window.job_status.setText)
         self.briefing.status.connect(window.job_status.setText)
         self.library.counts.connect(window.library_status.setText)
@@ -63,6 +70,27 @@ class AppController(QObject):
             self.source.open(source_id)
         else:
             self.source.open(source_id, start, end, focus)
+
+    def pin_selection(self) -> None:
+        """The words selected in the source viewer, pinned to the notes."""
+        viewer = self.window.source
+        selected = viewer.selected_span()
+        if viewer.source_id is None or selected is None:
+            return
+        if self.notes.pin_passage(viewer.source_id, *selected) is not None:
+            self.window.job_status.setText("Passage pinned to the notes.")
+
+    def pin_summary_point(self) -> None:
+        """The point selected in the Summaries tab, pinned with its evidence."""
+        row = self.window.summaries.selected_row()
+        summary = self.summaries.summary
+        if row is None or summary is None:
+            return
+        point = self.summaries.model.object_at(row)
+        if self.notes.pin_point(summary.source_id, point) is not None:
+            self.window.job_status.setText("Summary point pinned to the notes.")
+        else:
+            self.window.job_status.setText(self.window.notes.status.text())
 
     def _background_summarized(self, source_id: str) -> None:
         """The Summaries tab waiting on this source ("not summarised yet") shows it now."""
@@ -145,3 +173,4 @@ class AppController(QObject):
     def shutdown(self) -> None:
         self.background.shutdown()
         self.engine.shutdown()
+        self.notes.close()

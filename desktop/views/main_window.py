@@ -1,4 +1,5 @@
-"""The main window's layout: library on the left; chat, source and summaries on the right."""
+"""The main window's layout: library on the left; chat, source, summaries and notes on the
+right."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from .chat_panel import ChatPanel
 from .library_panel import LibraryPanel
+from .notes_panel import NotesPanel
 from .source_viewer import SourceViewer
 from .summaries_panel import SummariesPanel
 
@@ -28,10 +30,12 @@ class MainWindow(QMainWindow):
         self.chat = ChatPanel()
         self.source = SourceViewer()
         self.summaries = SummariesPanel()
+        self.notes = NotesPanel()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.chat, "Chat")
         self.tabs.addTab(self.source, "Source")
         self.tabs.addTab(self.summaries, "Summaries")
+        self.tabs.addTab(self.notes, "Notes")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.library)
         splitter.addWidget(self.tabs)
