@@ -46,6 +46,7 @@ class AppController(QObject):
         window.summaries.pin_button.clicked.connect(self.pin_summary_point)
         self.library.status.connect(window.job_status.setText)
         self.briefing.status.connect(window.job_status.setText)
+        self.notes.status.connect(window.job_status.setText)
         self.library.counts.connect(window.library_status.setText)
         window.library.table.doubleClicked.connect(self._source_double_clicked)
         # Background summaries after an ingest; they yield to what the user asks for.
@@ -75,10 +76,8 @@ class AppController(QObject):
         """The words selected in the source viewer, pinned to the notes."""
         viewer = self.window.source
         selected = viewer.selected_span()
-        if viewer.source_id is None or selected is None:
-            return
-        if self.notes.pin_passage(viewer.source_id, *selected) is not None:
-            self.window.job_status.setText("Passage pinned to the notes.")
+        if viewer.source_id is not None and selected is not None:
+            self.notes.pin_passage(viewer.source_id, *selected)
 
     def pin_summary_point(self) -> None:
         """The point selected in the Summaries tab, pinned with its evidence."""
@@ -86,11 +85,7 @@ class AppController(QObject):
         summary = self.summaries.summary
         if row is None or summary is None:
             return
-        point = self.summaries.model.object_at(row)
-        if self.notes.pin_point(summary.source_id, point) is not None:
-            self.window.job_status.setText("Summary point pinned to the notes.")
-        else:
-            self.window.job_status.setText(self.window.notes.status.text())
+        self.notes.pin_point(summary.source_id, self.summaries.model.object_at(row))
 
     def _background_summarized(self, source_id: str) -> None:
         """The Summaries tab waiting on this source ("not summarised yet") shows it now."""

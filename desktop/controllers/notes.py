@@ -35,6 +35,7 @@ class NotesController(QObject):
     open_passage = Signal(str, int, int, object)  # source id, start, end, focus (None)
     pinned = Signal(object)  # the Note just pinned
     changed = Signal()  # the list was read again
+    status = Signal(str)  # what a pin did, for the window's status bar
 
     def __init__(self, view: NotesPanel, engine: Engine, store_factory=real_notes) -> None:
         super().__init__(view)
@@ -135,18 +136,32 @@ class NotesController(QObject):
         from dossier.notes import NotesError
 
         if self.store is None:
-            self.view.status.setText(self.unavailable or "The notes are still opening.")
+            self._say(self.unavailable or "The notes are still opening.")
             return None
         try:
-            note = self.store.add(make())
+            draft = make()
+            same = next(
+                (n for n in self.all_notes() if (n.kind, n.text, n.origin)
+                 == (draft.kind, draft.text, draft.origin)),
+                None,
+            )  # fmt: skip
+            if same is not None:  # a second click on the same thing
+                self.view.select(same.id)
+                self._say(f"Already in the notes (note {same.position}).")
+                return None
+            note = self.store.add(draft)
         except NotesError as exc:
-            self.view.status.setText(f"Not pinned: {exc}")
+            self._say(f"Not pinned: {exc}")
             return None
         self.refresh()
         self.view.select(note.id)
-        self.view.status.setText(f"Pinned as note {note.position}.")
+        self._say(f"Pinned to the notes (note {note.position} of {len(self.notes)}).")
         self.pinned.emit(note)
         return note
+
+    def _say(self, text: str) -> None:
+        self.view.status.setText(text)
+        self.status.emit(text)
 
     def pin_answer(self, answer, conversation_id=None):
         from dossier.notes import answer_note

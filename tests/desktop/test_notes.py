@@ -48,6 +48,11 @@ def test_pinning_an_answer_and_finding_it_in_an_exported_briefing(qtbot, make_wi
     assert note.kind == "answer" and SENTENCE in note.text
     assert window.notes.ids() == [note.id]
     assert SENTENCE in window.notes.list.item(0).text()
+    assert "Pinned to the notes (note 1 of 1)" in window.job_status.text()
+    # AND a second click does not pin it twice
+    click_anchor(qtbot, window.chat, "pin:")
+    assert window.notes.ids() == [note.id]
+    assert "Already in the notes (note 1)" in window.job_status.text()
     # WHEN the user exports a briefing
     target = tmp_path / "briefing.md"
     app.briefing.ask_save_path = lambda: target
