@@ -345,5 +345,9 @@ def _pinned_caption(note: PinnedNote, notes: _Notes) -> str:
     if note.user_edited and note.kind != "text":
         where = f"Your words, edited from: {where[0].lower()}{where[1:]}"
     if note.user_edited and not note.citations:
-        where += " — no citation holds for these words"
+        where += " — no cited passage holds these words"
+    elif note.user_edited:
+        uncited = [s.text for s in note.sentences if not s.citations]
+        if uncited:
+            where += " — no cited passage holds " + " ".join(quoted(t) for t in uncited)
     return where

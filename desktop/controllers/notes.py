@@ -23,6 +23,7 @@ KIND_LABELS = {
     "summary_point": "Summary point",
     "text": "Your note",
 }
+UNCITED_TIP = "No cited passage holds these words"
 LIST_CHARS = 400  # a long note is cut in the list; the tooltip and the editor have all of it
 
 
@@ -268,9 +269,19 @@ _STATUS = {"removed": " (source removed)", "changed": " (source changed since pi
 
 def citations_html(note, titles: dict[str, str] | None = None) -> str:
     """The note's text and its citations as links (everything escaped)."""
-    parts = [f"<p>{escape(note.text)}</p>"]
+    sentences = []
+    for sentence in note.sentences:
+        marks = "".join(
+            f'<a href="note:{note.id}:{n}" style="text-decoration:none;"><sup>[{n}]</sup></a>'
+            for n in sentence.citations
+        )
+        body = escape(sentence.text) + marks
+        if not sentence.citations:  # the user's words that no cited passage holds
+            body = f'<span style="color:#7a4b00;" title="{UNCITED_TIP}">{body}</span>'
+        sentences.append(body)
+    parts = [f"<p>{' '.join(sentences) or escape(note.text)}</p>"]
     if not note.citations:
-        parts.append('<p style="color:#7a4b00;">No citation holds for these words.</p>')
+        parts.append(f'<p style="color:#7a4b00;">{UNCITED_TIP}.</p>')
     for c in note.citations:
         quote = " ".join(c.text.split())
         quote = quote[:300] + ("…" if len(quote) > 300 else "")

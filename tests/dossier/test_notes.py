@@ -218,7 +218,10 @@ def test_the_briefing_has_a_notes_section_in_the_users_order_with_citations(stor
     assert texts[0] == "Divers inspected the hull on May 7."
     assert texts[1].startswith("Passage from Night ferry loses steering")
     assert texts[2] == edited.text
-    assert texts[3] == f"Your words, edited from: answer to “{QUESTION}”"
+    assert texts[3] == (
+        f"Your words, edited from: answer to “{QUESTION}” — no cited passage holds "
+        "“The crew was calm.”"
+    )
     # citations are numbered notes quoting the passage, like every other section's
     notes = {n.n: n for n in doc.notes}
     assert notes[section.paras[0].notes[0]].text == "Divers inspected the hull on May 7."
@@ -253,3 +256,20 @@ def test_every_format_shows_the_notes_and_a_removed_source(store, tmp_path, qt_a
         # the PDF's text comes out with tabs between words, and sometimes inside one
         words = "".join(text.split())
         assert "Notes" in words and "Nobodywashurt." in words and "sourceremoved" in words
+
+
+def test_a_damaged_notes_file_is_an_error_that_says_so(tmp_path):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "notes.sqlite").write_bytes(b"this is not a database " * 100)
+    with pytest.raises(NotesError, match="damaged"):
+        NoteStore(folder)
+
+
+def test_the_runtime_keeps_notes_beside_the_conversations(tmp_path):
+    from dossier.runtime import Runtime, Settings
+
+    runtime = Runtime(Settings.resolve(data=tmp_path / "data"))
+    with runtime.notes() as notes, runtime.conversations() as conversations:
+        assert notes.path.parent == conversations.path.parent
+        assert notes.path.name == "notes.sqlite"
