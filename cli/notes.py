@@ -1,5 +1,6 @@
 """`dossier notes`: the pinned notes — list, add (a passage or your own words), pin an answer
-of a saved conversation, edit, move, delete. The briefing has them in a "Notes" section."""
+of a saved conversation or a point of a cached summary, edit, move, delete. The briefing has
+them in a "Notes" section."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def cite_span(value: str) -> tuple[str, int, int]:
 def add_parsers(sub) -> None:
     p = sub.add_parser(
         "notes",
-        help="pinned notes: list; add, pin-answer, edit, move, delete",
+        help="pinned notes: list; add, pin-answer, pin-point, edit, move, delete",
         description="Notes are answers, source passages and summary points you pin; the "
         'briefing lists them in a "Notes" section in your order. An edited note is marked as '
         "your words; a citation is kept only where its passage still holds the sentence.",
@@ -73,6 +74,15 @@ def add_parsers(sub) -> None:
     a = actions.add_parser("pin-answer", help="pin an answer of a saved conversation")
     a.add_argument("conversation_id", type=conversation_number, metavar="CONVERSATION")
     a.add_argument("--turn", type=note_number, help="the turn to pin (default: the last)")
+    a.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+
+    a = actions.add_parser(
+        "pin-point", help="pin a point of a source's summary (as `dossier summarize` lists them)"
+    )
+    a.literal_dashes = True  # a source id may start with "-"
+    a.add_argument("source_id", metavar="SOURCE")
+    a.add_argument("point", type=note_number, metavar="N", help="the point's number, from 1")
+    a.add_argument("--model", help="the model whose cached summary to use (default: as set)")
     a.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
 
     a = actions.add_parser("edit", help="replace a note's text with your words")
@@ -204,6 +214,31 @@ def _pin_answer(args, store) -> int:
     return _print_added(args, note)
 
 
+def _pin_point(args, store) -> int:
+    from dossier.notes import summary_point_note
+    from dossier.summaries import SourceNotFound, cached_summary
+
+    from .answers import _llm
+
+    library = open_cli_library(args, quiet=args.json)
+    try:  # the model is named, not loaded: only its id keys the cache
+        summary = cached_summary(args.source_id, library=library, llm=_llm(args))
+    except SourceNotFound:
+        fail(f"no source with id {args.source_id} (see `dossier sources`)")
+        return EXIT_USAGE
+    if summary is None:
+        fail(
+            f"{args.source_id} has no summary from this model yet: run `dossier summarize "
+            f"{args.source_id}` first"
+        )
+        return EXIT_SOME_FAILED
+    if args.point > len(summary.points):
+        fail(f"the summary of {args.source_id} has {len(summary.points)} points")
+        return EXIT_USAGE
+    point = summary.points[args.point - 1]
+    return _print_added(args, store.add(summary_point_note(summary.source_id, point)))
+
+
 def _edit(args, store) -> int:
     note = store.edit(args.note_id, args.text)
     return _print_added(args, note)
@@ -234,6 +269,7 @@ _ACTIONS = {
     "list": _list,
     "add": _add,
     "pin-answer": _pin_answer,
+    "pin-point": _pin_point,
     "edit": _edit,
     "move": _move,
     "delete": _delete,

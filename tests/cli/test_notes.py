@@ -126,3 +126,28 @@ def test_usage_errors(capsys, scripted_model):
     assert code == EXIT_SOME_FAILED and "no saved conversation 5" in err
     code, _, err = run(capsys, "notes", "add", "--text", "   ")
     assert code == EXIT_USAGE and "cannot be empty" in err
+
+
+def test_a_summary_point_is_pinned_from_the_cached_summary(capsys, monkeypatch):
+    import dossier.models
+    from tests.desktop.test_summaries import SOURCE, summary_reply
+    from tests.fakes import ScriptedLLM
+
+    llm = ScriptedLLM(summary_reply)
+    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
+    # GIVEN no summary yet: the user is told to make one
+    code, _, err = run(capsys, "notes", "pin-point", SOURCE, "1")
+    assert code == EXIT_SOME_FAILED and f"dossier summarize {SOURCE}" in err
+    # WHEN the source is summarised and its first point pinned
+    code, [summary] = run_json(capsys, "summarize", SOURCE)
+    assert code == EXIT_OK and summary["points"]
+    calls = len(llm.calls)
+    code, note = run_json(capsys, "notes", "pin-point", SOURCE, "1")
+    # THEN the note is the point with its evidence, taken from the cache (no model call)
+    assert code == EXIT_OK and len(llm.calls) == calls
+    point = summary["points"][0]
+    assert note["kind"] == "summary_point" and note["origin"] == SOURCE
+    assert note["text"] == point["text"]
+    assert [c["text"] for c in note["citations"]] == [e["text"] for e in point["evidence"]]
+    code, _, err = run(capsys, "notes", "pin-point", SOURCE, "99")
+    assert code == EXIT_USAGE and "points" in err
