@@ -92,20 +92,36 @@ def test_a_passage_selected_in_the_source_viewer_is_pinned_and_opens_again(qtbot
     assert note.kind == "passage" and note.text == "Tactical Missile System"
     [c] = note.citations
     assert (c.source_id, c.start, c.end) == (viewer.source_id, start, start + 23)
-    # WHEN the user opens the Notes tab and clicks the note's citation
+    # WHEN the user opens the Notes tab, picks the note and clicks its citation [1]
+    viewer.highlight(None, None)
     window.show_tab(window.notes)
     window.notes.select(note.id)
-    window.show_tab(window.chat)
-    app.notes.link_clicked(_url(f"note:{note.id}:1"))
+    click_citation(qtbot, window.notes.citations, f"note:{note.id}:1")
     # THEN the source viewer shows the passage highlighted
     assert window.tabs.currentWidget() is window.source
     assert viewer.highlighted_text() == "Tactical Missile System"
 
 
-def _url(text):
-    from PySide6.QtCore import QUrl
-
-    return QUrl(text)
+def click_citation(qtbot, browser, href: str) -> None:
+    """Click, with the mouse, the link `href` in a text browser."""
+    block = browser.document().begin()
+    position = None
+    while block.isValid() and position is None:
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            if fragment.charFormat().anchorHref() == href:
+                position = fragment.position()
+                break
+            it += 1
+        block = block.next()
+    assert position is not None, f"no link {href}"
+    cursor = QTextCursor(browser.document())
+    cursor.setPosition(position + 1)
+    rect = browser.cursorRect(cursor)
+    point = rect.center()
+    point.setX(rect.left() - 2)
+    qtbot.mouseClick(browser.viewport(), Qt.MouseButton.LeftButton, pos=point)
 
 
 def test_a_summary_point_is_pinned_with_its_evidence(qtbot, make_window):
