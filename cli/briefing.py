@@ -104,6 +104,7 @@ def cmd_brief(args) -> int:
         briefing = brief(library=library, llm=llm, progress=update)
     finally:
         close()
+    briefing = _with_pinned_notes(args, briefing, library)
     written = write_briefing(briefing, args.out) if args.out is not None else None
     if args.json:
         data = briefing.model_dump(mode="json")
@@ -116,6 +117,16 @@ def cmd_brief(args) -> int:
         )
         print(f"wrote {terminal_safe(written.path)} ({written.size:,} bytes{pages})")
     return EXIT_OK
+
+
+def _with_pinned_notes(args, briefing, library):
+    """The briefing with the user's notes ("Notes" section), as `dossier notes` lists them."""
+    from dossier.notes import with_notes
+
+    from .common import runtime_of
+
+    with runtime_of(args).notes() as store:
+        return with_notes(briefing, store.notes(), library)
 
 
 COMMANDS = {"summarize": cmd_summarize, "brief": cmd_brief}

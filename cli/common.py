@@ -181,6 +181,7 @@ _USER_ERRORS = (
     ("models.embedding_model", "ModelPackageMissing"),  # the embedding model package is missing
     ("dossier.conversations", "ConversationsError"),  # saved conversations damaged, read-only
     ("dossier.dossiers", "DossierError"),  # an unknown, taken or invalid dossier name
+    ("dossier.notes", "NotesError"),  # notes damaged, read-only, disk full
 )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dossier.settings import DEFAULT_K
 
-from . import answers, briefing, dossiers, history
+from . import answers, briefing, dossiers, history, notes
 from .common import (
     EXIT_ERROR,
     EXIT_INTERNAL,
@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parsers(sub)
     briefing.add_parsers(sub)
     dossiers.add_parsers(sub)
+    notes.add_parsers(sub)
 
     p = sub.add_parser(
         "check", help="compare the library's database, vector index and manifest; --repair fixes"
@@ -311,6 +312,7 @@ COMMANDS = {
     **history.COMMANDS,
     **briefing.COMMANDS,
     **dossiers.COMMANDS,
+    **notes.COMMANDS,
 }
 
 if __name__ == "__main__":

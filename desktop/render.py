@@ -4,7 +4,8 @@ Source text and model output are data: `html.escape` runs on everything that goe
 markup, so a `<script>` or `<b>` in an article or an answer shows as those characters.
 Links use private schemes the chat view handles itself: `cite:<turn>:<n>[:<sentence>]` opens
 a cited passage (and the sentence's evidence in it), `passage:<turn>:<n>` one of the nearest
-passages of a refusal, `reading:<turn>:<n>` one of the passages shown while the model writes.
+passages of a refusal, `reading:<turn>:<n>` one of the passages shown while the model writes,
+`pin:<turn>` pins that answer to the notes.
 """
 
 from __future__ import annotations
@@ -102,7 +103,20 @@ def answer_html(answer, turn: int, titles: dict[str, str] | None = None) -> str:
             title = titles.get(c.source_id, c.source_id)
             items.append(f'<a href="cite:{turn}:{c.n}">[{c.n}]</a> {escape(title)}')
         html.append(" · ".join(items) + "</p>")
+    if any(s.supported for s in answer.sentences):
+        html.append(pin_html(turn))
     return "".join(html)
+
+
+PIN_LABEL = "Pin to notes"
+
+
+def pin_html(turn: int) -> str:
+    """The link that pins the answer of `turn` (its supported sentences) to the notes."""
+    return (
+        f'<p style="font-size:small; margin-top:0px;"><a href="pin:{turn}" '
+        f'style="text-decoration:none;">{PIN_LABEL}</a></p>'
+    )
 
 
 def refusal_html(answer, turn: int, titles: dict[str, str]) -> str:

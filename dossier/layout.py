@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from retrieval.schema import Source
 
 from .schema import Briefing, SourceSpan
+from .schema import Note as PinnedNote
 
 MAX_UNDATED = 12
 
@@ -55,8 +56,12 @@ class _Notes:
         self._index: dict[tuple[str, int, int], int] = {}
         self._by_text: dict[tuple[str, str], int] = {}
         self._spans: dict[str, list[tuple[int, int, int]]] = {}  # source -> (start, end, n)
+        self._by_label: dict[tuple[str, str], int] = {}  # (label, text) -> n, see _labelled
 
-    def ref(self, span: SourceSpan) -> int:
+    def ref(self, span: SourceSpan, label: str | None = None) -> int:
+        """The note of `span`; with `label`, see `_labelled`."""
+        if label is not None:
+            return self._labelled(span, label)
         key = (span.source_id, span.start, span.end)
         if key in self._index:
             return self._index[key]
@@ -76,6 +81,15 @@ class _Notes:
             self._spans.setdefault(span.source_id, []).append((span.start, span.end, n))
         self._index[key] = n
         return n
+
+    def _labelled(self, span: SourceSpan, label: str) -> int:
+        """A passage pinned from a source that is gone or changed: its own note with the
+        words as pinned and `label`, never merged with a note of the library's text now."""
+        key = (label, " ".join(span.text.split()))
+        if key not in self._by_label:
+            self.items.append(Note(n=len(self.items) + 1, label=label, text=key[1]))
+            self._by_label[key] = len(self.items)
+        return self._by_label[key]
 
 
 QUOTE_MARKS = "\"“”„‟«»‘’‚'"  # a passage starting with one of these is a quotation
@@ -119,6 +133,8 @@ def document(b: Briefing) -> Document:
         subtitle=f"Generated {b.generated_at} by Dossier from {len(b.sources)} sources, offline.",
     )
     doc.sections.append(_overview(b, notes))
+    if b.notes:
+        doc.sections.append(_user_notes(b, notes))
     doc.sections.append(Section("Sources in brief"))
     doc.sections += _summaries(b, notes)
     doc.sections.append(_quotes(b, notes))
@@ -288,3 +304,50 @@ def _provenance(b: Briefing) -> Section:
     ]
     section.paras += [Para(line, style="mono") for line in lines]
     return section
+
+
+_PINNED_FROM = {
+    "answer": "Answer to",
+    "passage": "Passage from",
+    "summary_point": "Summary point of",
+    "text": "Written by you",
+}
+
+
+def _user_notes(b: Briefing, notes: _Notes) -> Section:
+    """The notes the user pinned, in their order, each with where it came from; an edited
+    note is marked as the user's words."""
+    section = Section("Notes")
+    for note in b.notes:
+        refs = []
+        for c in note.citations:
+            label = None
+            if c.source_status == "removed":
+                label = f"source removed [{c.source_id}]"
+            elif c.source_status == "changed":
+                name = notes.note_labels.get(c.source_id, c.source_id)
+                label = f"{name}, changed since this was pinned"
+            refs.append(notes.ref(c, label))
+        section.paras.append(Para(note.text, refs))
+        section.paras.append(Para(_pinned_caption(note, notes), style="small"))
+    return section
+
+
+def _pinned_caption(note: PinnedNote, notes: _Notes) -> str:
+    removed = any(c.source_status == "removed" for c in note.citations)
+    source = notes.labels.get(note.origin) or note.origin + (" (source removed)" if removed else "")
+    if note.kind == "answer":
+        where = f"{_PINNED_FROM['answer']} {quoted(note.origin)}"
+    elif note.kind == "text":
+        where = _PINNED_FROM["text"]
+    else:
+        where = f"{_PINNED_FROM[note.kind]} {source}"
+    if note.user_edited and note.kind != "text":
+        where = f"Your words, edited from: {where[0].lower()}{where[1:]}"
+    if note.user_edited and not note.citations:
+        where += " — no cited passage holds these words"
+    elif note.user_edited:
+        uncited = [s.text for s in note.sentences if not s.citations]
+        if uncited:
+            where += " — no cited passage holds " + " ".join(quoted(t) for t in uncited)
+    return where

@@ -31,6 +31,7 @@ from . import models as app_models
 from .conversations import ConversationStore
 from .dossiers import DossierInfo, Dossiers
 from .library import open_library
+from .notes import NoteStore
 from .settings import DEFAULT_K, DOSSIER_ENV, cache_dir, data_dir
 
 THREADS_ENV = "DOSSIER_THREADS"
@@ -161,6 +162,10 @@ class Runtime:
     def conversations(self) -> ConversationStore:
         """The dossier's saved conversations, a new store the caller closes."""
         return ConversationStore(self.dossier_dir)
+
+    def notes(self) -> NoteStore:
+        """The dossier's pinned notes, a new store the caller closes."""
+        return NoteStore(self.dossier_dir)
 
     def models(self) -> list[ModelStatus]:
         """The catalog's models, installed or not, as this data folder's cache sees them."""

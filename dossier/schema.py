@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from models.llm import Timings
@@ -174,6 +176,44 @@ class Provenance(BaseModel):
     generated_at: str
 
 
+# -- notes the user pins (see notes.py) ---------------------------------------------------
+
+NoteKind = Literal["answer", "passage", "summary_point", "text"]
+SourceStatus = Literal["present", "removed", "changed"]
+
+
+class NoteCitation(SourceSpan):
+    """A passage a note cites; `text` is the passage as it read when it was pinned."""
+
+    n: int = Field(description="1-based, in order of first use in the note")
+    source_status: SourceStatus = Field(
+        "present",
+        description="set when notes are read against the library: 'removed' (the source is "
+        "gone) or 'changed' (its text at these offsets is no longer the quoted text)",
+    )
+
+
+class NoteSentence(BaseModel):
+    text: str
+    citations: list[int] = Field(default_factory=list, description="`n` of the note's citations")
+
+
+class Note(BaseModel):
+    """An answer, a source passage or a summary point pinned to the dossier's notes."""
+
+    id: int
+    kind: NoteKind
+    text: str
+    sentences: list[NoteSentence] = Field(default_factory=list)
+    citations: list[NoteCitation] = Field(default_factory=list)
+    user_edited: bool = Field(False, description="the text is the user's words, not the source's")
+    position: int = Field(description="1-based place in the user's order")
+    origin: str = Field("", description="the question answered, or the source id pinned from")
+    conversation_id: int | None = None
+    created_at: str
+    updated_at: str
+
+
 class Briefing(BaseModel):
     title: str
     generated_at: str
@@ -190,3 +230,6 @@ class Briefing(BaseModel):
     differences: list[Difference] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     provenance: Provenance
+    notes: list[Note] = Field(
+        default_factory=list, description="the user's pinned notes, in the user's order"
+    )

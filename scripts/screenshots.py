@@ -4,9 +4,10 @@
 
 Launches the window, waits until it is ready, asks "What did Blinken say in Kyiv?" (shooting
 the passages shown while the model writes), clicks the first citation, summarises the cited
-source, starts a new conversation and reopens the saved one, and saves docs/evidence-first.png,
-docs/chat.png, docs/source.png, docs/summaries.png and docs/conversation.png. Prints the
-start-up and answer figures.
+source, starts a new conversation and reopens the saved one, pins its answer to the notes and
+shows the Notes tab, and saves docs/evidence-first.png, docs/chat.png, docs/source.png,
+docs/summaries.png, docs/conversation.png and docs/notes.png. Prints the start-up and answer
+figures.
 """
 
 from __future__ import annotations
@@ -128,6 +129,20 @@ def main() -> int:
     if saved and controller.conversations.open(saved[0]):
         window.chat.transcript.verticalScrollBar().setValue(0)
         shot("conversation.png")
+
+    # Notes: the answer pinned ("Pin to notes" under it, clicked), shown in the Notes tab.
+    pins = [(h, p) for h, p in window.chat.links() if h.startswith("pin:")]
+    if pins:
+        point = window.chat.link_point(pins[-1][1])
+        QTest.mouseClick(window.chat.transcript.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        settle()
+        notes = controller.notes.notes
+        if notes:
+            window.show_tab(window.notes)
+            window.notes.select(notes[-1].id)
+            shot("notes.png")
+    else:
+        print("no answer to pin (refused?): docs/notes.png not made", file=sys.stderr)
     print(f"marks: {launched.marks}", file=sys.stderr)
     controller.shutdown()
     return 0

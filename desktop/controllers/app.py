@@ -14,6 +14,7 @@ from .chat import ChatController
 from .conversations import ConversationsController
 from .dossiers import DossiersController
 from .library import LibraryController
+from .notes import NotesController
 from .source import SourceController
 from .summaries import SummariesController
 
@@ -32,6 +33,8 @@ class AppController(QObject):
         self.source = SourceController(window, engine)
         self.summaries = SummariesController(window.summaries, engine)
         self.briefing = BriefingController(window, engine)
+        self.notes = NotesController(window.notes, engine)
+        self.briefing.pinned_notes = self.notes.all_notes  # the briefing's "Notes" section
         self.background = BackgroundSummaries(
             window.background_status, window.background_button, engine
         )
@@ -44,8 +47,13 @@ class AppController(QObject):
 
         self.chat.open_passage.connect(self.open_passage)
         self.summaries.open_passage.connect(self.open_passage)
+        self.notes.open_passage.connect(self.open_passage)
+        self.chat.pin_requested.connect(self.notes.pin_answer)
+        window.source.pin_button.clicked.connect(self.pin_selection)
+        window.summaries.pin_button.clicked.connect(self.pin_summary_point)
         self.library.status.connect(window.job_status.setText)
         self.briefing.status.connect(window.job_status.setText)
+        self.notes.status.connect(window.job_status.setText)
         self.library.counts.connect(window.library_status.setText)
         window.library.table.doubleClicked.connect(self._source_double_clicked)
         # Background summaries after an ingest; they yield to what the user asks for.
@@ -88,6 +96,21 @@ class AppController(QObject):
         self.chat.new_conversation()
         self.window.source.show_source(None, "")
         self.library.clear_errors()
+
+    def pin_selection(self) -> None:
+        """The words selected in the source viewer, pinned to the notes."""
+        viewer = self.window.source
+        selected = viewer.selected_span()
+        if viewer.source_id is not None and selected is not None:
+            self.notes.pin_passage(viewer.source_id, *selected)
+
+    def pin_summary_point(self) -> None:
+        """The point selected in the Summaries tab, pinned with its evidence."""
+        row = self.window.summaries.selected_row()
+        summary = self.summaries.summary
+        if row is None or summary is None:
+            return
+        self.notes.pin_point(summary.source_id, self.summaries.model.object_at(row))
 
     def _background_summarized(self, source_id: str) -> None:
         """The Summaries tab waiting on this source ("not summarised yet") shows it now."""
@@ -174,3 +197,4 @@ class AppController(QObject):
     def shutdown(self) -> None:
         self.background.shutdown()
         self.engine.shutdown()
+        self.notes.close()

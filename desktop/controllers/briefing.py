@@ -27,6 +27,8 @@ class BriefingController(QObject):
         self.engine = engine
         self.job = None
         self.dialog: QProgressDialog | None = None
+        # Returns the user's pinned notes (called on the export's worker); None: no notes.
+        self.pinned_notes = None
 
     # Both dialogs are methods so tests can replace them.
     def ask_save_path(self) -> Path | None:
@@ -71,6 +73,7 @@ class BriefingController(QObject):
         if path is None:
             return
         library = self.engine.library
+        pinned_notes = self.pinned_notes
         self.dialog = QProgressDialog("Preparing the briefing…", "Cancel", 0, 0, self.parent_widget)
         self.dialog.setWindowTitle("Export briefing")
         # Not modal: a modal QProgressDialog runs the event loop inside setValue (re-entrancy).
@@ -96,6 +99,11 @@ class BriefingController(QObject):
                 raise
             if job.cancel.is_set():
                 return None
+            notes = pinned_notes() if pinned_notes is not None else []
+            if notes:  # the "Notes" section, in the user's order
+                from dossier.notes import with_notes
+
+                briefing = with_notes(briefing, notes, library)
             job.progress((1, 1, "Writing the file…"))
             return write_briefing(briefing, path)
 

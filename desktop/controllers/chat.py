@@ -39,6 +39,7 @@ class ChatController(QObject):
     conversation_changed = Signal(object)  # the conversation now shown: its id, None for a new one
     # True as a question's job starts (background work yields to it), False once it ended
     busy_changed = Signal(bool)
+    pin_requested = Signal(object, object)  # "Pin to notes" on an answer: Answer, conversation id
 
     def __init__(self, view: ChatPanel, engine: Engine) -> None:
         super().__init__(view)
@@ -229,10 +230,14 @@ class ChatController(QObject):
 
     def link_clicked(self, url: QUrl) -> None:
         """`cite:<turn>:<n>`, `passage:<turn>:<n>` and `reading:<turn>:<n>` (a passage shown
-        while the model writes) open that passage in the source viewer."""
+        while the model writes) open that passage in the source viewer; `pin:<turn>` asks to
+        pin that answer to the notes."""
         try:
             kind = url.scheme()
             numbers = [int(x) for x in url.path().split(":")]
+            if kind == "pin":
+                self.pin_requested.emit(self.answers[numbers[0]], self.conversation_id)
+                return
             turn, n = numbers[:2]
             if kind == "reading":
                 self._open_reading(turn, n)

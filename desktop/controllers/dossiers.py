@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
+from shiboken6 import isValid
 
 from dossier.dossiers import plural
 
@@ -94,6 +95,8 @@ class DossiersController(QObject):
             return result, error, registry.list(), opened
 
         def done(value) -> None:
+            if not isValid(self.view):
+                return  # the window closed while the registry was read: nothing to show
             finished()
             result, error, dossiers, opened = value
             self._listed(dossiers, opened)
@@ -102,6 +105,8 @@ class DossiersController(QObject):
                 on_done(result)
 
         def failed(why: str) -> None:
+            if not isValid(self.view):
+                return
             finished()
             self.view.show_message(why)
 

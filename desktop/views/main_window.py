@@ -1,5 +1,5 @@
-"""The main window's layout: the dossier switcher and library on the left; chat, source and
-summaries on the right."""
+"""The main window's layout: the dossier switcher and library on the left; chat, source,
+summaries and notes on the right."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from .chat_panel import ChatPanel
 from .dossier_switcher import DossierSwitcher
 from .library_panel import LibraryPanel
+from .notes_panel import NotesPanel
 from .source_viewer import SourceViewer
 from .summaries_panel import SummariesPanel
 
@@ -33,10 +34,12 @@ class MainWindow(QMainWindow):
         self.chat = ChatPanel()
         self.source = SourceViewer()
         self.summaries = SummariesPanel()
+        self.notes = NotesPanel()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.chat, "Chat")
         self.tabs.addTab(self.source, "Source")
         self.tabs.addTab(self.summaries, "Summaries")
+        self.tabs.addTab(self.notes, "Notes")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         left_layout = QVBoxLayout(left)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..itemmodels import source_date, source_title, title_is_derived
 
@@ -15,6 +23,17 @@ FOCUS = QColor("#ffc94d")  # the sentence of it that supports the answer
 def utf16_offset(text: str, index: int) -> int:
     """Qt counts UTF-16 code units; Python counts code points (they differ beyond the BMP)."""
     return len(text[:index].encode("utf-16-le")) // 2
+
+
+def python_offset(text: str, units: int) -> int:
+    """The inverse of `utf16_offset`: the code point index at `units` UTF-16 code units."""
+    index = 0
+    for char in text:
+        if units <= 0:
+            break
+        units -= 2 if ord(char) > 0xFFFF else 1
+        index += 1
+    return index
 
 
 class SourceViewer(QWidget):
@@ -34,10 +53,21 @@ class SourceViewer(QWidget):
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setObjectName("source_text")
+        # Select words of the source, then pin them to the notes (controllers/notes.py).
+        self.pin_button = QPushButton("Pin selection to notes")
+        self.pin_button.setToolTip("Pin the selected text, with its place in the source")
+        self.pin_button.setEnabled(False)
+        self.text.selectionChanged.connect(
+            lambda: self.pin_button.setEnabled(self.selected_span() is not None)
+        )
+        pin_row = QHBoxLayout()
+        pin_row.addStretch(1)
+        pin_row.addWidget(self.pin_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.meta)
         layout.addWidget(self.text, 1)
+        layout.addLayout(pin_row)
         self.source_id: str | None = None
         self.highlighted: tuple[int, int] | None = None  # Python offsets into the source text
         self.focused: tuple[int, int] | None = None
@@ -100,3 +130,19 @@ class SourceViewer(QWidget):
         if self.highlighted is None:
             return ""
         return self._raw[self.highlighted[0] : self.highlighted[1]]
+
+    def selected_span(self) -> tuple[int, int, str] | None:
+        """(start, end, text) of the selected words as offsets into the source's text (outer
+        whitespace left out), or None when nothing but blanks is selected."""
+        cursor = self.text.textCursor()
+        if self.source_id is None or not cursor.hasSelection():
+            return None
+        start = python_offset(self._raw, cursor.selectionStart())
+        end = python_offset(self._raw, cursor.selectionEnd())
+        while start < end and self._raw[start].isspace():
+            start += 1
+        while end > start and self._raw[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            return None
+        return start, end, self._raw[start:end]

@@ -59,6 +59,9 @@ class SummariesPanel(QWidget):
         self.extra = QLabel("")
         self.extra.setTextFormat(Qt.TextFormat.PlainText)
         self.extra.setWordWrap(True)
+        self.pin_button = QPushButton("Pin point to notes")
+        self.pin_button.setToolTip("Pin the selected point, with its evidence, to the notes")
+        self.pin_button.setEnabled(False)
         self.status = QLabel("Choose a source and press Summarise.")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setStyleSheet("color: #555;")
@@ -70,12 +73,24 @@ class SummariesPanel(QWidget):
         layout.addWidget(self.meta)
         layout.addWidget(self.points, 1)
         layout.addWidget(self.extra)
-        layout.addWidget(self.status)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.pin_button)
+        layout.addLayout(bottom)
 
     def set_model(self, model) -> None:
         self.points.setModel(model)
         self.points.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         model.modelReset.connect(self.points.resizeRowsToContents)
+        selection = self.points.selectionModel()
+        selection.selectionChanged.connect(
+            lambda *_: self.pin_button.setEnabled(self.selected_row() is not None)
+        )
+        model.modelReset.connect(lambda: self.pin_button.setEnabled(False))
+
+    def selected_row(self) -> int | None:
+        rows = self.points.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
 
     def set_busy(self, busy: bool) -> None:
         self.summarize_button.setEnabled(not busy)

@@ -38,7 +38,7 @@ def to_docx_bytes(doc: Document) -> bytes:
             if para.notes:
                 ref = p.add_run(",".join(str(n) for n in para.notes))
                 ref.font.superscript = True
-    out.add_heading("Notes", level=1)
+    out.add_heading("References", level=1)
     for note in doc.notes:
         p = out.add_paragraph()
         p.add_run(f"{note.n}. ").bold = True

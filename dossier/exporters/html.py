@@ -52,7 +52,7 @@ def to_html(doc: Document, *, for_qt: bool = False) -> str:
             parts.append(_html_para(para))
         if bullets_open:
             parts.append("</ul>")
-    parts.append("<h2>Notes</h2>")
+    parts.append("<h2>References</h2>")
     parts.append('<ol class="notes">')
     for note in doc.notes:
         # <q> adds the quotation marks; a passage that has its own gets no second pair.

@@ -33,7 +33,7 @@ def to_markdown(doc: Document) -> str:
             out.append(_md_para(para))
             previous = para.style
         out.append("")
-    out += ["## Notes", ""]
+    out += ["## References", ""]
     for note in doc.notes:
         out.append(f"[^{note.n}]: {md_escape(note.label)}: {md_escape(quoted(note.text))}")
     return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,110 @@
+"""Notes: the pinned answers, passages and summary points in the user's order; the selected
+note's citations below as links; Edit, Move up, Move down, Delete."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+class NotesPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        heading = QLabel("Notes — in the order the briefing lists them")
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
+        self.list = QListWidget()
+        self.list.setObjectName("notes")
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setWordWrap(True)
+        self.list.setSpacing(3)
+        self.list.setAlternatingRowColors(True)
+        self.citations = QTextBrowser()
+        self.citations.setObjectName("note_citations")
+        self.citations.setOpenLinks(False)  # note: links are handled by the controller
+        self.citations.setOpenExternalLinks(False)
+        self.citations.setPlaceholderText("Select a note to see the passages it cites.")
+        self.empty = QLabel(
+            "No notes yet: pin an answer (“Pin to notes” under it), a passage selected in the "
+            "source viewer, or a summary point."
+        )
+        self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty.setStyleSheet("color: #555;")
+        self.status = QLabel("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setStyleSheet("color: #555;")
+        self.status.setWordWrap(True)
+
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.setToolTip(
+            "Rewrite the note in your words; a citation stays only where its passage still "
+            "holds the sentence"
+        )
+        self.up_button = QPushButton("Move up")
+        self.down_button = QPushButton("Move down")
+        self.delete_button = QPushButton("Delete")
+        self.buttons = (self.edit_button, self.up_button, self.down_button, self.delete_button)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        for button in self.buttons:
+            button.setEnabled(False)
+            row.addWidget(button)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.list)
+        splitter.addWidget(self.citations)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.empty)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(row)
+
+    def set_items(self, items: list[tuple[int, str, str]], current: int | None) -> None:
+        """(id, text, tooltip) per note, in order; `current` is selected if listed."""
+        self.list.blockSignals(True)
+        try:
+            self.list.clear()
+            for note_id, text, tip in items:
+                item = QListWidgetItem(text)
+                item.setData(ID_ROLE, note_id)
+                # a tooltip that looks like markup is rendered as rich text: keep it plain
+                escaped = html.escape(tip).replace("\n", "<br>")
+                item.setToolTip(f"<p>{escaped}</p>" if tip else "")
+                self.list.addItem(item)
+                if note_id == current:
+                    self.list.setCurrentItem(item)
+        finally:
+            self.list.blockSignals(False)
+        self.empty.setVisible(not items)
+
+    def ids(self) -> list[int]:
+        return [self.list.item(i).data(ID_ROLE) for i in range(self.list.count())]
+
+    def selected_id(self) -> int | None:
+        items = self.list.selectedItems()
+        return items[0].data(ID_ROLE) if items else None
+
+    def select(self, note_id: int) -> None:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(ID_ROLE) == note_id:
+                self.list.setCurrentRow(i)
+                return
