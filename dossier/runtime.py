@@ -28,6 +28,7 @@ from . import models as app_models
 from .conversations import ConversationStore
 from .library import open_library
 from .settings import DEFAULT_K, cache_dir, data_dir, library_dir
+from .watch import WatchSetting, watch_setting
 
 THREADS_ENV = "DOSSIER_THREADS"
 
@@ -133,6 +134,10 @@ class Runtime:
         """The saved conversations of this data folder, a new store the caller closes; kept in
         the library folder until each dossier has its own folder."""
         return ConversationStore(self.settings.library_dir)
+
+    def watch_setting(self) -> WatchSetting:
+        """The folder attached to this data folder's library (`dossier watch`, the window)."""
+        return watch_setting(self.settings.library_dir)
 
     def models(self) -> list[ModelStatus]:
         """The catalog's models, installed or not, as this data folder's cache sees them."""
