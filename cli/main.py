@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dossier.settings import DEFAULT_K
 
-from . import answers, briefing, history
+from . import answers, briefing, history, watch
 from .common import (
     EXIT_ERROR,
     EXIT_INTERNAL,
@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_parsers(sub)
     history.add_parsers(sub)
     briefing.add_parsers(sub)
+    watch.add_parsers(sub)
 
     p = sub.add_parser(
         "check", help="compare the library's database, vector index and manifest; --repair fixes"
@@ -301,6 +302,7 @@ COMMANDS = {
     **answers.COMMANDS,
     **history.COMMANDS,
     **briefing.COMMANDS,
+    **watch.COMMANDS,
 }
 
 if __name__ == "__main__":
