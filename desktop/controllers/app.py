@@ -15,6 +15,7 @@ from .conversations import ConversationsController
 from .library import LibraryController
 from .source import SourceController
 from .summaries import SummariesController
+from .watch import WatchController
 
 
 class AppController(QObject):
@@ -26,6 +27,7 @@ class AppController(QObject):
         self.engine = engine
         self.settings = settings
         self.library = LibraryController(window.library, engine)
+        self.watch = WatchController(window.library.watch_row, self.library, engine)
         self.chat = ChatController(window.chat, engine)
         self.conversations = ConversationsController(window.chat.conversations, self.chat, engine)
         self.source = SourceController(window, engine)
@@ -38,6 +40,7 @@ class AppController(QObject):
         self.chat.open_passage.connect(self.open_passage)
         self.summaries.open_passage.connect(self.open_passage)
         self.library.status.connect(window.job_status.setText)
+        self.watch.status.connect(window.job_status.setText)
         self.briefing.status.connect(window.job_status.setText)
         self.library.counts.connect(window.library_status.setText)
         window.library.table.doubleClicked.connect(self._source_double_clicked)
@@ -143,5 +146,6 @@ class AppController(QObject):
             self.window.library_status.setToolTip(state)
 
     def shutdown(self) -> None:
+        self.watch.shutdown()
         self.background.shutdown()
         self.engine.shutdown()

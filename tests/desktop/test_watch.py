@@ -1,0 +1,88 @@
+"""The watched folder in the real window: files that appear there go into the library table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from dossier.watch import watch_setting
+from tests.fakes import ScriptedLLM
+
+ARTICLE = (
+    "Harbour Council Approves New Ferry Route\n\n"
+    "The harbour council voted on Tuesday to approve a new ferry route between the old port "
+    "and the northern islands. The first ferry will sail in spring, the council said.\n"
+)
+TRAM = ARTICLE.replace("Ferry", "Tram").replace("ferry", "tram")
+WAIT_MS = 30000  # generous: the watcher waits for a file to settle, the machine may be busy
+
+
+def titles(app) -> set[str]:
+    model = app.library.model
+    return {model.object_at(r).meta.title for r in range(model.rowCount())}
+
+
+def watch(qtbot, window, app, folder) -> None:
+    """The user picks `folder` with *Watch a folder…*; its catch-up import finishes."""
+    app.watch.choose_folder = lambda: folder  # the folder dialog, answered
+    with qtbot.waitSignal(app.library.ingest_finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.library.watch_row.watch_button, Qt.MouseButton.LeftButton)
+
+
+def test_a_watched_folder_picks_up_a_new_file(qtbot, make_window, tmp_path):
+    # GIVEN a dossier with an empty library watching an empty folder
+    window, app = make_window(ScriptedLLM([]), folder=None)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watch(qtbot, window, app, inbox)
+    assert window.library.watch_row.label.text() == f"Watching {inbox.resolve()}"
+    assert window.library.watch_row.stop_button.isVisible()
+    # WHEN a new article file appears in the folder
+    (inbox / "ferry.txt").write_text(ARTICLE)
+    # THEN it is in the library table, ingested as an import is (status line, counts)
+    qtbot.waitUntil(
+        lambda: titles(app) == {"Harbour Council Approves New Ferry Route"}, timeout=WAIT_MS
+    )
+    assert "1 added" in window.job_status.text()
+    assert window.library_status.text() == "Library: 1 sources, 1 passages"
+
+
+def test_a_bad_file_shows_its_error_while_a_good_one_goes_in(qtbot, make_window, tmp_path):
+    # GIVEN a dossier watching a folder
+    window, app = make_window(ScriptedLLM([]), folder=None)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watch(qtbot, window, app, inbox)
+    # WHEN a broken PDF and a good article appear
+    (inbox / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf \x00\xff" * 10)
+    (inbox / "tram.txt").write_text(TRAM)
+    # THEN the good one is listed and the bad one is explained by name, as after an import
+    qtbot.waitUntil(
+        lambda: app.library.errors.rowCount() == 1 and app.library.model.rowCount() == 1,
+        timeout=WAIT_MS,
+    )
+    assert titles(app) == {"Harbour Council Approves New Tram Route"}
+    assert window.library.errors_box.isVisible()
+    error = app.library.errors.object_at(0)
+    assert error.path.endswith("broken.pdf") and error.reason
+
+
+def test_files_added_while_closed_go_in_at_start_and_stop_watching_keeps_them(
+    qtbot, make_window, tmp_path
+):
+    # GIVEN a folder attached earlier (by `dossier watch --attach`) that got a file since
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watch_setting(tmp_path / "lib").attach(inbox)
+    (inbox / "ferry.txt").write_text(ARTICLE)
+    # WHEN the window opens
+    window, app = make_window(ScriptedLLM([]), folder=None)
+    # THEN the file is caught up and the folder is shown as watched
+    qtbot.waitUntil(lambda: app.library.model.rowCount() == 1, timeout=WAIT_MS)
+    assert window.library.watch_row.label.text() == f"Watching {inbox.resolve()}"
+    # WHEN the user stops watching
+    qtbot.mouseClick(window.library.watch_row.stop_button, Qt.MouseButton.LeftButton)
+    # THEN the setting is gone, the source stays, and new files are not picked up
+    assert watch_setting(tmp_path / "lib").attached() is None
+    assert app.watch.watcher is None
+    assert window.library.watch_row.label.text() == "No folder watched"
+    assert app.library.model.rowCount() == 1
