@@ -263,12 +263,15 @@ class FolderWatcher:
         if not is_candidate(path, self.folder, self._suffixes):
             return
         now = time.monotonic()
+        # The size and time as of this event: the file has settled if they are the same once
+        # it has been quiet (a writer whose writes fire no event is caught by that too).
+        signature = _signature(path)
         with self._lock:
             entry = self._pending.get(path)
             if entry is None:
-                self._pending[path] = _Pending(now, _signature(path))
+                self._pending[path] = _Pending(now, signature)
             else:
-                entry.last_event = now
+                entry.last_event, entry.signature = now, signature
 
     def noticed_folder(self, folder: Path) -> None:
         """A folder created or moved in: its files may have arrived without events of their own."""
