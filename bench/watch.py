@@ -125,6 +125,7 @@ def main() -> None:
         clock = Clock()
         watcher = FolderWatcher(folder, clock)
         watcher.start(catch_up=False)
+        watcher.started.wait()
         try:
             result = {
                 "single": single_files(folder, clock, args.files),

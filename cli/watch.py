@@ -118,6 +118,9 @@ def _watch(args, setting, emit: Emit) -> int:
     watcher = FolderWatcher(folder, batches.put)
     watcher.start()  # hands over the whole folder first: the catch-up
     try:
+        watcher.started.wait()
+        if watcher.error is not None:
+            raise watcher.error  # an OSError: one line and exit 3, as for other commands
         _say(emit, {"event": "watching", "folder": str(folder)}, None)
         if emit is None:
             print(f"watching {terminal_safe(folder)} (Ctrl-C stops)", file=sys.stderr)

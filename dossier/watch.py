@@ -214,13 +214,16 @@ class FolderWatcher:
         self._pending: dict[Path, _Pending] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._observer = None
         self._thread: threading.Thread | None = None
+        self.started = threading.Event()  # the observer is up: changes from now on are seen
+        self.error: Exception | None = None  # why it could not start, if it could not
 
     # -- lifetime -----------------------------------------------------------------------
     def start(self, *, catch_up: bool = True) -> None:
+        """Check the folder, then follow it on the watcher's thread: setting up the observer
+        walks the whole tree (0.18 s for 2,000 folders here), which a window must not wait
+        for. `started` is set once events are seen (or `error` says why they cannot be)."""
         check_folder(self.folder)
-        self._observer = self._start_observer()
         self._thread = threading.Thread(
             target=self._run, args=(catch_up,), name="dossier-watch", daemon=True
         )
@@ -228,11 +231,6 @@ class FolderWatcher:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        if self._observer is not None:
-            with contextlib.suppress(Exception):  # an observer that died already
-                self._observer.stop()
-                self._observer.join(timeout)
-            self._observer = None
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         self._thread = None
@@ -282,12 +280,25 @@ class FolderWatcher:
 
     # -- settling (on the watcher's thread) ---------------------------------------------
     def _run(self, catch_up: bool) -> None:
-        if catch_up and not self._stop.is_set():
-            self._deliver(WatchBatch(folder=self.folder, paths=[self.folder], catch_up=True))
-        while not self._stop.wait(self.options.poll_s):
-            settled = self._settled()
-            if settled:
-                self._deliver(WatchBatch(folder=self.folder, paths=settled))
+        try:
+            observer = self._start_observer()
+        except Exception as exc:  # the folder went away meanwhile, or cannot be read
+            log.warning("cannot watch %s: %s", self.folder, exc)
+            self.error = exc
+            self.started.set()
+            return
+        self.started.set()
+        try:
+            if catch_up and not self._stop.is_set():
+                self._deliver(WatchBatch(folder=self.folder, paths=[self.folder], catch_up=True))
+            while not self._stop.wait(self.options.poll_s):
+                settled = self._settled()
+                if settled:
+                    self._deliver(WatchBatch(folder=self.folder, paths=settled))
+        finally:
+            with contextlib.suppress(Exception):  # an observer that died already
+                observer.stop()
+                observer.join(5.0)
 
     def _settled(self) -> list[Path]:
         """The pending files quiet for `quiet_s` whose size and time stayed the same."""

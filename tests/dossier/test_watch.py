@@ -62,6 +62,7 @@ def watched(tmp_path):
         watcher = FolderWatcher(folder, batches, options or WatchOptions(quiet_s=0.5))
         watcher.start(catch_up=catch_up)
         watchers.append(watcher)
+        assert watcher.started.wait(WAIT_S) and watcher.error is None
         return watcher
 
     yield folder.resolve(), batches, start
@@ -189,6 +190,15 @@ def test_catch_up_hands_over_the_whole_folder_first(watched):
     batches.wait_for(new)
     assert batches.batches[0] == WatchBatch(folder=folder, paths=[folder], catch_up=True)
     assert (folder / "while-closed.txt") not in batches.files()  # the catch-up covered it
+
+
+def test_a_folder_removed_before_the_watcher_starts_is_refused(tmp_path):
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    watcher = FolderWatcher(folder, Batches())
+    folder.rmdir()
+    with pytest.raises(WatchError, match="gone"):
+        watcher.start()
 
 
 def test_catch_up_then_ingest_adds_what_arrived_while_closed_and_skips_the_rest(watched, library):
