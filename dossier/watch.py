@@ -198,7 +198,8 @@ class FolderWatcher:
     """Follows one folder (recursively) and calls `on_batch(WatchBatch)` with settled files.
 
     `start()` hands over the whole folder first (the catch-up), then new and changed files as
-    they settle; `stop()` ends both threads. `on_batch` runs on the watcher's thread.
+    they settle; `stop()` ends both threads. `on_batch` and `on_error` run on the watcher's
+    thread.
     """
 
     def __init__(
@@ -206,9 +207,11 @@ class FolderWatcher:
         folder: str | os.PathLike,
         on_batch: Callable[[WatchBatch], None],
         options: WatchOptions | None = None,
+        on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         self.folder = Path(folder).resolve()
         self.on_batch = on_batch
+        self.on_error = on_error  # told, on the watcher's thread, if it cannot start
         self.options = options or WatchOptions()
         self._suffixes = supported_suffixes()
         self._pending: dict[Path, _Pending] = {}
@@ -286,6 +289,8 @@ class FolderWatcher:
             log.warning("cannot watch %s: %s", self.folder, exc)
             self.error = exc
             self.started.set()
+            if self.on_error is not None:
+                self.on_error(exc)
             return
         self.started.set()
         try:

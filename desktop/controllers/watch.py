@@ -27,6 +27,7 @@ RETRY_MS = 1000  # a batch that arrived while the library was busy is tried agai
 class WatchController(QObject):
     status = Signal(str)  # a one-line message for the status bar
     batch_arrived = Signal(object)  # a WatchBatch, emitted on the watcher's thread
+    watch_failed = Signal(object)  # (folder, why) the watcher could not start, on its thread
 
     def __init__(
         self,
@@ -49,6 +50,7 @@ class WatchController(QObject):
         self._retry.timeout.connect(self._flush)
         # Emitted on the watcher's thread, delivered on this object's (the GUI) thread.
         self.batch_arrived.connect(self._arrived)
+        self.watch_failed.connect(self._watch_failed)
         view.watch_button.clicked.connect(self.watch_folder)
         view.stop_button.clicked.connect(self.stop_watching)
         library.ingest_finished.connect(lambda _report: self._flush())
@@ -104,7 +106,12 @@ class WatchController(QObject):
     # -- following the folder -----------------------------------------------------------
     def _start(self, folder: Path) -> None:
         self._stop_watcher()
-        watcher = FolderWatcher(folder, self.batch_arrived.emit, self.options)
+        watcher = FolderWatcher(
+            folder,
+            self.batch_arrived.emit,
+            self.options,
+            on_error=lambda exc: self.watch_failed.emit((folder, str(exc))),
+        )
         try:
             watcher.start()  # its first batch is the whole folder: the catch-up
         except (WatchError, OSError) as exc:
@@ -121,6 +128,13 @@ class WatchController(QObject):
         self.watcher, self.folder = None, None
         self.pending = []
         self._retry.stop()
+
+    def _watch_failed(self, failure) -> None:
+        folder, why = failure
+        if self.folder is not None and Path(folder).resolve() == self.folder:
+            self._stop_watcher()
+            self.view.show_folder(folder, "cannot be watched")
+            self.status.emit(f"The watched folder cannot be watched: {why}")
 
     def _arrived(self, batch: WatchBatch) -> None:
         if self.watcher is None or batch.folder != self.folder:

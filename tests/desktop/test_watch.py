@@ -86,3 +86,21 @@ def test_files_added_while_closed_go_in_at_start_and_stop_watching_keeps_them(
     assert app.watch.watcher is None
     assert window.library.watch_row.label.text() == "No folder watched"
     assert app.library.model.rowCount() == 1
+
+
+def test_an_attached_folder_that_is_gone_is_shown_so(qtbot, make_window, tmp_path):
+    # GIVEN a folder attached earlier, deleted since
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watch_setting(tmp_path / "lib").attach(inbox)
+    inbox.rmdir()
+    # WHEN the window opens
+    window, app = make_window(ScriptedLLM([]), folder=None)
+    # THEN the row says it cannot be watched, and the folder can be detached
+    qtbot.waitUntil(
+        lambda: "cannot be watched" in window.library.watch_row.label.text(), timeout=WAIT_MS
+    )
+    assert app.watch.watcher is None
+    assert str(inbox) in window.job_status.text()
+    qtbot.mouseClick(window.library.watch_row.stop_button, Qt.MouseButton.LeftButton)
+    assert watch_setting(tmp_path / "lib").attached() is None

@@ -201,6 +201,19 @@ def test_a_folder_removed_before_the_watcher_starts_is_refused(tmp_path):
         watcher.start()
 
 
+def test_an_observer_that_cannot_start_is_reported(tmp_path, monkeypatch):
+    def broken(self):
+        raise PermissionError(13, "Permission denied", str(self.folder))
+
+    monkeypatch.setattr(FolderWatcher, "_start_observer", broken)
+    errors = []
+    watcher = FolderWatcher(tmp_path, Batches(), on_error=errors.append)
+    watcher.start()
+    assert watcher.started.wait(WAIT_S)
+    watcher.stop()
+    assert isinstance(watcher.error, PermissionError) and errors == [watcher.error]
+
+
 def test_catch_up_then_ingest_adds_what_arrived_while_closed_and_skips_the_rest(watched, library):
     folder, batches, start = watched
     (folder / "a.txt").write_text(ARTICLE)
