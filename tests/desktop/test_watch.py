@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt
 
 from dossier.watch import watch_setting
@@ -28,7 +30,17 @@ def watch(qtbot, window, app, folder) -> None:
         qtbot.mouseClick(window.library.watch_row.watch_button, Qt.MouseButton.LeftButton)
 
 
-def test_a_watched_folder_picks_up_a_new_file(qtbot, make_window, tmp_path):
+def test_a_watched_folder_picks_up_a_new_file(qtbot, make_window, tmp_path, monkeypatch):
+    from desktop.controllers.library import LibraryController
+
+    ingest_threads = []
+    original = LibraryController.ingest
+
+    def ingest(self, paths):  # the import path, recording the thread it is called on
+        ingest_threads.append(threading.current_thread() is threading.main_thread())
+        return original(self, paths)
+
+    monkeypatch.setattr(LibraryController, "ingest", ingest)
     # GIVEN a dossier with an empty library watching an empty folder
     window, app = make_window(ScriptedLLM([]), folder=None)
     inbox = tmp_path / "inbox"
@@ -44,6 +56,8 @@ def test_a_watched_folder_picks_up_a_new_file(qtbot, make_window, tmp_path):
     )
     assert "1 added" in window.job_status.text()
     assert window.library_status.text() == "Library: 1 sources, 1 passages"
+    # the watcher's batches reached the import on the GUI thread, never on its own
+    assert ingest_threads == [True, True]  # the catch-up, then the new file
 
 
 def test_a_bad_file_shows_its_error_while_a_good_one_goes_in(qtbot, make_window, tmp_path):
