@@ -118,3 +118,23 @@ def test_an_attached_folder_that_is_gone_is_shown_so(qtbot, make_window, tmp_pat
     assert str(inbox) in window.job_status.text()
     qtbot.mouseClick(window.library.watch_row.stop_button, Qt.MouseButton.LeftButton)
     assert watch_setting(tmp_path / "lib").attached() is None
+
+
+def test_a_file_picked_up_is_summarised_in_the_background_as_after_an_import(
+    qtbot, make_window, tmp_path
+):
+    from dossier.prepare import sources_to_summarize
+
+    # GIVEN a dossier watching a folder, background summaries on
+    llm = ScriptedLLM(lambda messages: "ANGLE: none", piece_delay_s=0.005)
+    window, app = make_window(llm, folder=None, background=True)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watch(qtbot, window, app, inbox)
+    # WHEN an article appears there
+    with qtbot.waitSignal(app.background.finished, timeout=WAIT_MS):
+        (inbox / "ferry.txt").write_text(ARTICLE)
+    # THEN it was ingested and its summary made and cached
+    assert titles(app) == {"Harbour Council Approves New Ferry Route"}
+    assert sources_to_summarize(app.engine.library, app.engine.llm) == []
+    assert window.background_status.text() == "Summaries ready for the briefing"
