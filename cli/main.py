@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dossier.settings import DEFAULT_K
 
-from . import answers, briefing, dossiers, history, notes
+from . import answers, briefing, dossiers, history, notes, watch
 from .common import (
     EXIT_ERROR,
     EXIT_INTERNAL,
@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     briefing.add_parsers(sub)
     dossiers.add_parsers(sub)
     notes.add_parsers(sub)
+    watch.add_parsers(sub)
 
     p = sub.add_parser(
         "check", help="compare the library's database, vector index and manifest; --repair fixes"
@@ -313,6 +314,7 @@ COMMANDS = {
     **briefing.COMMANDS,
     **dossiers.COMMANDS,
     **notes.COMMANDS,
+    **watch.COMMANDS,
 }
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from .dossiers import DossierInfo, Dossiers
 from .library import open_library
 from .notes import NoteStore
 from .settings import DEFAULT_K, DOSSIER_ENV, cache_dir, data_dir
+from .watch import WatchSetting, watch_setting
 
 THREADS_ENV = "DOSSIER_THREADS"
 
@@ -166,6 +167,10 @@ class Runtime:
     def notes(self) -> NoteStore:
         """The dossier's pinned notes, a new store the caller closes."""
         return NoteStore(self.dossier_dir)
+
+    def watch_setting(self) -> WatchSetting:
+        """The folder attached to the dossier's library (`dossier watch`, the window)."""
+        return watch_setting(self.library_dir)
 
     def models(self) -> list[ModelStatus]:
         """The catalog's models, installed or not, as this data folder's cache sees them."""

@@ -17,6 +17,7 @@ from .library import LibraryController
 from .notes import NotesController
 from .source import SourceController
 from .summaries import SummariesController
+from .watch import WatchController
 
 
 class AppController(QObject):
@@ -28,6 +29,7 @@ class AppController(QObject):
         self.engine = engine
         self.settings = settings
         self.library = LibraryController(window.library, engine)
+        self.watch = WatchController(window.library.watch_row, self.library, engine)
         self.chat = ChatController(window.chat, engine)
         self.conversations = ConversationsController(window.chat.conversations, self.chat, engine)
         self.source = SourceController(window, engine)
@@ -52,6 +54,7 @@ class AppController(QObject):
         window.source.pin_button.clicked.connect(self.pin_selection)
         window.summaries.pin_button.clicked.connect(self.pin_summary_point)
         self.library.status.connect(window.job_status.setText)
+        self.watch.status.connect(window.job_status.setText)
         self.briefing.status.connect(window.job_status.setText)
         self.notes.status.connect(window.job_status.setText)
         self.library.counts.connect(window.library_status.setText)
@@ -195,6 +198,7 @@ class AppController(QObject):
             self.window.library_status.setToolTip(state)
 
     def shutdown(self) -> None:
+        self.watch.shutdown()
         self.background.shutdown()
         self.engine.shutdown()
         self.notes.close()

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .watch_row import WatchRow
+
 
 class LibraryPanel(QWidget):
     """Accepts files and folders dropped on it (`paths_dropped`)."""
@@ -58,6 +60,8 @@ class LibraryPanel(QWidget):
         ):
             buttons.addWidget(b)
 
+        self.watch_row = WatchRow()  # the watched folder (controllers/watch.py)
+
         self.progress = QProgressBar()
         self.progress.setObjectName("ingest_progress")
         self.progress_label = QLabel("")
@@ -97,6 +101,7 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
+        layout.addWidget(self.watch_row)
         layout.addWidget(self.progress_box)
         layout.addWidget(self.errors_box)
 
