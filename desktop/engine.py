@@ -150,8 +150,12 @@ class Engine(QObject):
             work,
             name="conversations",
             on_done=lambda store: self._conversations_opened(store, ticket),
-            on_failed=lambda why: self.conversations_state.emit(f"failed: {why}"),
+            on_failed=lambda why: self._conversations_failed(why, ticket),
         )
+
+    def _conversations_failed(self, why: str, ticket) -> None:
+        if ticket is self._conversations_ticket:  # not those of a dossier put away since
+            self.conversations_state.emit(f"failed: {why}")
 
     def _conversations_opened(self, store, ticket=None) -> None:
         if ticket is not None and ticket is not self._conversations_ticket:

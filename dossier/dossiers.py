@@ -33,10 +33,10 @@ import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from pydantic import BaseModel
 
-from retrieval.store import DATABASE_NAME, atomic_write_bytes
+from retrieval.store import DATABASE_NAME, LOCK_NAME, atomic_write_bytes
 
 from .conversations import CONVERSATIONS_FILE
 from .settings import library_dir as legacy_library_dir
@@ -231,7 +231,8 @@ class Dossiers:
                     "one first."
                 )
             trash = self.root / f"{TRASH_PREFIX}{found.slug}-{secrets.token_hex(4)}"
-            os.replace(found.folder, trash)
+            with self._not_being_written(found):
+                os.replace(found.folder, trash)
             state = self._state()
             if state.get("current") == found.slug:
                 state.pop("current")
@@ -249,12 +250,48 @@ class Dossiers:
         return self.get(found.slug)
 
     # -- inside the lock ----------------------------------------------------------------
+    @staticmethod
+    @contextlib.contextmanager
+    def _not_being_written(info: DossierInfo):
+        """Held while a dossier is put away: an import, removal or reindex running on its
+        library in another process would go on writing into the deleted folder."""
+        if not (info.library_dir / LOCK_NAME).exists():
+            yield
+            return
+        lock = FileLock(info.library_dir / LOCK_NAME, timeout=0, thread_local=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise DossierError(
+                f"“{info.name}” is being changed by another Dossier window or command (an "
+                "import, a removal or a reindex): delete it once that has ended."
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
     def _locked(self) -> contextlib.AbstractContextManager:
         self._prepare_root()
         self.read_only = not os.access(self.root, os.W_OK)
         if self.read_only:
             return contextlib.nullcontext()
-        return FileLock(self.root / LOCK_FILE, timeout=LOCK_TIMEOUT_S, thread_local=False)
+        return self._registry_lock()
+
+    @contextlib.contextmanager
+    def _registry_lock(self):
+        lock = FileLock(self.root / LOCK_FILE, timeout=LOCK_TIMEOUT_S, thread_local=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise DossierError(
+                f"The dossiers in {self.root} are busy: another Dossier process held "
+                f"{lock.lock_file} for more than {LOCK_TIMEOUT_S:.0f} s. Try again."
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _prepare_root(self) -> None:
         try:
@@ -263,6 +300,11 @@ class Dossiers:
             raise DossierError(
                 f"The data folder cannot be used: {exc.filename or self.root} is in the way "
                 "(a file where a folder is needed). Choose another folder with --data-dir."
+            ) from exc
+        except PermissionError as exc:  # a read-only data folder from before dossiers
+            raise DossierError(
+                f"The data folder {self.data} is read-only and holds no dossier yet: make it "
+                f"writable once (an earlier single library is then upgraded). ({exc})"
             ) from exc
 
     def _list(self, *, stats: bool) -> list[DossierInfo]:
@@ -304,6 +346,8 @@ class Dossiers:
             created = datetime.fromisoformat(meta["created"])
         except (KeyError, TypeError, ValueError):
             created = datetime.fromtimestamp(folder.stat().st_mtime, UTC)
+        if created.tzinfo is None:  # written by hand: naive and aware times cannot be sorted
+            created = created.replace(tzinfo=UTC)
         name = meta.get("name") if isinstance(meta.get("name"), str) else None
         if not self.read_only:  # conversations an interrupted upgrade left in the library
             move_sqlite(
@@ -363,15 +407,20 @@ class Dossiers:
         return name
 
     def _create(self, name: str, *, seed: bool, extra: dict | None = None) -> DossierInfo:
-        name = self._free_name(name, self._scan(stats=False))
-        folder = self._new_folder(slug_of(name))
+        dossiers = self._scan(stats=False)
+        name = self._free_name(name, dossiers)
+        # A folder name that is another dossier's name would make that name find two dossiers
+        # (a name is matched first: `delete SLUG` would delete the other one).
+        folder = self._new_folder(slug_of(name), taken={d.name.casefold() for d in dossiers})
         meta = {"name": name, "created": _now().isoformat(), "seed": seed, **(extra or {})}
         _write_json(folder / META_FILE, meta)
         return self._info(folder, stats=False)
 
-    def _new_folder(self, slug: str) -> Path:
+    def _new_folder(self, slug: str, taken: set[str] = frozenset()) -> Path:
         for n in range(1, 10_000):
             folder = self.root / (slug if n == 1 else f"{slug}-{n}")
+            if folder.name in taken:
+                continue
             try:
                 folder.mkdir()  # atomic: two processes never get the same folder
             except FileExistsError:

@@ -298,7 +298,7 @@ def _message(exc: sqlite3.Error, path: Path) -> str:
 
 
 class NoteStore:
-    """The pinned notes of one library folder (thread-safe; close it when done)."""
+    """The pinned notes of one dossier folder (thread-safe; close it when done)."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -355,8 +355,19 @@ class NoteStore:
                     self._db.execute("ROLLBACK")
                 raise
 
+    def _note(self, row: tuple) -> Note:
+        id_ = row[0]
+        try:
+            return self._parsed(row)
+        except (ValueError, TypeError) as exc:  # JSON or a field no Dossier wrote
+            raise NotesError(
+                f"The note {id_} in {self.path} is damaged ({str(exc).splitlines()[0]}): "
+                "delete it with `dossier notes delete "
+                f"{id_}`, or restore the file from a backup."
+            ) from exc
+
     @staticmethod
-    def _note(row: tuple) -> Note:
+    def _parsed(row: tuple) -> Note:
         (id_, position, kind, text, sentences, citations, edited, origin, conversation_id,
          created, updated) = row  # fmt: skip
         return Note(

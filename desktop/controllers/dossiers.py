@@ -43,6 +43,7 @@ class DossiersController(QObject):
         self.dossiers: list = []  # DossierInfo, as last listed
         self.current: str | None = None  # slug of the dossier open in the window
         self.pending_delete: str | None = None  # deleted once the switch away from it is done
+        self._pending_data_dir = ""  # the data folder `pending_delete` is in
         # Registry jobs run one at a time, in the order asked: "use A" then "use B" leaves B.
         self._queue: list[tuple[Callable | None, Callable | None]] = []
         self._job = None
@@ -144,6 +145,8 @@ class DossiersController(QObject):
             self.view.select(self.current)
             self.view.show_message(f"Wait until {reason}, then switch dossiers.")
             return False
+        if slug == self.pending_delete:  # the user went back to it: it is not deleted later
+            self.pending_delete = None
         self.current = slug
         self.view.select(slug)
         self.view.show_message("")
@@ -156,6 +159,9 @@ class DossiersController(QObject):
         if state.startswith("failed"):  # no library_changed follows: list them all the same
             self.refresh()
         pending = self.pending_delete
+        if pending is not None and self.engine.prefs.data_dir != self._pending_data_dir:
+            self.pending_delete = None  # another data folder: its dossier of that name stays
+            return
         if state == "ready" and pending is not None and pending != self.current:
             self.pending_delete = None
             self._delete(pending)
@@ -188,14 +194,15 @@ class DossiersController(QObject):
             return
         sources = "its" if info.sources is None else f"its {info.sources}"
         if not self.confirm(
-            f"Delete the dossier “{info.name}” with {sources} sources and its conversations? "
-            "This cannot be undone."
+            f"Delete the dossier “{info.name}” with {sources} sources, its conversations and "
+            "its notes? This cannot be undone."
         ):
             return
         if info.slug != self.current:
             self._delete(info.slug)
         elif self.switch(others[0]):  # put it away first; deleted once the other is open
             self.pending_delete = info.slug
+            self._pending_data_dir = self.engine.prefs.data_dir
 
     def _delete(self, slug: str) -> None:
         info = self.info(slug)

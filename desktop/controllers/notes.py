@@ -44,6 +44,9 @@ class NotesController(QObject):
         self.engine = engine
         self.store_factory = store_factory
         self.store = None
+        # The latest opening asked for: a store opened for the dossier put away since (the
+        # user switched twice quickly) is closed, not used (a pin would go to that dossier).
+        self._ticket = object()
         self.notes: list = []  # dossier.schema.Note, in order, citations checked
         self.unavailable = ""
         view.list.itemSelectionChanged.connect(self._selected)
@@ -60,25 +63,32 @@ class NotesController(QObject):
     # -- the store ----------------------------------------------------------------------
     def open_store(self) -> None:
         prefs, factory = self.engine.prefs, self.store_factory
+        ticket = self._ticket = object()
         self.engine.runner.start(
             lambda job: factory(prefs),
             name="notes",
-            on_done=self._opened,
-            on_failed=self._failed,
+            on_done=lambda store: self._opened(store, ticket),
+            on_failed=lambda why: self._failed(why, ticket),
         )
 
-    def _opened(self, store) -> None:
+    def _opened(self, store, ticket=None) -> None:
+        if ticket is not None and ticket is not self._ticket:
+            store.close()  # another dossier was chosen meanwhile
+            return
         old, self.store = self.store, store
         if old is not None and old is not store:
             old.close()
         self.unavailable = ""
         self.refresh()
 
-    def _failed(self, why: str) -> None:
+    def _failed(self, why: str, ticket=None) -> None:
+        if ticket is not None and ticket is not self._ticket:
+            return
         self.unavailable = why
         self.view.status.setText(f"Notes are not available: {why}")
 
     def close(self) -> None:
+        self._ticket = object()  # a store still opening is closed when it arrives
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -37,7 +37,9 @@ class DossierSwitcher(QWidget):
         self.new_button.setToolTip("Start a new, empty dossier for another story")
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
-        self.delete_button.setToolTip("Delete this dossier with its sources and conversations")
+        self.delete_button.setToolTip(
+            "Delete this dossier with its sources, conversations and notes"
+        )
         self.message = QLabel("")  # why an action was refused, or what went wrong
         self.message.setTextFormat(Qt.TextFormat.PlainText)  # names are data, never markup
         self.message.setWordWrap(True)

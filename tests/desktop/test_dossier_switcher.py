@@ -167,3 +167,92 @@ def test_an_upgraded_single_library_opens_as_the_first_dossier(
     assert app.conversations.open(conversation_id)
     assert app.chat.questions == [QUESTION]
     assert not (isolated_data_dir / "library").exists()
+
+
+def test_a_dossier_the_user_went_back_to_is_not_deleted_by_a_later_switch(
+    qtbot, open_window, isolated_data_dir
+):
+    # GIVEN three dossiers, "Ferry" open
+    window, app = open_window()
+    registry = Dossiers(isolated_data_dir)
+    registry.create("Ferry")
+    registry.create("Harbour")
+    app.dossiers.refresh()
+    qtbot.waitUntil(lambda: window.dossiers.combo.count() == 3, timeout=10000)
+    pick(window, "ferry")
+    wait_opened(qtbot, app, "ferry")
+    folder = app.engine.library.folder.parent
+    # WHEN the user deletes it (the window moves to the Demo first) and, before the Demo is
+    # open, picks "Ferry" again
+    asked = []
+    app.dossiers.confirm = lambda question: asked.append(question) or True
+    qtbot.mouseClick(window.dossiers.delete_button, Qt.MouseButton.LeftButton)
+    assert "conversations and its notes" in asked[0]  # the notes go too: say so
+    assert app.dossiers.current == "demo"
+    pick(window, "ferry")
+    wait_opened(qtbot, app, "ferry")
+    # AND later opens another dossier
+    pick(window, "harbour")
+    wait_opened(qtbot, app, "harbour")
+    qtbot.wait(200)
+    # THEN "Ferry", where the user went back, was not deleted behind their back
+    assert folder.is_dir()
+    assert window.dossiers.combo.count() == 3
+
+
+def test_a_delete_left_pending_is_not_done_in_another_data_folder(
+    qtbot, open_window, isolated_data_dir, tmp_path
+):
+    # GIVEN a delete of "ferry" waiting for the switch away from it (which never became ready)
+    import dataclasses
+
+    window, app = open_window()
+    app.dossiers.pending_delete = "ferry"
+    app.dossiers._pending_data_dir = str(tmp_path / "elsewhere")
+    # AND the data folder now in use has a dossier with that folder name
+    Dossiers(isolated_data_dir).create("Ferry")
+    app.engine.prefs = dataclasses.replace(app.engine.prefs, data_dir=str(isolated_data_dir))
+    # WHEN a library of this data folder is ready
+    app.dossiers._library_state("ready")
+    qtbot.wait(300)
+    app.engine.runner.wait()
+    # THEN its "ferry" is kept
+    assert (isolated_data_dir / "dossiers" / "ferry").is_dir()
+    assert app.dossiers.pending_delete is None
+
+
+def test_conversations_that_fail_to_open_for_a_dossier_put_away_since_are_not_reported(qtbot):
+    # GIVEN the conversations of dossier B failing slowly, the user on C meanwhile
+    import dataclasses
+    import threading
+
+    from desktop.engine import Engine
+    from desktop.preferences import Preferences
+
+    release = threading.Event()
+
+    class Store:
+        def close(self) -> None:
+            pass
+
+    def factory(prefs):
+        if prefs.dossier == "b":
+            release.wait(10)
+            raise OSError("B is on a disk that went away")
+        return Store()
+
+    engine = Engine(Preferences(), conversations_factory=factory)
+    states: list[str] = []
+    engine.conversations_state.connect(states.append)
+    engine.prefs = dataclasses.replace(engine.prefs, dossier="b")
+    engine.open_conversations()
+    engine.prefs = dataclasses.replace(engine.prefs, dossier="c")
+    engine.open_conversations()
+    qtbot.waitUntil(lambda: states == ["ready"], timeout=5000)
+    # WHEN B's failure arrives last
+    release.set()
+    assert engine.runner.wait(5000)
+    qtbot.wait(100)
+    # THEN C's conversations stay shown as ready
+    assert states == ["ready"] and isinstance(engine.conversations, Store)
+    engine.shutdown()

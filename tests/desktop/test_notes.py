@@ -169,3 +169,75 @@ def test_editing_reordering_and_deleting_notes_in_the_panel(qtbot, make_window):
     qtbot.mouseClick(window.notes.delete_button, Qt.MouseButton.LeftButton)
     assert window.notes.ids() == [first.id]
     assert [n.id for n in app.notes.store.notes()] == [first.id]
+
+
+def test_a_notes_store_opened_for_a_dossier_put_away_since_is_not_used(qtbot, make_window):
+    # GIVEN the notes of dossier B opening slowly, and the user switching on to C meanwhile
+    import dataclasses
+    import threading
+
+    window, app = make_window(ScriptedLLM(summary_reply))
+    qtbot.waitUntil(lambda: app.notes.store is not None, timeout=10000)
+    release = threading.Event()
+
+    class Store:
+        def __init__(self, dossier: str) -> None:
+            self.dossier, self.closed = dossier, False
+
+        def notes(self) -> list:
+            return []
+
+        def close(self) -> None:
+            self.closed = True
+
+    made: dict[str, Store] = {}
+
+    def factory(prefs):
+        if prefs.dossier == "b":
+            release.wait(10)
+        made[prefs.dossier] = Store(prefs.dossier)
+        return made[prefs.dossier]
+
+    app.notes.store_factory = factory
+    engine = app.engine
+    engine.prefs = dataclasses.replace(engine.prefs, dossier="b")
+    app.notes.open_store()
+    engine.prefs = dataclasses.replace(engine.prefs, dossier="c")
+    app.notes.open_store()
+    qtbot.waitUntil(lambda: getattr(app.notes.store, "dossier", None) == "c", timeout=5000)
+    # WHEN B's store arrives last
+    release.set()
+    qtbot.waitUntil(lambda: "b" in made and made["b"].closed, timeout=5000)
+    # THEN the notes in use are still C's (a pin goes to the dossier shown), B's was closed
+    assert app.notes.store is made["c"] and not made["c"].closed
+
+
+def test_a_notes_store_that_arrives_after_the_notes_were_closed_is_closed(qtbot, make_window):
+    import threading
+
+    window, app = make_window(ScriptedLLM(summary_reply))
+    qtbot.waitUntil(lambda: app.notes.store is not None, timeout=10000)
+    release, made = threading.Event(), []
+
+    class Store:
+        closed = False
+
+        def notes(self) -> list:
+            return []
+
+        def close(self) -> None:
+            self.closed = True
+
+    def factory(prefs):
+        release.wait(10)
+        made.append(Store())
+        return made[-1]
+
+    app.notes.store_factory = factory
+    app.notes.open_store()
+    # WHEN the notes are closed (the window shuts down) before the store arrives
+    app.notes.close()
+    release.set()
+    qtbot.waitUntil(lambda: bool(made) and made[0].closed, timeout=5000)
+    # THEN it is not kept open
+    assert app.notes.store is None

@@ -103,6 +103,22 @@ def test_a_name_is_refused_if_it_is_another_dossiers_folder_name(tmp_path):
         registry.rename("Nope", "Other")
 
 
+def test_a_new_folder_is_never_named_like_another_dossier(tmp_path):
+    # GIVEN a dossier whose name looks like a folder name ("ferry-2", kept in folder "x")
+    registry = Dossiers(tmp_path / "data")
+    registry.create("x")
+    registry.rename("x", "ferry-2")
+    registry.create("Ferry")
+    # WHEN a dossier whose folder would be "ferry-2" is made
+    made = registry.create("Ferry!")
+    # THEN it gets another folder, and its folder name finds it, not the dossier "ferry-2"
+    assert made.name == "Ferry!" and made.slug != "ferry-2"
+    assert registry.get(made.slug).name == "Ferry!"
+    # AND deleting it by its folder name (as the window and `dossier delete` do) deletes it
+    assert registry.delete(made.slug).name == "Ferry!"
+    assert sorted(d.name for d in registry.list()) == [DEMO_NAME, "Ferry", "ferry-2"]
+
+
 def test_slugs_are_plain_and_unique(tmp_path):
     assert slug_of("Élections 2024: Paris / Lyon") == "elections-2024-paris-lyon"
     assert slug_of("Выборы") == "dossier"  # no Latin letters: a generic folder name
@@ -120,6 +136,27 @@ def test_the_last_dossier_cannot_be_deleted_and_deleting_the_current_one_falls_b
     assert registry.current().name == "Ferry"
     registry.delete("Ferry")
     assert registry.current().name == DEMO_NAME
+
+
+def test_a_dossier_whose_library_is_being_written_is_not_deleted(tmp_path):
+    # GIVEN another process writing to the library of "Ferry" (it holds the write lock)
+    from filelock import FileLock
+
+    registry = Dossiers(tmp_path / "data")
+    ferry = registry.create("Ferry")
+    ferry.library_dir.mkdir()
+    writer = FileLock(ferry.library_dir / "write.lock", thread_local=False)
+    writer.acquire()
+    # WHEN it is deleted, THEN that is refused with a message, and nothing moved
+    try:
+        with pytest.raises(DossierError, match="being changed by another Dossier"):
+            registry.delete("Ferry")
+        assert ferry.folder.is_dir()
+    finally:
+        writer.release()
+    # AND once the writer is done, it can be deleted
+    registry.delete("Ferry")
+    assert not ferry.folder.exists()
 
 
 def test_the_current_dossier_is_remembered_in_the_data_folder(tmp_path, monkeypatch):
@@ -288,3 +325,46 @@ def test_a_read_only_empty_data_folder_says_why_it_cannot_be_used(tmp_path, monk
     monkeypatch.setattr(dossier.dossiers.os, "access", lambda path, mode: False)
     with pytest.raises(DossierError, match="read-only and holds no dossier"):
         Dossiers(tmp_path / "data").list()
+
+
+def test_a_read_only_data_folder_without_a_dossiers_folder_says_why(tmp_path, monkeypatch):
+    # GIVEN a data folder from before dossiers on a read-only disk (mkdir is refused there)
+    from pathlib import Path
+
+    def refused(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refused)
+    # WHEN it is opened, THEN the message says what to do, and names the folder
+    with pytest.raises(DossierError, match="read-only and holds no dossier") as error:
+        Dossiers(tmp_path / "data").list()
+    assert str(tmp_path / "data") in str(error.value)
+
+
+def test_a_creation_time_without_a_time_zone_is_listed(tmp_path):
+    # GIVEN a dossier.json edited by hand, its time without a zone
+    registry = Dossiers(tmp_path / "data")
+    ferry = registry.create("Ferry")
+    meta = json.loads((ferry.folder / "dossier.json").read_text())
+    meta["created"] = "2020-01-01T00:00:00"
+    (ferry.folder / "dossier.json").write_text(json.dumps(meta))
+    # WHEN the dossiers are listed, THEN it is there (first: it is the oldest)
+    assert [d.name for d in registry.list()] == ["Ferry", DEMO_NAME]
+
+
+def test_a_registry_held_too_long_by_another_process_is_a_message(tmp_path, monkeypatch):
+    from filelock import FileLock
+
+    import dossier.dossiers
+
+    registry = Dossiers(tmp_path / "data")
+    registry.list()
+    monkeypatch.setattr(dossier.dossiers, "LOCK_TIMEOUT_S", 0.1)
+    other = FileLock(registry.root / ".lock", thread_local=False)
+    other.acquire()
+    try:
+        with pytest.raises(DossierError, match=r"busy: .*\.lock"):
+            registry.list()
+    finally:
+        other.release()
+    assert registry.list()

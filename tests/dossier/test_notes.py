@@ -273,3 +273,19 @@ def test_the_runtime_keeps_notes_beside_the_conversations(tmp_path):
     with runtime.notes() as notes, runtime.conversations() as conversations:
         assert notes.path.parent == conversations.path.parent
         assert notes.path.name == "notes.sqlite"
+
+
+def test_a_damaged_note_is_an_error_that_names_the_note_and_the_file(tmp_path):
+    import sqlite3
+
+    with NoteStore(tmp_path) as store:
+        note = store.add(answer_note(an_answer()))
+    db = sqlite3.connect(tmp_path / "notes.sqlite")
+    db.execute("UPDATE notes SET citations_json = '[{\"n\": ' WHERE id = ?", (note.id,))
+    db.commit()
+    db.close()
+    with NoteStore(tmp_path) as store:
+        with pytest.raises(NotesError, match=f"note {note.id} in .*notes.sqlite is damaged"):
+            store.notes()
+        assert store.delete(note.id) is True  # and it can be deleted
+        assert store.notes() == []
