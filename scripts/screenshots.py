@@ -5,9 +5,10 @@
 Launches the window, waits until it is ready, asks "What did Blinken say in Kyiv?" (shooting
 the passages shown while the model writes), clicks the first citation, summarises the cited
 source, starts a new conversation and reopens the saved one, pins its answer to the notes and
-shows the Notes tab, and saves docs/evidence-first.png, docs/chat.png, docs/source.png,
-docs/summaries.png, docs/conversation.png and docs/notes.png. Prints the start-up and answer
-figures.
+shows the Notes tab, then makes a second dossier from the window, imports three articles of
+another story into it and opens the dossier switcher. Saves docs/evidence-first.png,
+docs/chat.png, docs/source.png, docs/summaries.png, docs/conversation.png, docs/notes.png and
+docs/dossiers.png. Prints the start-up and answer figures.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 QUESTION = "What did Blinken say in Kyiv?"
+# The second dossier: three articles of one story from the project's own test suite.
+SECOND_DOSSIER = "Harbour strike"
+SECOND_STORY = REPO / "bench" / "data" / "suite" / "newsroom"
+SECOND_STORY_FILES = "harbour_0[1-3].txt"
 
 
 def main() -> int:
@@ -35,6 +40,7 @@ def main() -> int:
 
     from desktop.app import launch
     from desktop.preferences import Preferences
+    from dossier.dossiers import slug_of
 
     launched = launch(
         Preferences(model=args.model, data_dir=args.data_dir, background_summaries=False),
@@ -143,6 +149,29 @@ def main() -> int:
             shot("notes.png")
     else:
         print("no answer to pin (refused?): docs/notes.png not made", file=sys.stderr)
+    # The dossier switcher, opened: a second story's dossier made (and filled) from the window.
+    window.show_tab(window.chat)
+    controller.dossiers.ask_name = lambda *args: SECOND_DOSSIER
+    controller.dossiers.new()
+    wait_until(
+        lambda: controller.dossiers.current == slug_of(SECOND_DOSSIER) and engine.ready,
+        "the new dossier",
+    )
+    imported = []
+    engine.library_changed.connect(lambda: imported.append(True))
+    controller.library.ingest(sorted(SECOND_STORY.glob(SECOND_STORY_FILES)))
+    wait_until(lambda: imported and controller.library.job is None, "the second story's import")
+    controller.dossiers.refresh()
+    wait_until(lambda: "3 sources" in window.dossiers.combo.currentText(), "the switcher")
+    window.dossiers.combo.showPopup()
+    settle(1.0)
+    # The open list is a window of its own: grab the screen where the main window is.
+    frame = window.frameGeometry()
+    app.primaryScreen().grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height()).save(
+        str(out / "dossiers.png")
+    )
+    print(f"saved {out / 'dossiers.png'}", file=sys.stderr)
+    window.dossiers.combo.hidePopup()
     print(f"marks: {launched.marks}", file=sys.stderr)
     controller.shutdown()
     return 0
