@@ -21,10 +21,12 @@ from models.llm import LLM, ChoiceScorer
 from prompts import PromptSet, chat_messages
 
 YES_NO_GRAMMAR = 'root ::= "YES" | "NO"'
-# The lowest threshold whose precision on the labelled pairs reaches 0.95 (`bench/judge.py
-# --sweep`, which also gives the cross-validated figures); 0.5 would be the plain pick of the
-# likelier word. This model's YES rarely passes 0.9, so the scale is its own, not a percentage.
-ENTAILMENT_THRESHOLD = 0.7
+# The threshold with the best F1 on the labelled pairs (`bench/judge.py --sweep`, which also
+# gives the cross-validated figures); 0.5 would be the plain pick of the likelier word. F1, not
+# a precision target: a rejected sentence can turn a right answer into a refusal, and 0.7
+# (precision 0.96 on the pairs) refused correct answers to simple questions in the suites.
+# This model's YES rarely passes 0.9, so the scale is its own, not a percentage.
+ENTAILMENT_THRESHOLD = 0.65
 
 
 class Judge(Protocol):
