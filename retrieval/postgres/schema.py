@@ -1,0 +1,73 @@
+"""The tables of a library in PostgreSQL: sources, chunks with their vectors and keywords.
+
+One database may hold one library (the tables are prefixed `dossier_` so it can share a
+database with other applications). Vectors are `vector(dim)` (float32) or `halfvec(dim)`
+(float16, half the memory; see the README's sizing section) with an HNSW index on cosine
+distance; keywords a stored `tsvector` (English stems, stop words out) with a GIN index.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+VectorType = Literal["vector", "halfvec"]
+VECTOR_TYPES: tuple[str, ...] = ("vector", "halfvec")
+TS_CONFIG = "english"
+# Taken (transaction-scoped) by every write: two Dossier processes writing at once commit
+# one after the other, and each re-checks paths and content hashes under it, so a source is
+# never duplicated nor lost. Readers never take it.
+WRITE_LOCK_KEY = 0x0D05_51E4
+SCHEMA_LOCK_KEY = 0x0D05_51E5  # creating the tables, once, whoever opens first
+
+KV_TABLE = "dossier_kv"
+SOURCES_TABLE = "dossier_sources"
+CHUNKS_TABLE = "dossier_chunks"
+
+
+def ddl(dim: int, vector_type: VectorType) -> list[str]:
+    """CREATE statements, idempotent (IF NOT EXISTS)."""
+    if vector_type not in VECTOR_TYPES:
+        raise ValueError(f"vector type must be one of {VECTOR_TYPES}, not {vector_type!r}")
+    return [
+        "CREATE EXTENSION IF NOT EXISTS vector",
+        f"CREATE TABLE IF NOT EXISTS {KV_TABLE} (key text PRIMARY KEY, value text NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {SOURCES_TABLE} ("
+        " id text PRIMARY KEY, path text NOT NULL UNIQUE, content_hash text NOT NULL,"
+        " text text NOT NULL, meta text NOT NULL, added_at text NOT NULL,"
+        " size bigint, mtime_ns bigint)",
+        f"CREATE INDEX IF NOT EXISTS {SOURCES_TABLE}_hash ON {SOURCES_TABLE} (content_hash)",
+        f"CREATE TABLE IF NOT EXISTS {CHUNKS_TABLE} ("
+        " id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+        f" source_id text NOT NULL REFERENCES {SOURCES_TABLE}(id) ON DELETE CASCADE,"
+        ' ordinal integer NOT NULL, start integer NOT NULL, "end" integer NOT NULL,'
+        f" text text NOT NULL, embedding {vector_type}({int(dim)}) NOT NULL,"
+        f" tsv tsvector GENERATED ALWAYS AS (to_tsvector('{TS_CONFIG}', text)) STORED)",
+        f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_source ON {CHUNKS_TABLE} (source_id, ordinal)",
+        f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_hnsw ON {CHUNKS_TABLE}"
+        f" USING hnsw (embedding {vector_type}_cosine_ops)",
+        f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_tsv ON {CHUNKS_TABLE} USING gin (tsv)",
+    ]
+
+
+# The question's content words as an OR query (like BM25, a passage needs not contain them
+# all), stemmed by the same configuration as the stored column. Lexemes with a quote or a
+# backslash are left out rather than escaped: they cannot be written safely into to_tsquery.
+KEYWORD_QUERY = f"""
+WITH q AS (
+  SELECT to_tsquery('simple', coalesce(string_agg(quote_literal(lexeme), ' | '), '')) AS q
+  FROM unnest(to_tsvector('{TS_CONFIG}', %(query)s))
+  WHERE lexeme !~ '[''\\\\]'
+)
+SELECT c.id FROM {CHUNKS_TABLE} c, q
+WHERE c.tsv @@ q.q
+ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id
+LIMIT %(depth)s
+"""
+
+
+def dense_query(vector_type: VectorType) -> str:
+    """Nearest chunks by cosine distance through the HNSW index, with their cosine."""
+    return (
+        f"SELECT id, 1 - (embedding <=> %(v)s::{vector_type}) FROM {CHUNKS_TABLE}"
+        f" ORDER BY embedding <=> %(v)s::{vector_type} LIMIT %(depth)s"
+    )
