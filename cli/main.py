@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", help="library folder (default: $DOSSIER_DATA_DIR or the user data folder)"
     )
     parser.add_argument(
+        "--library",
+        metavar="URL",
+        help="a shared library in PostgreSQL, postgresql://user@host:port/db "
+        "(default: $DOSSIER_LIBRARY_URL, else the library folder of the data folder)",
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a model server that is not on this machine (openai:URL models)",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from models.embedder import Embedder
 from retrieval import loaders
+from retrieval.backend import LibraryBackend, open_library_at
 from retrieval.library import IngestProgressFn, Library, rebuild
 from retrieval.schema import IngestReport
 
@@ -20,9 +21,12 @@ def open_library(
     embedder: Embedder,
     seed: bool = True,
     progress: IngestProgressFn | None = None,
-) -> Library:
-    """The library in the data folder; on its very first opening, the seed articles go in."""
-    library = Library(library_dir(data_dir(data)), embedder=embedder)
+    url: str | None = None,
+) -> LibraryBackend:
+    """The library in the data folder, or at a library URL (its local caches stay in the data
+    folder); on its very first opening, the seed articles go in."""
+    folder = library_dir(data_dir(data))
+    library = open_library_at(url or folder, embedder=embedder, local_folder=folder)
     first_opening = not library.store.read_only and not library.store.get_flag(SEEDED_KEY)
     if seed and SEEDS_DIR.is_dir() and first_opening:
         if library.is_empty():

@@ -4,7 +4,8 @@ The CLI, the desktop app and the benchmarks each make one `Runtime` from `Settin
 the embedder, the library and the model from it; core functions (`ask`, `summarize`,
 `brief`, ...) receive them as arguments and never choose defaults themselves. Settings are
 resolved here once: an explicit value (a CLI flag, the window's preferences) wins, then the
-environment (`$DOSSIER_DATA_DIR`, `$DOSSIER_MODEL`, `$DOSSIER_THREADS`), then the defaults.
+environment (`$DOSSIER_DATA_DIR`, `$DOSSIER_MODEL`, `$DOSSIER_THREADS`,
+`$DOSSIER_LIBRARY_URL`), then the defaults.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from models.backends import BackendOptions
 from models.embedder import AutoEmbedder, Embedder
 from models.llm import LLM
 from models.resolve import ModelStatus, list_models
+from retrieval.backend import LibraryBackend, is_library_url
 from retrieval.check import CheckReport, check_library
-from retrieval.library import IngestProgressFn, Library, rebuild
+from retrieval.errors import LibraryError
+from retrieval.library import IngestProgressFn, rebuild
 from retrieval.schema import IngestReport
 
 from . import models as app_models
@@ -30,6 +33,7 @@ from .library import open_library
 from .settings import DEFAULT_K, cache_dir, data_dir, library_dir
 
 THREADS_ENV = "DOSSIER_THREADS"
+LIBRARY_URL_ENV = "DOSSIER_LIBRARY_URL"
 
 
 class Settings(BaseModel):
@@ -42,6 +46,8 @@ class Settings(BaseModel):
     threads: int | None = None  # None: the physical cores
     k: int = DEFAULT_K
     allow_remote: bool = False  # a model server that is not on this machine
+    # A shared library in a database (postgresql://user@host:port/db); None: the data folder's.
+    library_url: str | None = None
 
     @classmethod
     def resolve(
@@ -52,14 +58,23 @@ class Settings(BaseModel):
         threads: int | None = None,
         k: int | None = None,
         allow_remote: bool = False,
+        library: str | None = None,
     ) -> Settings:
         env_threads = os.environ.get(THREADS_ENV)
+        library_url = library or os.environ.get(LIBRARY_URL_ENV) or None
+        if library_url is not None and not is_library_url(library_url):
+            raise LibraryError(
+                f"The library {library_url!r} is not a library URL "
+                "(postgresql://user@host:port/database); a library folder is chosen with "
+                "--data-dir."
+            )
         return cls(
             data_dir=data_dir(data),
             model=app_models.model_choice(str(model) if model else None),
             threads=threads or (int(env_threads) if env_threads else None),
             k=k or DEFAULT_K,
             allow_remote=allow_remote,
+            library_url=library_url,
         )
 
     @property
@@ -92,7 +107,7 @@ class Runtime:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
-        self._library: Library | None = None
+        self._library: LibraryBackend | None = None
         self._lock = threading.Lock()
         # Told when a write waits for another process writing the same library.
         self.on_lock_wait: Callable[[str], None] | None = None
@@ -104,18 +119,26 @@ class Runtime:
             self._embedder = shared_embedder(self.settings.cache_dir)
         return self._embedder
 
-    def library(self, *, progress: IngestProgressFn | None = None, seed: bool = True) -> Library:
-        """The library of the data folder (opened once; seeded on its very first opening)."""
+    def library(
+        self, *, progress: IngestProgressFn | None = None, seed: bool = True
+    ) -> LibraryBackend:
+        """The library of the data folder or of the library URL (opened once; seeded on its
+        very first opening)."""
         with self._lock:
             if self._library is None:
                 self._library = open_library(
-                    self.settings.data_dir, embedder=self.embedder, seed=seed, progress=progress
+                    self.settings.data_dir,
+                    embedder=self.embedder,
+                    seed=seed,
+                    progress=progress,
+                    url=self.settings.library_url,
                 )
                 self._library.on_lock_wait = self.on_lock_wait
             return self._library
 
     def reindex(self, progress: IngestProgressFn | None = None) -> IngestReport:
         """Re-chunk and re-embed every stored source with this embedder (closes the library)."""
+        self._require_folder("reindex")
         self.close()
         return rebuild(
             self.settings.library_dir,
@@ -126,8 +149,17 @@ class Runtime:
 
     def check(self, *, repair: bool = False) -> CheckReport:
         """Compare the library's database, vector index and manifest; repair what is derived."""
+        self._require_folder("check")
         self.close()
         return check_library(self.settings.library_dir, embedder=self.embedder, repair=repair)
+
+    def _require_folder(self, command: str) -> None:
+        if self.settings.library_url:
+            raise LibraryError(
+                f"`{command}` works on a library folder; this library is a database "
+                f"({self.settings.library_url.split('@')[-1]}): the server keeps its indexes "
+                "consistent itself."
+            )
 
     def conversations(self) -> ConversationStore:
         """The saved conversations of this data folder, a new store the caller closes; kept in
