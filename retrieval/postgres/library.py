@@ -169,7 +169,7 @@ class PgLibrary:
         with self.store.reading() as db:
             return (
                 db.execute(
-                    "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+                    "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c "
                     "WHERE c.relname LIKE 'dossier\\_%%' AND c.relkind = 'r'"
                 ).fetchone()[0]
                 or 0

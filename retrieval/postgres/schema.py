@@ -50,7 +50,10 @@ def ddl(dim: int, vector_type: VectorType) -> list[str]:
 
 
 # The question's content words as an OR query (like BM25, a passage needs not contain them
-# all), stemmed by the same configuration as the stored column. Lexemes with a quote or a
+# all), stemmed by the same configuration as the stored column. Ranked by ts_rank with length
+# normalisation (1 + log length), not ts_rank_cd: on the 17 dev questions over the seeds (fake
+# embedder) it agrees more with the embedded BM25 (keyword top 1 the same for 16 against 13;
+# fused top 8 share 6.9 passages against 6.4) and ranks ~3x faster (no cover computation). Lexemes with a quote or a
 # backslash are left out rather than escaped: they cannot be written safely into to_tsquery.
 KEYWORD_QUERY = f"""
 WITH q AS (
@@ -60,7 +63,7 @@ WITH q AS (
 )
 SELECT c.id FROM {CHUNKS_TABLE} c, q
 WHERE c.tsv @@ q.q
-ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id
+ORDER BY ts_rank(c.tsv, q.q, 1) DESC, c.id
 LIMIT %(depth)s
 """
 
