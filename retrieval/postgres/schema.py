@@ -53,8 +53,9 @@ def ddl(dim: int, vector_type: VectorType) -> list[str]:
 # all), stemmed by the same configuration as the stored column. Ranked by ts_rank with length
 # normalisation (1 + log length), not ts_rank_cd: on the 17 dev questions over the seeds (fake
 # embedder) it agrees more with the embedded BM25 (keyword top 1 the same for 16 against 13;
-# fused top 8 share 6.9 passages against 6.4) and ranks ~3x faster (no cover computation). Lexemes with a quote or a
-# backslash are left out rather than escaped: they cannot be written safely into to_tsquery.
+# fused top 8 share 6.9 passages against 6.4) and ranks ~3x faster (no cover computation).
+# Lexemes with a quote or a backslash are left out rather than escaped: they cannot be written
+# safely into to_tsquery.
 KEYWORD_QUERY = f"""
 WITH q AS (
   SELECT to_tsquery('simple', coalesce(string_agg(quote_literal(lexeme), ' | '), '')) AS q
