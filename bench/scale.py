@@ -249,10 +249,17 @@ def worker(args) -> None:
                 ]
             )
             del cache
+            parts: dict = {}
             if args.worker == "embedded":
                 disk = folder_bytes(work / "embedded")
             else:
                 disk = library.database_bytes()
+                with library.store.reading() as db:
+                    rows = db.execute(
+                        "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c "
+                        "WHERE c.relname LIKE 'dossier\\_%%'"
+                    ).fetchall()
+                parts = {name: round(size / 2**20, 1) for name, size in rows if size}
             results.append(
                 {
                     "size": stage["size"],
@@ -265,6 +272,7 @@ def worker(args) -> None:
                     "recall_at_10": round(float(recall), 4),
                     "client_peak_rss_mb": round(peak_rss_of_this_process_mb(), 1),
                     "disk_mb": round(disk / 2**20, 1),
+                    "relations_mb": parts,
                 }
             )
             print(json.dumps({"backend": args.worker, **results[-1]}), file=sys.stderr, flush=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 from models.embedder import Embedder
 from retrieval import loaders
 from retrieval.backend import LibraryBackend, open_library_at
+from retrieval.errors import LibraryError
 from retrieval.library import IngestProgressFn, Library, rebuild
 from retrieval.schema import IngestReport
 
@@ -37,10 +38,15 @@ def open_library(
 
 
 def reindex(
-    library: Library, progress: IngestProgressFn | None = None
+    library: LibraryBackend, progress: IngestProgressFn | None = None
 ) -> tuple[IngestReport, Library]:
     """Re-chunk and re-embed every source of `library` with its embedder; the rebuilt library
     is returned, opened (the caller closes the old one once nothing uses it)."""
+    if not isinstance(library, Library):
+        raise LibraryError(
+            "Re-indexing works on a library folder; this library is a database, whose server "
+            "keeps its indexes consistent itself."
+        )
     report = rebuild(
         library.folder,
         embedder=library.embedder,

@@ -126,9 +126,12 @@ def start(folder: Path, port: int | None = None) -> ServerInfo:
             + ["--encoding=UTF8", "--locale=C.UTF-8"],
             folder,
         )
+    # The port of the last start first: a URL a user saved keeps working after a restart.
+    port_file = folder / "port"
+    last = int(port_file.read_text()) if port_file.exists() and port is None else None
     last_error: Exception | None = None
-    for _ in range(START_ATTEMPTS):
-        chosen = port or random.randint(20000, 60000)
+    for attempt in range(START_ATTEMPTS):
+        chosen = port or (last if attempt == 0 and last else random.randint(20000, 60000))
         try:
             _run(
                 [str(_bin("pg_ctl")), "-D", str(pgdata), "-w", "-t", str(START_TIMEOUT_S)]
@@ -143,6 +146,7 @@ def start(folder: Path, port: int | None = None) -> ServerInfo:
                 break
             continue
         info = ServerInfo(folder=folder, port=chosen)
+        port_file.write_text(str(chosen))
         create_database(info)
         return info
     log = folder / "server.log"

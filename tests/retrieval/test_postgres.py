@@ -142,3 +142,20 @@ def test_text_with_a_nul_character_keeps_its_offsets(pg_url, fake_embedder, tmp_
         text = library.source_text("nul")
         assert all(text[c.start : c.end] == c.text for c in library.chunks_of("nul"))
     library.close()
+
+
+def test_reindex_is_refused_for_a_database(pg_url, fake_embedder, tmp_path):
+    from dossier.library import reindex
+    from retrieval.errors import LibraryError
+
+    library = open_pg(pg_url, fake_embedder, tmp_path)
+    with pytest.raises(LibraryError, match="library folder"):
+        reindex(library)
+    assert not (tmp_path / "local" / "library.sqlite3").exists()  # no folder library made
+    library.close()
+
+
+def test_the_server_of_a_folder_without_one_is_not_running(tmp_path):
+    from retrieval.postgres import server
+
+    assert server.running(tmp_path) is None and server.stop(tmp_path) is False
