@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..errors import LibraryError, LibraryMismatch
+from ..errors import LibraryError, LibraryMismatch, LibraryUnavailable
 from ..schema import Chunk, Source, SourceMeta
 from . import schema
 from .connection import LibraryURL, connect, unreachable
@@ -56,7 +56,19 @@ class PgStore:
         self._write = connect(url)
         self._read_lock = threading.RLock()
         self._write_lock = threading.RLock()
-        self._create_schema(manifest)
+        import psycopg
+
+        try:
+            self._create_schema(manifest)
+        except psycopg.OperationalError as exc:
+            raise unreachable(url, exc) from exc
+        except psycopg.Error as exc:  # e.g. a user who may not create the extension or tables
+            self.close()
+            raise LibraryUnavailable(
+                f"The library database at {url.server} cannot be prepared "
+                f"({str(exc).strip().splitlines()[0]}). Its owner "
+                "must allow this user to create tables, and run `CREATE EXTENSION vector` once."
+            ) from exc
         self.vector_type = self.read_manifest().get("vector_type", "vector")
 
     # -- connections ------------------------------------------------------------------------

@@ -159,3 +159,14 @@ def test_the_server_of_a_folder_without_one_is_not_running(tmp_path):
     from retrieval.postgres import server
 
     assert server.running(tmp_path) is None and server.stop(tmp_path) is False
+
+
+def test_a_user_who_may_not_create_the_tables_is_told_what_to_ask(pg_url, fake_embedder, tmp_path):
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS desk_reader")
+        conn.execute("CREATE ROLE desk_reader LOGIN")
+    # (The role stays on the session's server, which is deleted at the end.)
+    with pytest.raises(LibraryUnavailable, match="cannot be prepared.*CREATE EXTENSION"):
+        open_pg(pg_url.replace("postgres@", "desk_reader@"), fake_embedder, tmp_path)
