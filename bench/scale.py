@@ -237,6 +237,11 @@ def worker(args) -> None:
                 t0 = time.perf_counter()
                 library.search_with_vector(q, v, k=8)
                 lat.append(time.perf_counter() - t0)
+            dense_lat = []  # no query words: the dense half alone (+ reading the hits back)
+            for v in qvecs:
+                t0 = time.perf_counter()
+                library.search_with_vector("", v, k=8)
+                dense_lat.append(time.perf_counter() - t0)
             cache: dict = {}
             recall = np.mean(
                 [
@@ -269,6 +274,7 @@ def worker(args) -> None:
                     "ingest_s": round(ingest_s, 1),
                     "ingest_chunks_per_s": round((chunks - before) / ingest_s, 1),
                     "search": stats_ms(lat),
+                    "search_dense_only": stats_ms(dense_lat),
                     "recall_at_10": round(float(recall), 4),
                     "client_peak_rss_mb": round(peak_rss_of_this_process_mb(), 1),
                     "disk_mb": round(disk / 2**20, 1),

@@ -13,6 +13,7 @@ committed batch, as in the embedded library.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,10 +25,17 @@ from ..library import IngestProgressFn, Library, _Prepared, manifest_for
 from ..schema import Hit, IngestReport
 from ..search import fuse_ranked
 from .connection import LibraryURL
-from .schema import KEYWORD_QUERY, dense_query
+from .schema import KEYWORD_QUERY, LEXEME_FREQUENCIES, QUERY_LEXEMES, dense_query
 from .store import PgStore
 
 EF_SEARCH_MIN = 100  # HNSW candidate list; at least twice the depth asked (recall: bench/scale.py)
+# Ranking every passage that holds any word of the question grows with the library (every
+# match is read and ranked). From this many passages on, a word found in more than
+# COMMON_SHARE of them no longer brings candidates on its own (it still counts in the rank):
+# BM25 gives such words little weight anyway. Below it, all matches are ranked.
+GATED_FROM_PASSAGES = 20_000
+COMMON_SHARE = 0.02
+STATS_TTL_S = 60.0  # the planner statistics are re-read at most this often
 
 
 class PgLibrary:
@@ -46,6 +54,7 @@ class PgLibrary:
         self.on_lock_wait = None  # writers wait on the server's lock, briefly, per batch
         self._dense = None  # the shared ingest pipeline passes it on; nothing to keep here
         self._ef_search = 0
+        self._stats: tuple[float, dict[str, float], float] = (-STATS_TTL_S, {}, 0.0)
 
     @property
     def location(self) -> str:
@@ -71,9 +80,9 @@ class PgLibrary:
             dense = db.execute(
                 dense_query(self.store.vector_type), {"v": vector, "depth": depth}
             ).fetchall()
-            keyword = db.execute(KEYWORD_QUERY, {"query": query, "depth": depth}).fetchall()
+            keyword = self._keyword_ids(db, query, depth)
         dense_ids = np.array([r[0] for r in dense], np.int64)
-        keyword_ids = np.array([r[0] for r in keyword], np.int64)
+        keyword_ids = np.array(keyword, np.int64)
         fused, dense_rank, keyword_rank = fuse_ranked(dense_ids, keyword_ids, k)
         cosine = {int(r[0]): float(r[1]) for r in dense}
         chunks = self.store.chunks_by_ids([cid for cid, _ in fused])
@@ -88,6 +97,29 @@ class PgLibrary:
             for cid, score in fused
             if cid in chunks
         ]
+
+    def _keyword_ids(self, db, query: str, depth: int) -> list[int]:
+        lexemes = [r[0] for r in db.execute(QUERY_LEXEMES, {"query": query})]
+        if not lexemes:
+            return []
+        share, passages = self._lexeme_shares(db)
+        pick = lexemes
+        if passages >= GATED_FROM_PASSAGES:
+            pick = [x for x in lexemes if share.get(x, 0.0) <= COMMON_SHARE]
+            pick = pick or [min(lexemes, key=lambda x: share.get(x, 0.0))]
+        rows = db.execute(KEYWORD_QUERY, {"all": lexemes, "pick": pick, "depth": depth})
+        return [r[0] for r in rows]
+
+    def _lexeme_shares(self, db) -> tuple[dict[str, float], float]:
+        read_at, shares, passages = self._stats
+        if time.monotonic() - read_at >= STATS_TTL_S:
+            row = db.execute(LEXEME_FREQUENCIES).fetchone()
+            if row and row[0]:
+                shares, passages = dict(zip(row[0], row[1], strict=False)), float(row[2] or 0)
+            else:  # not analysed yet: a new or small library, where ranking all is cheap
+                shares, passages = {}, 0.0
+            self._stats = (time.monotonic(), shares, passages)
+        return shares, passages
 
     # -- writing ----------------------------------------------------------------------------
     def ingest(

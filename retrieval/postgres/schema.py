@@ -49,23 +49,40 @@ def ddl(dim: int, vector_type: VectorType) -> list[str]:
     ]
 
 
-# The question's content words as an OR query (like BM25, a passage needs not contain them
-# all), stemmed by the same configuration as the stored column. Ranked by ts_rank with length
-# normalisation (1 + log length), not ts_rank_cd: on the 17 dev questions over the seeds (fake
-# embedder) it agrees more with the embedded BM25 (keyword top 1 the same for 16 against 13;
-# fused top 8 share 6.9 passages against 6.4) and ranks ~3x faster (no cover computation).
-# Lexemes with a quote or a backslash are left out rather than escaped: they cannot be written
-# safely into to_tsquery.
+QUERY_LEXEMES = f"""
+SELECT DISTINCT lexeme FROM unnest(to_tsvector('{TS_CONFIG}', %(query)s))
+WHERE lexeme !~ '[''\\\\]'
+"""
+
+# The question's content words (QUERY_LEXEMES: stemmed by the configuration of the stored
+# column; lexemes with a quote or a backslash left out, as they cannot be written safely into
+# to_tsquery) as an OR query: like BM25, a passage needs not contain them all. Ranked by
+# ts_rank with length normalisation (1 + log length), not ts_rank_cd: on the 17 dev questions
+# over the seeds (fake embedder) it agrees more with the embedded BM25 (keyword top 1 the same
+# for 16 against 13; fused top 8 share 6.9 passages against 6.4) and ranks ~3x faster.
+# Candidates are the passages holding one of the `pick` lexemes (all of them, or in a large
+# library only the rarer ones: see PgLibrary._keyword_ids); all lexemes count in the rank.
 KEYWORD_QUERY = f"""
 WITH q AS (
-  SELECT to_tsquery('simple', coalesce(string_agg(quote_literal(lexeme), ' | '), '')) AS q
-  FROM unnest(to_tsvector('{TS_CONFIG}', %(query)s))
-  WHERE lexeme !~ '[''\\\\]'
+  SELECT to_tsquery('simple', string_agg(quote_literal(l), ' | ')) AS q
+  FROM unnest(%(all)s::text[]) AS l
+), p AS (
+  SELECT to_tsquery('simple', string_agg(quote_literal(l), ' | ')) AS p
+  FROM unnest(%(pick)s::text[]) AS l
 )
-SELECT c.id FROM {CHUNKS_TABLE} c, q
-WHERE c.tsv @@ q.q
+SELECT c.id FROM {CHUNKS_TABLE} c, q, p
+WHERE c.tsv @@ p.p
 ORDER BY ts_rank(c.tsv, q.q, 1) DESC, c.id
 LIMIT %(depth)s
+"""
+
+# How often each frequent lexeme occurs (share of passages), from the statistics the server
+# keeps for the planner (ANALYZE, run by autovacuum), and the number of passages: nothing to
+# maintain at ingest. Lexemes not listed are rarer than every listed one.
+LEXEME_FREQUENCIES = f"""
+SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs,
+       (SELECT reltuples FROM pg_class WHERE oid = '{CHUNKS_TABLE}'::regclass)
+FROM pg_stats s WHERE s.tablename = '{CHUNKS_TABLE}' AND s.attname = 'tsv'
 """
 
 

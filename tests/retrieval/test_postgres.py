@@ -170,3 +170,28 @@ def test_a_user_who_may_not_create_the_tables_is_told_what_to_ask(pg_url, fake_e
     # (The role stays on the session's server, which is deleted at the end.)
     with pytest.raises(LibraryUnavailable, match="cannot be prepared.*CREATE EXTENSION"):
         open_pg(pg_url.replace("postgres@", "desk_reader@"), fake_embedder, tmp_path)
+
+
+def test_in_a_large_library_common_words_do_not_bring_candidates_alone(
+    pg_url, fake_embedder, tmp_path, monkeypatch
+):
+    import retrieval.postgres.library as pg_library
+
+    # GIVEN a library counted as large, whose statistics say "report" is in every passage
+    monkeypatch.setattr(pg_library, "GATED_FROM_PASSAGES", 1)
+    folder = tmp_path / "in"
+    write_articles(folder, range(30))
+    (folder / "odd.txt").write_text("A note\n\nThe zeppelin report came at dawn, they said.\n")
+    library = open_pg(pg_url, fake_embedder, tmp_path)
+    library.ingest([folder])
+    with library.store.reading() as db:
+        db.execute("ANALYZE dossier_chunks")
+    vector = fake_embedder.embed(["nothing"])[0]
+    # WHEN the question has a common and a rare word
+    hits = library.search_with_vector("report zeppelin", vector, k=50)
+    # THEN only the passage with the rare word is a keyword match
+    assert [h.chunk.source_id for h in hits if h.bm25_rank] == ["odd"]
+    # AND a question of common words only still finds passages, by its rarest word
+    keyword = [h for h in library.search_with_vector("report", vector, k=50) if h.bm25_rank]
+    assert len(keyword) > 10 and all("report" in h.chunk.text for h in keyword)
+    library.close()
