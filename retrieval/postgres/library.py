@@ -28,7 +28,7 @@ from .connection import LibraryURL
 from .schema import KEYWORD_QUERY, LEXEME_FREQUENCIES, QUERY_LEXEMES, dense_query
 from .store import PgStore
 
-EF_SEARCH_MIN = 100  # HNSW candidate list; at least twice the depth asked (recall: bench/scale.py)
+EF_SEARCH_MIN = 400  # HNSW candidate list (at least twice the depth): recall@10, bench/scale.py
 # Ranking every passage that holds any word of the question grows with the library (every
 # match is read and ranked). From this many passages on, a word found in more than
 # COMMON_SHARE of them no longer brings candidates on its own (it still counts in the rank):
