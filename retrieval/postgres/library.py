@@ -25,7 +25,7 @@ from ..library import IngestProgressFn, Library, _Prepared, manifest_for
 from ..schema import Hit, IngestReport
 from ..search import fuse_ranked
 from .connection import LibraryURL
-from .schema import KEYWORD_QUERY, LEXEME_FREQUENCIES, QUERY_LEXEMES, dense_query
+from .schema import CHUNKS_TABLE, LEXEME_FREQUENCIES, QUERY_LEXEMES, dense_query
 from .store import PgStore
 
 EF_SEARCH_MIN = 400  # HNSW candidate list (at least twice the depth): recall@10, bench/scale.py
@@ -36,6 +36,11 @@ EF_SEARCH_MIN = 400  # HNSW candidate list (at least twice the depth): recall@10
 GATED_FROM_PASSAGES = 20_000
 COMMON_SHARE = 0.02
 STATS_TTL_S = 60.0  # the planner statistics are re-read at most this often
+
+
+def _q(lexeme: str) -> str:
+    """A lexeme as a tsquery literal (lexemes with a quote or backslash never get here)."""
+    return f"'{lexeme}'"
 
 
 class PgLibrary:
@@ -107,8 +112,35 @@ class PgLibrary:
         if passages >= GATED_FROM_PASSAGES:
             pick = [x for x in lexemes if share.get(x, 0.0) <= COMMON_SHARE]
             pick = pick or [min(lexemes, key=lambda x: share.get(x, 0.0))]
-        rows = db.execute(KEYWORD_QUERY, {"all": lexemes, "pick": pick, "depth": depth})
+        weights = self._idf(db, lexemes, share, passages)
+        # Each word's ts_rank (its frequency in the passage, length-normalised) weighted by
+        # its BM25 inverse document frequency: rare words count more, as in the embedded BM25.
+        rank = " + ".join(["ts_rank(c.tsv, %s::tsquery, 1) * %s"] * len(lexemes))
+        params: list = [f for x, w in zip(lexemes, weights, strict=True) for f in (_q(x), w)]
+        rows = db.execute(
+            f"SELECT c.id FROM {CHUNKS_TABLE} c WHERE c.tsv @@ %s::tsquery "
+            f"ORDER BY ({rank}) DESC, c.id LIMIT %s",
+            [" | ".join(map(_q, pick)), *params, depth],
+        )
         return [r[0] for r in rows]
+
+    def _idf(self, db, lexemes: list[str], share: dict, passages: float) -> list[float]:
+        """BM25's idf of each lexeme: document counts from the planner statistics for the
+        frequent lexemes of a large library, counted through the GIN index otherwise (rare
+        lexemes, or a small library, where that is cheap)."""
+        counts = {x: share[x] * passages for x in lexemes if passages and x in share}
+        rest = [x for x in lexemes if x not in counts]
+        if rest or not passages:
+            columns = ", ".join(["count(*) FILTER (WHERE tsv @@ %s::tsquery)"] * len(rest))
+            row = db.execute(
+                f"SELECT (SELECT count(*) FROM {CHUNKS_TABLE}){', ' if rest else ''}{columns} "
+                f"FROM {CHUNKS_TABLE} WHERE tsv @@ %s::tsquery",
+                [*map(_q, rest), " | ".join(map(_q, rest or lexemes))],
+            ).fetchone()
+            passages = passages or float(row[0] or 0)
+            counts.update(zip(rest, map(float, row[1:]), strict=True))
+        n = max(passages, 1.0)
+        return [float(np.log(1 + (n - counts[x] + 0.5) / (counts[x] + 0.5))) for x in lexemes]
 
     def _lexeme_shares(self, db) -> tuple[dict[str, float], float]:
         read_at, shares, passages = self._stats
