@@ -63,6 +63,7 @@ WHERE lexeme !~ '[''\\\\]'
 # agreed less than ts_rank (fake embedder: keyword top 1 the same for 13 against 16) and
 # ranks ~3x slower. Candidates are the passages holding one of the `pick` lexemes (all of
 # them, or in a large library only the rarer ones: see PgLibrary._keyword_ids).
+
 # How often each frequent lexeme occurs (share of passages), from the statistics the server
 # keeps for the planner (ANALYZE, run by autovacuum), and the number of passages: nothing to
 # maintain at ingest. Lexemes not listed are rarer than every listed one.
