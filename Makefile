@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.setup-stamp
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup run screenshots test test-fast lint format bench clean
+.PHONY: setup run screenshots test test-fast lint format bench clean pg pg-stop
 
 setup: $(STAMP)
 
@@ -36,6 +36,14 @@ test: setup
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
+
+# A local PostgreSQL server with pgvector for a shared library (retrieval/postgres/), its files
+# in <data dir>/postgres: prints the URL for `dossier --library URL` / $DOSSIER_LIBRARY_URL.
+pg: setup
+	$(PY) scripts/pg.py start
+
+pg-stop: setup
+	$(PY) scripts/pg.py stop
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -340,6 +340,7 @@ def runtime_of(args):
             model=getattr(args, "model", None),
             k=getattr(args, "k", None),
             allow_remote=args.allow_remote,
+            library=getattr(args, "library", None),
         )
         args._runtime = Runtime(settings)
     return args._runtime

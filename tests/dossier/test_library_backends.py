@@ -1,0 +1,50 @@
+"""Answers and briefings on top of either library backend give the same result (scripted
+model, fake embedder); the PostgreSQL library runs on the session's real server."""
+
+import pytest
+
+from dossier.ask import ask
+from dossier.briefing import brief
+from retrieval.backend import open_library_at
+from tests.conftest import SEEDS
+from tests.dossier.test_ask import citing
+from tests.dossier.test_briefing import scripted_reply
+from tests.fakes import ScriptedLLM
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def both(pg_url, fake_embedder, tmp_path):
+    """The seeds in an embedded library and in a PostgreSQL one."""
+    libraries = [
+        open_library_at(tmp_path / "embedded", embedder=fake_embedder),
+        open_library_at(pg_url, embedder=fake_embedder, local_folder=tmp_path / "local"),
+    ]
+    for library in libraries:
+        assert library.ingest([SEEDS]).ok
+    yield libraries
+    for library in libraries:
+        library.close()
+
+
+def test_a_cited_answer_is_the_same_on_both(both):
+    answers = [
+        ask(
+            "What does ATACMS stand for?",
+            library=library,
+            llm=ScriptedLLM(citing("Tactical Missile System", "ATACMS is a missile system")),
+        )
+        for library in both
+    ]
+    assert [a.refused for a in answers] == [False, False]
+    cited = [[(c.source_id, c.start, c.end, c.text) for c in a.citations] for a in answers]
+    assert cited[0] == cited[1] and "Tactical Missile System" in cited[0][0][3]
+
+
+def test_a_briefing_is_the_same_on_both(both):
+    briefings = [brief(library=library, llm=ScriptedLLM(scripted_reply)) for library in both]
+    summaries = [
+        [(s.source_id, [p.text for p in s.points]) for s in b.summaries] for b in briefings
+    ]
+    assert len(summaries[0]) == 5 and summaries[0] == summaries[1]
