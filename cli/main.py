@@ -168,7 +168,7 @@ def cmd_ingest(args) -> int:
 def _summarize_ingested(args, library, report) -> list[str]:
     """`ingest --summarize`: summarise (and cache) the added and replaced sources that have no
     summary for this model yet, with a progress bar; the ids summarised."""
-    from dossier.prepare import summarize_missing
+    from dossier.prepare import prepare_briefing, summarize_missing
 
     from .answers import _llm
 
@@ -183,6 +183,11 @@ def _summarize_ingested(args, library, report) -> list[str]:
         close()
     if not args.json:
         print(f"{len(made)} summarised")
+        print("preparing the briefing's overview…", file=sys.stderr)
+    # Then the overview and differences, so `dossier brief` runs no model (nothing is made
+    # while a summary of another source is still missing).
+    if prepare_briefing(library, llm) and not args.json:
+        print("briefing overview prepared")
     return made
 
 
