@@ -189,6 +189,17 @@ def prepare_overview(
     return True
 
 
+def overview_needed(library: Library, llm: LLM, prompts: PromptSet | None = None) -> bool:
+    """Every summary is cached but the overview and differences for them are not: what
+    `prepare_overview` would make now. Runs no model."""
+    prompts = prompts or PromptSet()
+    sources = library.sources()
+    summaries = cached_summaries(library, llm, prompts, sources)
+    if not sources or summaries is None:
+        return False
+    return _cached_parts(library, prepared_key(summaries, library, llm, prompts)) is None
+
+
 def prepared_key(summaries: list[SourceSummary], library: Library, llm: LLM,
                  prompts: PromptSet) -> str:  # fmt: skip
     """A hash of everything the prepared parts depend on: each source's text (content hash),

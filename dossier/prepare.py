@@ -16,7 +16,7 @@ from models.llm import LLM
 from prompts import PromptSet
 from retrieval.library import Library
 
-from .briefing import prepare_overview
+from .briefing import overview_needed, prepare_overview
 from .summaries import SourceNotFound, summarize, uncached_sources
 
 
@@ -77,3 +77,11 @@ def prepare_briefing(
     library's sources, unless they are already prepared or a summary is missing. True when
     something was made; a set `cancel` stops it, caching nothing."""
     return prepare_overview(library, llm, prompts=prompts, cancel=cancel)
+
+
+def briefing_needs_preparing(
+    library: Library, llm: LLM, *, prompts: PromptSet | None = None
+) -> bool:
+    """Every summary is made but the briefing's overview for them is not: what
+    `prepare_briefing` would make now. Runs no model."""
+    return overview_needed(library, llm, prompts)
