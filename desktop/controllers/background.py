@@ -58,8 +58,8 @@ class BackgroundSummaries(QObject):
         self.text = ""
         self._titles: dict[str, str] = {}
         label.setToolTip(
-            "Summaries of new sources are made while Dossier is idle, so Export briefing is "
-            "quick. A question pauses them."
+            "Summaries of new sources, then the briefing overview, are made while Dossier is "
+            "idle, so Export briefing is quick. A question pauses them."
         )
         button.clicked.connect(self.toggle_pause)
         engine.library_state.connect(self._library_state)

@@ -3,11 +3,17 @@ new since the last export."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 from dossier.layout import NEW_SINCE_HEADING
 from dossier.prepare import briefing_needs_preparing, sources_to_summarize
+from tests.desktop.conftest import citing
 from tests.dossier.test_briefing import scripted_reply
 from tests.dossier.test_briefing_prepared import NEW_ARTICLE
 from tests.fakes import ScriptedLLM
+
+ATACMS = citing("Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System")
 
 
 def prepared(app) -> bool:
@@ -58,3 +64,50 @@ def test_a_briefing_prepared_in_the_background_is_exported_with_no_model_call(
     assert "Harbour board orders new tugboats" in section and "— new" in section
     assert "ordered two new tugboats" in section
     assert "Blinken" not in section  # the seeds were in the first briefing
+
+
+class OverviewGatedLLM(ScriptedLLM):
+    """Summaries and judgments run at once; the overview waits (honouring `cancel`) until
+    `overview_go` is set; answers cite the passage that says what ATACMS stands for."""
+
+    def __init__(self) -> None:
+        super().__init__(self._reply)
+        self.overview_go = threading.Event()
+        self.overview_started = threading.Event()
+        self.overviews_cancelled = 0
+
+    @staticmethod
+    def _reply(messages) -> str:
+        if messages[0]["content"].startswith("You answer questions"):
+            return ATACMS(messages)
+        return scripted_reply(messages)
+
+    def _pieces(self, done, messages, reply, max_tokens, cancel):
+        if messages[0]["content"].startswith("You write the overview"):
+            self.overview_started.set()
+            while not self.overview_go.is_set():
+                if cancel is not None and cancel.is_set():
+                    self.overviews_cancelled += 1
+                    break
+                time.sleep(0.01)
+        yield from super()._pieces(done, messages, reply, max_tokens, cancel)
+
+
+def test_a_question_pre_empts_the_overview_being_prepared(qtbot, make_window):
+    # GIVEN the summaries made in the background and the overview being prepared
+    llm = OverviewGatedLLM()
+    window, app = make_window(llm, background=True)
+    qtbot.waitUntil(llm.overview_started.is_set, timeout=60000)
+    assert app.background.preparing
+    assert window.background_status.text() == "Preparing the briefing overview"
+    # WHEN the user asks a question
+    with qtbot.waitSignal(app.chat.answered, timeout=30000) as answered:
+        assert app.chat.ask("What does ATACMS stand for?")
+    # THEN the overview was cancelled (nothing cached) and the question answered
+    assert llm.overviews_cancelled >= 1
+    assert "Tactical Missile System" in answered.args[0].answer
+    # WHEN the model is free again THEN the overview is prepared after all
+    with qtbot.waitSignal(app.background.briefing_prepared, timeout=60000):
+        llm.overview_go.set()
+    qtbot.waitUntil(lambda: prepared(app), timeout=30000)
+    assert window.background_status.text() == "Summaries ready for the briefing"
