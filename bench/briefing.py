@@ -171,7 +171,8 @@ def main() -> int:
     print(f"{'stage':<44}" + "".join(f"{m + ' s':>11}" for m in modes))
     names = list(dict.fromkeys(n for m in modes for n in results[m]["stages"]))
     for name in names:
-        row = "".join(f"{results[m]['stages'].get(name, 0.0):>11.2f}" for m in modes)
+        times = [results[m]["stages"].get(name) for m in modes]
+        row = "".join(f"{t:>11.2f}" if t is not None else f"{'-':>11}" for t in times)
         print(f"{name:<44}{row}")
     print(f"{'total (Export briefing -> PDF written)':<44}"
           + "".join(f"{results[m]['total_s']:>11.2f}" for m in modes))  # fmt: skip
