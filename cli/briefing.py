@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .common import (
@@ -112,7 +113,11 @@ def cmd_brief(args) -> int:
     briefing = with_new_since(briefing, history)  # "New since the last briefing"
     written = write_briefing(briefing, args.out) if args.out is not None else None
     if written is not None:  # only a file written is an export the next one compares with
-        history.record(briefing, written.path, written.format)
+        try:
+            history.record(briefing, written.path, written.format)
+        except OSError as exc:  # the file is written: say why the next one cannot compare
+            print(f"warning: the export was not recorded in {history.path}: {exc}",
+                  file=sys.stderr)  # fmt: skip
     if args.json:
         data = briefing.model_dump(mode="json")
         if written is not None:

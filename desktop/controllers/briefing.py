@@ -7,6 +7,7 @@ the dossier's briefing history (`dossier.briefing_history`), which gives the nex
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
@@ -115,11 +116,17 @@ class BriefingController(QObject):
                 from dossier.notes import with_notes
 
                 briefing = with_notes(briefing, notes, library)
-            history = open_history(prefs)
-            briefing = with_new_since(briefing, history)  # "New since the last briefing"
+            try:
+                history = open_history(prefs)
+                briefing = with_new_since(briefing, history)  # "New since the last briefing"
+            except (OSError, ValueError):  # no dossier folder: the briefing, without it
+                history = None
             job.progress((1, 1, "Writing the file…"))
             written = write_briefing(briefing, path)
-            history.record(briefing, written.path, written.format)
+            if history is not None:
+                # The file is written, which is what the user asked for, even if this fails.
+                with contextlib.suppress(OSError):
+                    history.record(briefing, written.path, written.format)
             return written
 
         self.busy_changed.emit(True)
