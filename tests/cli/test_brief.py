@@ -74,3 +74,14 @@ def test_after_ingest_summarize_the_briefing_runs_no_model(capsys, tmp_path, llm
     # THEN no model call was made
     assert len(llm.calls) == calls
     assert result["overview_prepared"] and result["overview"]
+
+
+def test_an_export_that_cannot_be_recorded_is_still_written(capsys, tmp_path, llm):
+    # GIVEN a dossier folder where the history file cannot be written (a folder in its place)
+    history = Runtime(Settings.resolve()).dossier_dir / "briefings.json"
+    history.mkdir(parents=True)
+    # WHEN the briefing is exported
+    code = main(["brief", "--out", str(tmp_path / "a.md")])
+    # THEN the file is written, and the user is told the export was not recorded
+    assert code == EXIT_OK and (tmp_path / "a.md").stat().st_size > 0
+    assert "not recorded" in capsys.readouterr().err
