@@ -1,13 +1,23 @@
-"""Where a briefing of the seed library spends its time, per stage, cold and with summaries cached.
+"""From *Export briefing* to a written PDF of the seed library, per stage: cold, with summaries
+cached, and with everything prepared in the background.
 
-    .venv/bin/python bench/briefing.py [--data-dir DIR] [--model NAME] [--json]
+    .venv/bin/python bench/briefing.py [--data-dir DIR] [--model NAME] [--modes LIST]
+                                       [--sources N] [--json]
 
-One run on a fresh data folder (the seeds are ingested first, not counted): the first
-`brief()` summarises every source ("cold": no summary cached, the model loaded before the
-clock starts, its load time reported apart); the second `brief()` on the same library finds
-the summaries in the cache ("cached"). A stage is the time between two progress labels of
-`dossier.briefing.brief`, the same labels the window and `dossier brief` show. The ratio
-cached / cold is the same run's baseline. Prints figures only; nothing here asserts on time.
+One run on a fresh data folder (the seeds are ingested first, not counted; the model is loaded
+before any clock starts, its load time reported apart). Each mode times one export, from the
+call to `brief()` to the PDF written by `write_briefing`:
+
+- "cold": nothing prepared (no summary cached): the export summarises every source itself;
+- "cached": every summary cached, the overview and differences not (they are dropped from the
+  cache first), as after `dossier summarize` with no overview prepared;
+- "prepared": summaries AND overview prepared as the idle worker does after an ingest
+  (`dossier.prepare.summarize_missing` then `prepare_briefing`, timed apart as
+  "background_prepare_s"): the export should run no model ("model_calls": 0).
+
+A stage is the time between two progress labels of `dossier.briefing.brief`, the labels the
+window and `dossier brief` show, then "Writing the PDF". Prints figures only; nothing here
+asserts on time.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from collections import OrderedDict
@@ -23,7 +34,12 @@ from pathlib import Path
 from _common import machine, peak_rss_mb  # also: repo on sys.path
 
 from dossier.briefing import brief
+from dossier.cache import SummaryCache
+from dossier.export import write_briefing
+from dossier.prepare import prepare_briefing, summarize_missing
 from dossier.runtime import Runtime, Settings
+
+MODES = ("cold", "cached", "prepared")
 
 
 def _stage(label: str) -> str:
@@ -31,8 +47,23 @@ def _stage(label: str) -> str:
     return "summaries" if label.startswith("Summarising") else label
 
 
-def timed_brief(library, llm) -> tuple[OrderedDict, float]:
-    """(stage → seconds, wall seconds) of one briefing."""
+class CountingLLM:
+    """The model with a count of its calls: a prepared export should make none."""
+
+    def __init__(self, llm) -> None:
+        self._llm = llm
+        self.calls = 0
+
+    def stream(self, *args, **kwargs):
+        self.calls += 1
+        return self._llm.stream(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._llm, name)
+
+
+def timed_export(library, llm, out: Path) -> tuple[OrderedDict, float]:
+    """(stage → seconds, wall seconds) of one export: the briefing, then the PDF written."""
     stages: OrderedDict[str, float] = OrderedDict()
     current = {"label": None, "since": time.perf_counter()}
 
@@ -44,54 +75,113 @@ def timed_brief(library, llm) -> tuple[OrderedDict, float]:
         current["label"], current["since"] = label, now
 
     started = time.perf_counter()
-    brief(library=library, llm=llm, progress=progress)
-    return stages, time.perf_counter() - started
+    briefing = brief(library=library, llm=llm, progress=progress)
+    written_at = time.perf_counter()
+    write_briefing(briefing, out)
+    ended = time.perf_counter()
+    stages["Writing the PDF"] = ended - written_at
+    return stages, ended - started
+
+
+def drop_prepared(library) -> None:
+    cache = SummaryCache(library.folder)
+    try:
+        cache.clear_prepared()
+    finally:
+        cache.close()
+
+
+def run_mode(mode: str, library, llm: CountingLLM, out: Path) -> dict:
+    """One export in `mode` (the modes run in the order of MODES on the same library)."""
+    prepare_s = None
+    if mode == "cached":
+        summarize_missing(library, llm)  # a no-op after "cold"
+        drop_prepared(library)
+    elif mode == "prepared":
+        drop_prepared(library)
+        t0 = time.perf_counter()
+        summarize_missing(library, llm)
+        prepare_briefing(library, llm)
+        prepare_s = time.perf_counter() - t0
+    calls = llm.calls
+    print(f"timing the {mode} export…", file=sys.stderr, flush=True)
+    stages, wall = timed_export(library, llm, out)
+    result = {
+        "stages": {k: round(v, 2) for k, v in stages.items()},
+        "total_s": round(wall, 2),
+        "model_calls": llm.calls - calls,
+        "pdf_bytes": out.stat().st_size,
+    }
+    if prepare_s is not None:
+        result["background_prepare_s"] = round(prepare_s, 1)
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="a fresh folder (default: a temporary one)")
     parser.add_argument("--model", help="catalog name or .gguf path (default: the bundled one)")
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}"
+    )
+    parser.add_argument(
+        "--sources",
+        type=int,
+        help="keep only the first N seeds (a quick check of the code path, e.g. with the tiny "
+        "model on a busy machine); default: all five",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    modes = [m for m in MODES if m in args.modes.split(",")]
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="dossier-bench-brief-") as tmp:
-        data = args.data_dir or Path(tmp)
+        data = args.data_dir or Path(tmp) / "data"
         runtime = Runtime(Settings.resolve(data=data, model=args.model))
         t0 = time.perf_counter()
         library = runtime.library()
         ingest_s = time.perf_counter() - t0
+        for source in library.sources()[args.sources :] if args.sources else []:
+            library.remove(source.id)
         t0 = time.perf_counter()
-        llm = runtime.llm()
-        if hasattr(llm, "load"):  # in-process weights: load them before the clock starts
-            llm.load()
+        model = runtime.llm()
+        if hasattr(model, "load"):  # in-process weights: load them before the clock starts
+            model.load()
         load_s = time.perf_counter() - t0
-        cold, cold_wall = timed_brief(library, llm)
-        cached, cached_wall = timed_brief(library, llm)
+        llm = CountingLLM(model)
+        results = {m: run_mode(m, library, llm, Path(tmp) / f"briefing-{m}.pdf") for m in modes}
         sources = len(library.sources())
+        model_id = model.model_id
         runtime.close()
     result = {
         "sources": sources,
+        "model": model_id,
         "ingest_s": round(ingest_s, 1),
         "model_load_s": round(load_s, 1),
-        "cold": {k: round(v, 1) for k, v in cold.items()},
-        "cold_total_s": round(cold_wall, 1),
-        "cached": {k: round(v, 1) for k, v in cached.items()},
-        "cached_total_s": round(cached_wall, 1),
-        "cached_over_cold": round(cached_wall / cold_wall, 3) if cold_wall else None,
+        **results,
         "peak_rss_mb": round(peak_rss_mb()),
         "machine": machine(load_before),
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"seed briefing: {sources} sources; ingest {ingest_s:.1f} s, model load {load_s:.1f} s")
-    print(f"{'stage':<32} {'cold s':>8} {'cached s':>9}")
-    for name in list(dict.fromkeys([*cold, *cached])):
-        print(f"{name:<32} {cold.get(name, 0.0):>8.1f} {cached.get(name, 0.0):>9.1f}")
-    print(f"{'total':<32} {cold_wall:>8.1f} {cached_wall:>9.1f}")
-    load = result["machine"]["loadavg_before"]
-    print(f"cached / cold: {result['cached_over_cold']}; load average before {load}")
+    print(
+        f"seed briefing to PDF: {sources} sources, model {model_id}; ingest {ingest_s:.1f} s, "
+        f"model load {load_s:.1f} s"
+    )
+    print(f"{'stage':<44}" + "".join(f"{m + ' s':>11}" for m in modes))
+    names = list(dict.fromkeys(n for m in modes for n in results[m]["stages"]))
+    for name in names:
+        times = [results[m]["stages"].get(name) for m in modes]
+        row = "".join(f"{t:>11.2f}" if t is not None else f"{'-':>11}" for t in times)
+        print(f"{name:<44}{row}")
+    print(f"{'total (Export briefing -> PDF written)':<44}"
+          + "".join(f"{results[m]['total_s']:>11.2f}" for m in modes))  # fmt: skip
+    print(f"{'model calls during the export':<44}"
+          + "".join(f"{results[m]['model_calls']:>11}" for m in modes))  # fmt: skip
+    if "prepared" in results:
+        before = results["prepared"]["background_prepare_s"]
+        print(f"background preparation before 'prepared' (not in its total): {before} s")
+    print(f"load average before {result['machine']['loadavg_before']}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .common import (
@@ -31,7 +32,8 @@ def add_parsers(sub) -> None:
         "--json",
         action="store_true",
         help="print the briefing's structure as JSON (with --out, the file written under "
-        '"export": path, format, bytes, pages)',
+        '"export": path, format, bytes, pages; what is new since the previous export under '
+        '"new_since_last_briefing")',
     )
 
 
@@ -87,9 +89,11 @@ def _print_summary(s) -> None:
 
 def cmd_brief(args) -> int:
     from dossier.briefing import brief
+    from dossier.briefing_history import with_new_since
     from dossier.export import FORMATS, write_briefing
 
     from .answers import _llm
+    from .common import runtime_of
 
     if args.out is None and not args.json:
         fail("give --out FILE.md|.html|.pdf|.docx or --json")
@@ -105,7 +109,15 @@ def cmd_brief(args) -> int:
     finally:
         close()
     briefing = _with_pinned_notes(args, briefing, library)
+    history = runtime_of(args).briefing_history()
+    briefing = with_new_since(briefing, history)  # "New since the last briefing"
     written = write_briefing(briefing, args.out) if args.out is not None else None
+    if written is not None:  # only a file written is an export the next one compares with
+        try:
+            history.record(briefing, written.path, written.format)
+        except OSError as exc:  # the file is written: say why the next one cannot compare
+            print(f"warning: the export was not recorded in {history.path}: {exc}",
+                  file=sys.stderr)  # fmt: skip
     if args.json:
         data = briefing.model_dump(mode="json")
         if written is not None:
@@ -116,6 +128,12 @@ def cmd_brief(args) -> int:
             f", {written.pages} page{'s' if written.pages != 1 else ''}" if written.pages else ""
         )
         print(f"wrote {terminal_safe(written.path)} ({written.size:,} bytes{pages})")
+        new = briefing.new_since_last_briefing
+        if new is not None:
+            print(
+                f"{len(new.sources)} source(s) new or changed since the briefing of "
+                f"{new.previous_export_at}"
+            )
     return EXIT_OK
 
 

@@ -174,7 +174,7 @@ def cmd_ingest(args) -> int:
 def _summarize_ingested(args, library, report) -> list[str]:
     """`ingest --summarize`: summarise (and cache) the added and replaced sources that have no
     summary for this model yet, with a progress bar; the ids summarised."""
-    from dossier.prepare import summarize_missing
+    from dossier.prepare import briefing_needs_preparing, prepare_briefing, summarize_missing
 
     from .answers import _llm
 
@@ -189,6 +189,13 @@ def _summarize_ingested(args, library, report) -> list[str]:
         close()
     if not args.json:
         print(f"{len(made)} summarised")
+    # Then the overview and differences, so `dossier brief` runs no model (nothing is made
+    # while a summary of another source is still missing).
+    if briefing_needs_preparing(library, llm):
+        if not args.json:
+            print("preparing the briefing's overview…", file=sys.stderr)
+        if prepare_briefing(library, llm) and not args.json:
+            print("briefing overview prepared")
     return made
 
 

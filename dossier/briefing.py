@@ -3,8 +3,11 @@ provenance, assembled from the library in one call (`brief`) and written by `exp
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+import json
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -12,15 +15,25 @@ import numpy as np
 from models.llm import LLM
 from prompts import PromptSet, chat_messages
 from retrieval.library import Library
+from retrieval.schema import Source
 
 from .answer_check import check_answer
 from .ask import format_passages
+from .cache import SummaryCache
 from .citations import without_unfinished_end
 from .differences import find_differences
 from .progress import StepProgressFn
 from .quotes import find_quotes, group_quotes
-from .schema import Briefing, ModelInfo, Passage, Provenance, SourceSpan, SourceSummary
-from .summaries import content_sentences, summarize
+from .schema import (
+    Briefing,
+    ModelInfo,
+    Passage,
+    PreparedBriefing,
+    Provenance,
+    SourceSpan,
+    SourceSummary,
+)
+from .summaries import cached_summaries, content_sentences, summarize
 from .timeline import find_events, sort_events
 
 OVERVIEW_MAX_TOKENS = 300
@@ -37,6 +50,29 @@ class BriefingCancelled(RuntimeError):
     pass
 
 
+# Bump when what goes into the prepared parts (overview, differences, title) changes, so
+# briefings prepared by an older Dossier are made again.
+PREPARED_RULES = 1
+PREPARED_PROMPTS = (
+    "overview_system",
+    "overview_user",
+    "judge_entails_system",
+    "judge_entails_user",
+)
+
+
+@dataclass
+class _Run:
+    """What one briefing (or one preparation) works on."""
+
+    library: Library
+    llm: LLM
+    prompts: PromptSet
+    cancel: threading.Event | None
+    sources: list[Source]
+    texts: dict[str, str]
+
+
 def brief(
     *,
     library: Library,
@@ -47,68 +83,63 @@ def brief(
     source_ids: list[str] | None = None,
 ) -> Briefing:
     """Build the briefing of the whole library (or of `source_ids`); summaries come from cache
-    when the text, model and prompts are unchanged."""
+    when the text, model and prompts are unchanged, and so do the overview, the differences
+    and the title when they were prepared for these summaries (`prepare_overview`): then no
+    model runs at all."""
     prompts = prompts or PromptSet()
     sources = [s for s in library.sources() if source_ids is None or s.id in source_ids]
     total = len(sources) + 3
-    step = 0
+    done = [0]
 
     def tick(label: str) -> None:
         if cancel is not None and cancel.is_set():
             raise BriefingCancelled("The briefing was cancelled.")
         if progress:
-            progress(step, total, label)
+            progress(done[0], total, label)
+        done[0] += 1
 
     summaries: list[SourceSummary] = []
     for source in sources:
         tick(f"Summarising {source.meta.title or source.id}")
         summaries.append(summarize(source.id, library=library, llm=llm, cancel=cancel,
                                    prompts=prompts))  # fmt: skip
-        step += 1
 
     tick("Collecting quotes and dates")
-    texts = {s.id: library.source_text(s.id) or "" for s in sources}
-    quotes, events, undated, sentences = [], [], [], []
+    run = _Run(library, llm, prompts, cancel, sources, {})
+    run.texts = {s.id: library.source_text(s.id) or "" for s in sources}
+    quotes, events, undated = [], [], []
     for source in sources:
-        text = texts[source.id]
+        text = run.texts[source.id]
         quotes += find_quotes(source.id, text)
         found, loose = find_events(source.id, text, source.meta.published)
         events += found
         undated += loose
-        ranges = [(c.start, c.end) for c in library.chunks_of(source.id)]
-        sentences += [
-            SourceSpan(source_id=source.id, start=a, end=b, text=text[a:b])
-            for a, b in content_sentences(text, ranges)
-        ]
     groups = group_quotes(quotes)
-    step += 1
 
-    tick("Comparing sources")
-    vectors = library.embedder.embed([s.text for s in sentences]) if sentences else None
-    differences = (
-        find_differences(sentences, vectors, groups, llm=llm, prompts=prompts, cancel=cancel)
-        if vectors is not None
-        else []
-    )
-    step += 1
-
-    tick("Writing the overview")
-    overview, overview_sources = _overview(summaries, library, llm, prompts, cancel)
-    step += 1
+    key = prepared_key(summaries, library, llm, prompts)
+    parts = _cached_parts(library, key)
+    prepared = parts is not None
+    if prepared:
+        tick("Using the prepared comparison and overview")
+        done[0] += 1
+    else:
+        parts = _make_parts(run, summaries, groups, key, tick)
+        if cancel is None or not cancel.is_set():
+            _store_parts(library, parts)
     if progress:
-        progress(step, total, "Done")
+        progress(total, total, "Done")
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
     return Briefing(
-        title=_title(sources, sentences, vectors),
+        title=parts.title,
         generated_at=now,
-        overview=overview,
-        overview_sources=overview_sources,
+        overview=parts.overview,
+        overview_sources=parts.overview_sources,
         summaries=summaries,
         quotes=groups,
         timeline=sort_events(events),
         undated=undated,
-        differences=differences,
+        differences=parts.differences,
         sources=sources,
         provenance=Provenance(
             dossier_version=_version(),
@@ -118,7 +149,127 @@ def brief(
             index=_index_description(library),
             generated_at=now,
         ),
+        overview_prepared=prepared,
     )
+
+
+def prepare_overview(
+    library: Library,
+    llm: LLM,
+    *,
+    prompts: PromptSet | None = None,
+    cancel: threading.Event | None = None,
+) -> bool:
+    """Make (and cache) the briefing's overview, differences and title for the summaries of
+    every source, when all are cached and these parts are not yet: after this, `brief` runs no
+    model. True when something was made; a set `cancel` stops it and nothing is cached."""
+    prompts = prompts or PromptSet()
+    sources = library.sources()
+    summaries = cached_summaries(library, llm, prompts, sources)
+    if not sources or summaries is None:
+        return False  # a summary is missing: the background worker makes it first
+    key = prepared_key(summaries, library, llm, prompts)
+    if _cached_parts(library, key) is not None:
+        return False
+
+    def tick(label: str) -> None:
+        if cancel is not None and cancel.is_set():
+            raise BriefingCancelled("The preparation was cancelled.")
+
+    run = _Run(library, llm, prompts, cancel, sources, {})
+    run.texts = {s.id: library.source_text(s.id) or "" for s in sources}
+    quotes = [q for s in sources for q in find_quotes(s.id, run.texts[s.id])]
+    try:
+        parts = _make_parts(run, summaries, group_quotes(quotes), key, tick)
+    except BriefingCancelled:
+        return False
+    if cancel is not None and cancel.is_set():
+        return False  # a cancelled model call returns what it had: not worth keeping
+    _store_parts(library, parts)
+    return True
+
+
+def overview_needed(library: Library, llm: LLM, prompts: PromptSet | None = None) -> bool:
+    """Every summary is cached but the overview and differences for them are not: what
+    `prepare_overview` would make now. Runs no model."""
+    prompts = prompts or PromptSet()
+    sources = library.sources()
+    summaries = cached_summaries(library, llm, prompts, sources)
+    if not sources or summaries is None:
+        return False
+    return _cached_parts(library, prepared_key(summaries, library, llm, prompts)) is None
+
+
+def prepared_key(summaries: list[SourceSummary], library: Library, llm: LLM,
+                 prompts: PromptSet) -> str:  # fmt: skip
+    """A hash of everything the prepared parts depend on: each source's text (content hash),
+    title and summary points, the model, the prompts, the embedder and the index."""
+    data = {
+        "rules": PREPARED_RULES,
+        "model": [llm.model_id, llm.sha256],
+        "prompts": {name: prompts.template_hash(name) for name in PREPARED_PROMPTS},
+        "embedder": library.embedder.name,
+        "index": _index_description(library),
+        "summaries": [
+            [
+                s.source_id,
+                s.content_hash,
+                s.title,
+                s.prompt_hash,
+                [p.model_dump(mode="json") for p in s.points],
+            ]
+            for s in summaries
+        ],  # fmt: skip
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _make_parts(run: _Run, summaries, groups, key: str, tick) -> PreparedBriefing:
+    """The title, the differences and the overview: the parts that embed every sentence and
+    call the model."""
+    tick("Comparing sources")
+    library = run.library
+    sentences = []
+    for source in run.sources:
+        text = run.texts[source.id]
+        ranges = [(c.start, c.end) for c in library.chunks_of(source.id)]
+        sentences += [
+            SourceSpan(source_id=source.id, start=a, end=b, text=text[a:b])
+            for a, b in content_sentences(text, ranges)
+        ]
+    vectors = library.embedder.embed([s.text for s in sentences]) if sentences else None
+    differences = (
+        find_differences(sentences, vectors, groups, llm=run.llm, prompts=run.prompts,
+                         cancel=run.cancel)
+        if vectors is not None
+        else []
+    )  # fmt: skip
+    tick("Writing the overview")
+    overview, overview_sources = _overview(summaries, library, run.llm, run.prompts, run.cancel)
+    return PreparedBriefing(
+        key=key,
+        title=_title(run.sources, sentences, vectors),
+        overview=overview,
+        overview_sources=overview_sources,
+        differences=differences,
+    )
+
+
+def _cached_parts(library: Library, key: str) -> PreparedBriefing | None:
+    cache = SummaryCache(library.folder)
+    try:
+        parts = cache.get_prepared(key)
+    finally:
+        cache.close()
+    return parts
+
+
+def _store_parts(library: Library, parts: PreparedBriefing) -> None:
+    cache = SummaryCache(library.folder)
+    try:
+        cache.put_prepared(parts)
+    finally:
+        cache.close()
 
 
 def _overview(summaries, library, llm, prompts, cancel):

@@ -11,6 +11,7 @@ from .schema import Briefing, SourceSpan
 from .schema import Note as PinnedNote
 
 MAX_UNDATED = 12
+NEW_SINCE_HEADING = "New since the last briefing"
 
 
 @dataclass
@@ -133,6 +134,8 @@ def document(b: Briefing) -> Document:
         subtitle=f"Generated {b.generated_at} by Dossier from {len(b.sources)} sources, offline.",
     )
     doc.sections.append(_overview(b, notes))
+    if b.new_since_last_briefing is not None:
+        doc.sections.append(_new_since(b, notes))
     if b.notes:
         doc.sections.append(_user_notes(b, notes))
     doc.sections.append(Section("Sources in brief"))
@@ -154,6 +157,35 @@ def _overview(b: Briefing, notes: _Notes) -> Section:
         refs = [notes.ref(b.overview_sources[n - 1]) for n in sentence.citations
                 if 0 < n <= len(b.overview_sources)]  # fmt: skip
         section.paras.append(Para(sentence.text, refs))
+    return section
+
+
+def _new_since(b: Briefing, notes: _Notes) -> Section:
+    """The sources added or changed since the previous export, each with its key points."""
+    new = b.new_since_last_briefing
+    section = Section(NEW_SINCE_HEADING)
+    when = new.previous_export_at if new else ""
+    if not new or not new.sources:
+        section.paras.append(Para(f"No source was added or changed since the briefing of {when}."))
+        return section
+    count = len(new.sources)
+    section.paras.append(
+        Para(
+            f"{count} source{'s' if count != 1 else ''} added or changed since the briefing "
+            f"of {when}.",
+            style="small",
+        )  # fmt: skip
+    )
+    for item in new.sources:
+        label = notes.labels.get(item.source_id, item.title or item.source_id)
+        status = "new" if item.status == "added" else "changed since then"
+        section.paras.append(Para(f"{label} — {status}", strong=True))
+        for point in item.points:
+            section.paras.append(
+                Para(point.text, [notes.ref(e) for e in point.evidence], style="bullet")
+            )
+        if not item.points:
+            section.paras.append(Para("No key point could be checked against the text."))
     return section
 
 

@@ -2,8 +2,9 @@
 
 The desktop summarises these on an idle worker after an ingest (pausable, pre-empted by a
 question); `dossier ingest --summarize` does the same in the terminal. A summary made here is
-the one `dossier.briefing.brief` finds in the cache, so the briefing then runs only the
-cross-source steps.
+the one `dossier.briefing.brief` finds in the cache. Once every summary is made,
+`prepare_briefing` makes the overview, the differences and the title the same way, so an
+export then runs no model at all.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from models.llm import LLM
 from prompts import PromptSet
 from retrieval.library import Library
 
+from .briefing import overview_needed, prepare_overview
 from .summaries import SourceNotFound, summarize, uncached_sources
 
 
@@ -62,3 +64,24 @@ def summarize_missing(
     if progress:
         progress(len(made), len(todo), "done")
     return made
+
+
+def prepare_briefing(
+    library: Library,
+    llm: LLM,
+    *,
+    prompts: PromptSet | None = None,
+    cancel: threading.Event | None = None,
+) -> bool:
+    """After the last summary: make (and cache) the briefing's overview and differences for the
+    library's sources, unless they are already prepared or a summary is missing. True when
+    something was made; a set `cancel` stops it, caching nothing."""
+    return prepare_overview(library, llm, prompts=prompts, cancel=cancel)
+
+
+def briefing_needs_preparing(
+    library: Library, llm: LLM, *, prompts: PromptSet | None = None
+) -> bool:
+    """Every summary is made but the briefing's overview for them is not: what
+    `prepare_briefing` would make now. Runs no model."""
+    return overview_needed(library, llm, prompts)

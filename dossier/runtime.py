@@ -31,6 +31,7 @@ from retrieval.library import IngestProgressFn, rebuild
 from retrieval.schema import IngestReport
 
 from . import models as app_models
+from .briefing_history import BriefingHistory
 from .conversations import ConversationStore
 from .dossiers import DossierInfo, Dossiers
 from .library import open_library
@@ -196,6 +197,10 @@ class Runtime:
     def notes(self) -> NoteStore:
         """The dossier's pinned notes, a new store the caller closes."""
         return NoteStore(self.dossier_dir)
+
+    def briefing_history(self) -> BriefingHistory:
+        """The dossier's briefing exports, for "New since the last briefing"."""
+        return BriefingHistory(self.dossier_dir)
 
     def watch_setting(self) -> WatchSetting:
         """The folder attached to the dossier's library (`dossier watch`, the window)."""

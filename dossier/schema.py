@@ -214,6 +214,37 @@ class Note(BaseModel):
     updated_at: str
 
 
+class PreparedBriefing(BaseModel):
+    """The briefing's cross-source parts that need the model (or take a while): made once for a
+    set of summaries, model and prompts, and reused by every export until one of them changes
+    (see dossier.briefing.prepare_overview)."""
+
+    key: str = Field(description="hash of what these parts depend on (see briefing.prepared_key)")
+    title: str
+    overview: list[AnswerSentence] = Field(default_factory=list)
+    overview_sources: list[SourceSpan] = Field(default_factory=list)
+    differences: list[Difference] = Field(default_factory=list)
+
+
+class NewSource(BaseModel):
+    """A source added, or whose text changed, since the dossier's previous briefing export."""
+
+    source_id: str
+    title: str | None = None
+    status: Literal["added", "changed"]
+    points: list[SummaryPoint] = Field(
+        default_factory=list, description="its summary's checked key points"
+    )
+
+
+class NewSinceLast(BaseModel):
+    """The "New since the last briefing" section (see dossier.briefing_history)."""
+
+    previous_export_at: str = Field(description="when the previous briefing was exported")
+    previous_path: str = ""
+    sources: list[NewSource] = Field(default_factory=list)
+
+
 class Briefing(BaseModel):
     title: str
     generated_at: str
@@ -232,4 +263,10 @@ class Briefing(BaseModel):
     provenance: Provenance
     notes: list[Note] = Field(
         default_factory=list, description="the user's pinned notes, in the user's order"
+    )
+    new_since_last_briefing: NewSinceLast | None = Field(
+        None, description="what was added or changed since the previous export; None: the first"
+    )
+    overview_prepared: bool = Field(
+        False, description="the overview and differences came ready-made: no model call"
     )

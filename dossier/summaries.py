@@ -94,6 +94,28 @@ def uncached_sources(
     return missing
 
 
+def cached_summaries(
+    library: Library, llm: LLM, prompts: PromptSet | None, sources: list
+) -> list[SourceSummary] | None:
+    """The cached summaries of `sources` (library `Source`s), in their order, read through one
+    cache connection; None as soon as one is missing. Runs no model."""
+    model, prompt_hash = _model_key(llm), summary_prompt_hash(prompts)
+    found = []
+    cache = SummaryCache(library.folder)
+    try:
+        for source in sources:
+            summary = cache.get(source.content_hash, model, prompt_hash)
+            if summary is None:
+                return None
+            summary.cached = True
+            summary.source_id = source.id
+            summary.title = source.meta.title or summary.title
+            found.append(summary)
+    finally:
+        cache.close()
+    return found
+
+
 def _from_cache(library: Library, source, llm: LLM, prompts: PromptSet | None):
     cache = SummaryCache(library.folder)
     try:

@@ -10,6 +10,10 @@ the user asked for: a question, a *Summarise* press or a briefing export holds i
 (`hold(reason)`), which cancels the summary being made (not cached, so it is made again later)
 and starts nothing until every hold is released. After a briefing the queue is read again: the
 briefing summarised what was missing itself.
+
+Once every summary is made, the briefing's overview and differences are prepared the same way
+(`dossier.prepare.prepare_briefing`, one more pre-emptible job: "Preparing the briefing
+overview"), so *Export briefing* then runs no model at all.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ HOLD_TEXT = {
 
 class BackgroundSummaries(QObject):
     summarized = Signal(str)  # a source's summary was made and cached
-    finished = Signal()  # the queue ran dry after making at least one summary
+    finished = Signal()  # the queue ran dry after making a summary or the briefing overview
+    briefing_prepared = Signal()  # the briefing's overview and differences were made and cached
     changed = Signal(str)  # the status text shown ("" = hidden)
 
     def __init__(self, label: QLabel, button: QToolButton, engine: Engine) -> None:
@@ -47,11 +52,14 @@ class BackgroundSummaries(QObject):
         self.holds: set[str] = set()  # why the work yields now: "question", "briefing", ...
         self.failed: dict[str, str] = {}  # source id -> why it could not be summarised
         self.stopped = False  # the window is closing
+        self.overview_pending = False  # prepare the briefing's overview once the queue is dry
+        self.preparing = False  # the overview job runs (it is `job`)
+        self.prepared_now = False  # an overview was made since the queue was last empty
         self.text = ""
         self._titles: dict[str, str] = {}
         label.setToolTip(
-            "Summaries of new sources are made while Dossier is idle, so Export briefing is "
-            "quick. A question pauses them."
+            "Summaries of new sources, then the briefing overview, are made while Dossier is "
+            "idle, so Export briefing is quick. A question pauses them."
         )
         button.clicked.connect(self.toggle_pause)
         engine.library_state.connect(self._library_state)
@@ -79,13 +87,15 @@ class BackgroundSummaries(QObject):
         library, engine = self.engine.library, self.engine
 
         def work(job):
-            from dossier.prepare import sources_to_summarize
+            from dossier.prepare import briefing_needs_preparing, sources_to_summarize
 
             llm = engine.wait_llm(job.cancel)
             if llm is None:
                 return None
             missing = sources_to_summarize(library, llm, cancel=job.cancel)
-            return None if job.cancel.is_set() else (library, missing)
+            # With summaries to make, the overview is prepared after them (unless unchanged).
+            overview = bool(missing) or briefing_needs_preparing(library, llm)
+            return None if job.cancel.is_set() else (library, missing, overview)
 
         self.scan_job = self.engine.runner.start(
             work, name="background-scan", on_done=self._scanned, on_failed=self._scan_failed
@@ -100,13 +110,14 @@ class BackgroundSummaries(QObject):
         if result is None or not self.enabled or not self._library_ready():
             self._show()
             return
-        library, missing = result
+        library, missing, overview = result
         if library is not self.engine.library:  # another library opened meanwhile
             self.schedule()
             return
         # The source being summarised stays listed: it may have been re-imported meanwhile, and
         # summarising it again after its job is a cache hit if its text did not change.
         self.queue = [i for i in missing if i not in self.failed]
+        self.overview_pending = overview
         self._next()
 
     def _scan_failed(self, why: str) -> None:  # e.g. the model could not be loaded
@@ -140,11 +151,14 @@ class BackgroundSummaries(QObject):
         if self.paused or self.holds or not self.enabled or not self._library_ready():
             self._show()
             return
+        if not self.queue and self.overview_pending:
+            self._prepare_overview()
+            return
         if not self.queue:
-            made = self.done
-            self.done = 0
-            self._show(ready=made > 0)
-            if made:
+            ready = self.done > 0 or self.prepared_now
+            self.done, self.prepared_now = 0, False
+            self._show(ready=ready)
+            if ready:
                 self.finished.emit()
             return
         source_id = self.queue.pop(0)
@@ -176,6 +190,45 @@ class BackgroundSummaries(QObject):
             self.summarized.emit(source_id)
         elif kept and source_id in self._titles and source_id not in self.queue:
             self.queue.insert(0, source_id)  # pre-empted: made again when the work resumes
+        if not self.stopped:
+            self._next()
+
+    def _prepare_overview(self) -> None:
+        """After the last summary: the briefing's overview and differences, on the worker."""
+        self.overview_pending = False
+        library, engine = self.engine.library, self.engine
+
+        def work(job):
+            from dossier.prepare import prepare_briefing
+
+            llm = engine.wait_llm(job.cancel)
+            if llm is None:
+                return None
+            made = prepare_briefing(library, llm, cancel=job.cancel)
+            return None if job.cancel.is_set() else made  # None: cancelled, nothing cached
+
+        self.preparing = True
+        self.job = self.engine.runner.start(
+            work,
+            name="background-overview",
+            on_done=self._overview_done,
+            on_failed=self._overview_failed,
+        )
+        self._show()
+
+    def _overview_done(self, made) -> None:
+        kept = self.preparing  # not dropped by `stop` meanwhile
+        self.job, self.preparing = None, False
+        if made is None and kept and not self.stopped:
+            self.overview_pending = True  # pre-empted: made when the work resumes
+        elif made:
+            self.prepared_now = True
+            self.briefing_prepared.emit()
+        if not self.stopped:
+            self._next()
+
+    def _overview_failed(self, why: str) -> None:
+        self.job, self.preparing = None, False  # the export will write it, as without this
         if not self.stopped:
             self._next()
 
@@ -226,6 +279,7 @@ class BackgroundSummaries(QObject):
         self.done = 0
         self.failed.clear()
         self.current = None  # the job winding down is not queued again
+        self.overview_pending = self.preparing = self.prepared_now = False
         if self.job is not None:
             self.job.cancel.set()
         if self.scan_job is not None:
@@ -239,11 +293,20 @@ class BackgroundSummaries(QObject):
     # -- the status bar -----------------------------------------------------------------
     def _show(self, ready: bool = False) -> None:
         total = self.done + len(self.queue) + (1 if self.current else 0)
-        waiting = self.current is None and not self.queue  # nothing left to show
+        overview = (
+            not self.queue and self.current is None and (self.preparing or self.overview_pending)
+        )
+        waiting = self.current is None and not self.queue and not overview  # nothing to show
         if not self.enabled or (waiting and not ready):
             text = ""
         elif ready:
             text = "Summaries ready for the briefing"
+        elif overview and self.paused:
+            text = "Briefing overview paused"
+        elif overview and self.holds:
+            text = f"Briefing overview — {HOLD_TEXT.get(sorted(self.holds)[0], 'waiting')}"
+        elif overview:
+            text = "Preparing the briefing overview"
         elif self.paused:
             text = f"Summaries paused — {self.done} of {total} ready"
         elif self.holds:

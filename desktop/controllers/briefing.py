@@ -1,19 +1,27 @@
 """One-click briefing: save dialog (format from the extension), progress, then open it.
 
-Uses `dossier.briefing.brief` and `dossier.export.write_briefing`.
+Uses `dossier.briefing.brief` and `dossier.export.write_briefing`; each export is recorded in
+the dossier's briefing history (`dossier.briefing_history`), which gives the next briefing its
+"New since the last briefing" section.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
-from ..engine import Engine
+from ..engine import Engine, runtime_of
 
 FORMAT_NAMES = {".md": "Markdown", ".html": "Web page", ".pdf": "PDF", ".docx": "Word"}
+
+
+def real_history(prefs):
+    """The briefing exports of the preferences' dossier (a `BriefingHistory`)."""
+    return runtime_of(prefs).briefing_history()
 
 
 class BriefingController(QObject):
@@ -29,6 +37,8 @@ class BriefingController(QObject):
         self.dialog: QProgressDialog | None = None
         # Returns the user's pinned notes (called on the export's worker); None: no notes.
         self.pinned_notes = None
+        # Returns the dossier's briefing history (called on the worker); tests replace it.
+        self.history_factory = real_history
 
     # Both dialogs are methods so tests can replace them.
     def ask_save_path(self) -> Path | None:
@@ -67,6 +77,7 @@ class BriefingController(QObject):
             self.status.emit("The library is still opening.")
             return
         from dossier.briefing import brief
+        from dossier.briefing_history import with_new_since
         from dossier.export import write_briefing
 
         path = self.ask_save_path()
@@ -74,6 +85,7 @@ class BriefingController(QObject):
             return
         library = self.engine.library
         pinned_notes = self.pinned_notes
+        open_history, prefs = self.history_factory, self.engine.prefs
         self.dialog = QProgressDialog("Preparing the briefing…", "Cancel", 0, 0, self.parent_widget)
         self.dialog.setWindowTitle("Export briefing")
         # Not modal: a modal QProgressDialog runs the event loop inside setValue (re-entrancy).
@@ -104,8 +116,18 @@ class BriefingController(QObject):
                 from dossier.notes import with_notes
 
                 briefing = with_notes(briefing, notes, library)
+            try:
+                history = open_history(prefs)
+                briefing = with_new_since(briefing, history)  # "New since the last briefing"
+            except (OSError, ValueError):  # no dossier folder: the briefing, without it
+                history = None
             job.progress((1, 1, "Writing the file…"))
-            return write_briefing(briefing, path)
+            written = write_briefing(briefing, path)
+            if history is not None:
+                # The file is written, which is what the user asked for, even if this fails.
+                with contextlib.suppress(OSError):
+                    history.record(briefing, written.path, written.format)
+            return written
 
         self.busy_changed.emit(True)
         self.job = self.engine.runner.start(

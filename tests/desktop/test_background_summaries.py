@@ -20,9 +20,15 @@ def is_summary(messages) -> bool:
     return messages[0]["content"].startswith("You summarise one news article")
 
 
+def is_judgment(messages) -> bool:
+    """A YES/NO check (of an answer, or of differences while the briefing is prepared)."""
+    return messages[0]["content"].startswith("You are a careful fact checker")
+
+
 class GatedLLM(ScriptedLLM):
-    """Summaries wait (honouring `cancel`) until `summaries_go` is set, answers until
-    `answers_go` is: a test decides what is still running when the user acts."""
+    """Summaries wait (honouring `cancel`) until `summaries_go` is set, answers (and the
+    overview) until `answers_go` is: a test decides what is still running when the user acts.
+    YES/NO judgments are not held."""
 
     def __init__(self) -> None:
         super().__init__(lambda m: SUMMARY if is_summary(m) else ATACMS(m))
@@ -34,6 +40,9 @@ class GatedLLM(ScriptedLLM):
 
     def _pieces(self, done, messages, reply, max_tokens, cancel):
         summary = is_summary(messages)
+        if is_judgment(messages):  # not what the test holds back
+            yield from super()._pieces(done, messages, reply, max_tokens, cancel)
+            return
         gate = self.summaries_go if summary else self.answers_go
         if summary:
             self.summary_calls += 1

@@ -34,15 +34,23 @@ def stand_in_core(monkeypatch):
         calls["export"].append(path)
         text = "# Briefing\n" + "\n".join(briefing["sources"])
         path.write_text(text)
-        return types.SimpleNamespace(path=path, size=len(text), pages=3)
+        return types.SimpleNamespace(path=path, size=len(text), pages=3, format=path.suffix)
 
     briefing_module = types.ModuleType("dossier.briefing")
     briefing_module.brief = brief
     export_module = types.ModuleType("dossier.export")
     export_module.write_briefing = write_briefing
     export_module.FORMATS = [".md", ".html", ".pdf", ".docx"]
+    history_module = types.ModuleType("dossier.briefing_history")
+    history_module.with_new_since = lambda briefing, history: briefing
+    calls["recorded"] = []
+    history = types.SimpleNamespace(
+        record=lambda briefing, path, fmt: calls["recorded"].append((path, fmt))
+    )
     monkeypatch.setitem(sys.modules, "dossier.briefing", briefing_module)
     monkeypatch.setitem(sys.modules, "dossier.export", export_module)
+    monkeypatch.setitem(sys.modules, "dossier.briefing_history", history_module)
+    monkeypatch.setattr("desktop.controllers.briefing.real_history", lambda prefs: history)
     calls["release"] = release
     return calls
 
@@ -69,6 +77,7 @@ def test_the_export_button_writes_the_briefing_and_offers_to_open_it(
     assert exported.args[0] == target and target.read_text().startswith("# Briefing")
     assert progress and progress[-1][2] == "Writing the file…"
     assert offered == [(target, "3 pages, 1 kB")]
+    assert stand_in_core["recorded"] == [(target, ".md")]  # the dossier's briefing history
     assert app.briefing.dialog is None
     assert str(target) in window.job_status.text() and "3 pages" in window.job_status.text()
 

@@ -1,0 +1,87 @@
+"""`dossier brief --json`: the export recorded, "New since the last briefing", and a briefing
+prepared ahead by `ingest --summarize` made with no model call."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import dossier.models
+import dossier.runtime
+from cli.main import EXIT_OK, main
+from dossier.runtime import Runtime, Settings
+from tests.dossier.test_briefing import scripted_reply
+from tests.dossier.test_briefing_prepared import NEW_ARTICLE, is_overview
+from tests.fakes import ScriptedLLM
+
+pytestmark = pytest.mark.usefixtures("qt_app_for_pdf")
+
+
+@pytest.fixture
+def llm(monkeypatch, fake_embedder):
+    llm = ScriptedLLM(scripted_reply)
+    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
+    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
+    return llm
+
+
+def run_json(capsys, *argv) -> dict:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    return json.loads(out)
+
+
+def test_brief_json_reports_what_is_new_since_the_last_export(capsys, tmp_path, llm):
+    # GIVEN a first briefing exported
+    first = run_json(capsys, "brief", "--out", str(tmp_path / "a.md"), "--json")
+    # THEN it has no "new since" section, and the export is recorded in the dossier's folder
+    assert first["new_since_last_briefing"] is None
+    assert first["export"]["format"] == ".md"
+    history = Runtime(Settings.resolve()).dossier_dir / "briefings.json"
+    exports = json.loads(history.read_text(encoding="utf-8"))["exports"]
+    assert [e["path"] for e in exports] == [str(tmp_path / "a.md")]
+    # WHEN a source is added and the briefing exported again
+    path = tmp_path / "harbour.txt"
+    path.write_text(NEW_ARTICLE, encoding="utf-8")
+    added = run_json(capsys, "ingest", str(path), "--json")["added"]
+    second = run_json(capsys, "brief", "--out", str(tmp_path / "b.pdf"), "--json")
+    # THEN the JSON lists that source with its key points and the previous export's time
+    new = second["new_since_last_briefing"]
+    assert new["previous_export_at"] == exports[0]["exported_at"]
+    assert [s["source_id"] for s in new["sources"]] == added
+    assert new["sources"][0]["status"] == "added" and new["sources"][0]["points"]
+    assert second["export"]["pages"] >= 1
+    # AND a briefing only printed (no file) is not an export: the next one still compares
+    # with the PDF
+    third = run_json(capsys, "brief", "--json")
+    assert third["new_since_last_briefing"]["previous_path"] == str(tmp_path / "b.pdf")
+    assert len(json.loads(history.read_text(encoding="utf-8"))["exports"]) == 2
+
+
+def test_after_ingest_summarize_the_briefing_runs_no_model(capsys, tmp_path, llm):
+    # GIVEN every source summarised and the overview prepared by `ingest --summarize`
+    # (the seeds first, then a new file)
+    run_json(capsys, "summarize", "--json")
+    path = tmp_path / "harbour.txt"
+    path.write_text(NEW_ARTICLE, encoding="utf-8")
+    run_json(capsys, "ingest", str(path), "--summarize", "--json")
+    assert sum(1 for m in llm.calls if is_overview(m)) == 1
+    calls = len(llm.calls)
+    # WHEN the briefing is exported
+    result = run_json(capsys, "brief", "--out", str(tmp_path / "b.md"), "--json")
+    # THEN no model call was made
+    assert len(llm.calls) == calls
+    assert result["overview_prepared"] and result["overview"]
+
+
+def test_an_export_that_cannot_be_recorded_is_still_written(capsys, tmp_path, llm):
+    # GIVEN a dossier folder where the history file cannot be written (a folder in its place)
+    history = Runtime(Settings.resolve()).dossier_dir / "briefings.json"
+    history.mkdir(parents=True)
+    # WHEN the briefing is exported
+    code = main(["brief", "--out", str(tmp_path / "a.md")])
+    # THEN the file is written, and the user is told the export was not recorded
+    assert code == EXIT_OK and (tmp_path / "a.md").stat().st_size > 0
+    assert "not recorded" in capsys.readouterr().err
