@@ -91,6 +91,7 @@ def cmd_brief(args) -> int:
     from dossier.briefing import brief
     from dossier.briefing_history import with_new_since
     from dossier.export import FORMATS, write_briefing
+    from dossier.notes import with_notes
 
     from .answers import _llm
     from .common import runtime_of
@@ -102,13 +103,16 @@ def cmd_brief(args) -> int:
         fail(f"cannot export to {args.out.name}: use {', '.join(FORMATS)}")
         return EXIT_USAGE
     library = open_cli_library(args, quiet=args.json)
+    # Read before the slow part: notes that cannot be read fail the command at once, not after
+    # minutes of model work whose briefing would then be lost.
+    pinned = _pinned_notes(args)
     llm = _llm(args)
     update, close = step_bar(not args.json, "step")
     try:
         briefing = brief(library=library, llm=llm, progress=update)
     finally:
         close()
-    briefing = _with_pinned_notes(args, briefing, library)
+    briefing = with_notes(briefing, pinned, library)  # the "Notes" section, in the user's order
     history = runtime_of(args).briefing_history()
     briefing = with_new_since(briefing, history)  # "New since the last briefing"
     written = write_briefing(briefing, args.out) if args.out is not None else None
@@ -137,14 +141,12 @@ def cmd_brief(args) -> int:
     return EXIT_OK
 
 
-def _with_pinned_notes(args, briefing, library):
-    """The briefing with the user's notes ("Notes" section), as `dossier notes` lists them."""
-    from dossier.notes import with_notes
-
+def _pinned_notes(args) -> list:
+    """The dossier's notes, in the user's order, as `dossier notes` lists them."""
     from .common import runtime_of
 
     with runtime_of(args).notes() as store:
-        return with_notes(briefing, store.notes(), library)
+        return store.notes()
 
 
 COMMANDS = {"summarize": cmd_summarize, "brief": cmd_brief}

@@ -85,3 +85,19 @@ def test_an_export_that_cannot_be_recorded_is_still_written(capsys, tmp_path, ll
     # THEN the file is written, and the user is told the export was not recorded
     assert code == EXIT_OK and (tmp_path / "a.md").stat().st_size > 0
     assert "not recorded" in capsys.readouterr().err
+
+
+def test_notes_that_cannot_be_read_fail_the_briefing_before_the_model_is_asked(
+    capsys, tmp_path, llm
+):
+    # GIVEN a dossier whose notes file is damaged
+    notes = Runtime(Settings.resolve()).dossier_dir / "notes.sqlite"
+    notes.parent.mkdir(parents=True, exist_ok=True)
+    notes.write_bytes(b"this is not a database " * 100)
+    # WHEN a briefing is asked for
+    code = main(["brief", "--out", str(tmp_path / "b.md")])
+    # THEN it fails with a message naming the notes file, before any model call
+    assert code != EXIT_OK
+    assert "notes.sqlite" in capsys.readouterr().err
+    assert llm.calls == []
+    assert not (tmp_path / "b.md").exists()
