@@ -4,12 +4,10 @@ Word overlap and embedding similarity measure whether two texts are about the sa
 not whether one states the other: "the minister visited A" and "the minister visited B"
 overlap almost entirely. The judge asks the model for one word, YES or NO, constrained by a
 grammar so it cannot wander, with a short prompt per claim. Where the model can say how
-likely each word is (`models.llm.ChoiceScorer`), a claim is entailed only when YES is at
-least `ENTAILMENT_THRESHOLD` likely: a claim the model finds barely more likely stated than
-not is where its wrong-subject mistakes sit, and a claim shown as supported must be one the
-model is sure of. The prompt's instructions come
-first and never change, so the model's prompt cache evaluates them once per session; each
-judgment pays only for its evidence and claim.
+likely each word is (`models.llm.ChoiceScorer`), the judge reads the probability of YES
+against NO and a claim is entailed when it reaches `ENTAILMENT_THRESHOLD`. The prompt's
+instructions come first and never change, so the model's prompt cache evaluates them once
+per session; each judgment pays only for its evidence and claim.
 """
 
 from __future__ import annotations
@@ -21,12 +19,13 @@ from models.llm import LLM, ChoiceScorer
 from prompts import PromptSet, chat_messages
 
 YES_NO_GRAMMAR = 'root ::= "YES" | "NO"'
-# The threshold with the best F1 on the labelled pairs (`bench/judge.py --sweep`, which also
-# gives the cross-validated figures); 0.5 would be the plain pick of the likelier word. F1, not
-# a precision target: a rejected sentence can turn a right answer into a refusal, and 0.7
-# (precision 0.96 on the pairs) refused correct answers to simple questions in the suites.
-# This model's YES rarely passes 0.9, so the scale is its own, not a percentage.
-ENTAILMENT_THRESHOLD = 0.65
+# The plain pick of the likelier word. A higher threshold trades answers for precision: 0.65,
+# the best F1 on the labelled pairs (0.93 / 0.93 against 0.86 / 0.95 here), refused more of
+# the unanswerable questions of the eval suites but many more answerable ones
+# (bench/results/eval-judge-0.65-2026-12-03.md). The judge cannot tell a right claim it is
+# unsure of from a wrong-subject one, so no threshold fixes both; `ModelJudge(threshold=...)`
+# keeps the dial.
+ENTAILMENT_THRESHOLD = 0.5
 
 
 class Judge(Protocol):
