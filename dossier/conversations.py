@@ -26,6 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from .schema import Answer, ModelInfo
+from .sqlite_tx import immediate_transaction
 
 CONVERSATIONS_FILE = "conversations.sqlite"
 SCHEMA_VERSION = 1
@@ -193,19 +194,8 @@ class ConversationStore:
         except sqlite3.Error as exc:
             raise ConversationsError(_message(exc, self.path)) from exc
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (BEGIN IMMEDIATE): all of it or nothing."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                # SQLite may have rolled back already (a full disk); a failed COMMIT has not
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
+    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return immediate_transaction(self._db, self._lock)
 
     def _open_fts(self) -> bool:
         """Use (creating or catching up) the full-text index; False when SQLite lacks FTS5."""

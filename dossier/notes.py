@@ -42,6 +42,7 @@ from .schema import (
     SourceSpan,
     SummaryPoint,
 )
+from .sqlite_tx import immediate_transaction
 from .verify import LEXICAL_STRONG, lexical_support
 
 NOTES_FILE = "notes.sqlite"
@@ -342,18 +343,8 @@ class NoteStore:
         except sqlite3.Error as exc:
             raise NotesError(_message(exc, self.path)) from exc
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (BEGIN IMMEDIATE): all of it or nothing."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
+    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return immediate_transaction(self._db, self._lock)
 
     def _note(self, row: tuple) -> Note:
         id_ = row[0]
