@@ -13,6 +13,7 @@ from html import escape
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtWidgets import QInputDialog, QMessageBox
+from shiboken6 import isValid
 
 from ..engine import Engine, runtime_of
 from ..views.notes_panel import NotesPanel
@@ -72,8 +73,8 @@ class NotesController(QObject):
         )
 
     def _opened(self, store, ticket=None) -> None:
-        if ticket is not None and ticket is not self._ticket:
-            store.close()  # another dossier was chosen meanwhile
+        if (ticket is not None and ticket is not self._ticket) or not isValid(self.view):
+            store.close()  # another dossier was chosen meanwhile, or the window closed
             return
         old, self.store = self.store, store
         if old is not None and old is not store:
