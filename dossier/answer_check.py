@@ -185,6 +185,13 @@ class _Checker:
         if len(related) == 1:
             n = related[0]
             return [n] if n in alone and self.entails(self.evidence_text(i, n), clean) else []
+        if alone and len(alone) < len(related):
+            # Some cited passages lack a name, figure or quotation the sentence gives (a model
+            # citing two sources that state different values): when the others entail it,
+            # they alone are its citations.
+            evidence = " ".join(self.evidence_text(i, n) for n in alone)
+            if self.entails(evidence, clean):
+                return alone
         # Several citations: a sentence setting two sources side by side is entailed only by
         # both together, so they are judged as one text.
         joined_text = " ".join(self.by_n[n].text for n in related)

@@ -127,6 +127,26 @@ def test_a_sentence_setting_two_passages_side_by_side_is_judged_on_both_together
     assert [e.source_id for e in sentence.evidence] == ["s1", "s2"]
 
 
+def test_of_two_citations_the_one_lacking_the_sentences_figure_is_dropped():
+    # GIVEN two sources giving different costs, and a sentence stating one cost citing both
+    shown = passages(
+        "The council said the bridge cost 40 million euros.",
+        "The builder said the bridge cost 45 million euros.",
+    )
+    judge = WordJudge()
+    # WHEN it is checked
+    sentences, _ = check_answer(
+        "The bridge cost 40 million euros [1][2].", shown, FakeEmbedder(), judge
+    )
+    # THEN only the passage that states that figure is its citation
+    [sentence] = sentences
+    assert sentence.supported and sentence.citations == [1]
+    assert sentence.rejected_citations == [2]
+    # AND the judge read only that passage
+    [(evidence, _)] = judge.entailment_calls
+    assert shown[0].text in evidence and shown[1].text not in evidence
+
+
 def test_a_side_by_side_sentence_the_judge_rejects_keeps_neither_citation():
     shown = passages(
         "The council said the bridge cost 40 million euros.",
