@@ -20,7 +20,7 @@ from .judge import Judge
 from .schema import AnswerSentence, Passage
 
 DIFFERENT_ACCOUNT = "The sources differ."
-PROBED_PASSAGES = 1  # each costs two judgments on every answer: keep it to the best one
+PROBED_PASSAGES = 2  # each costs up to two judgments on every answer
 CLOSEST_SENTENCES = 2
 
 
@@ -57,21 +57,42 @@ def other_account(
     cited = cited_sources(sentences, passages)
     if not answer or not cited:
         return None
-    others = [p for p in sorted(passages, key=lambda p: -p.relevance) if p.source_id not in cited]
-    kind = expected_answer(question)
-    if kind is not None:
-        # The probe goes first to a passage whose sentences closest to the question hold a
-        # value of the kind asked for (a figure, a date, a name) that the answer lacks.
-        mine = answer_values(kind, answer, question)
-        closest = {p.n: closest_sentences(p, question, embedder) for p in others}
-        others.sort(key=lambda p: not answer_values(kind, closest[p.n], question) - mine)
-    for passage in others[:PROBED_PASSAGES]:
+    for passage in probe_order(question, answer, passages, cited, embedder)[:PROBED_PASSAGES]:
         evidence = closest_sentences(passage, question, embedder)
         if judge.entails(evidence, answer):
             continue  # it agrees
         if judge.answers(question, evidence):
             return passage
     return None
+
+
+def probe_order(
+    question: str, answer: str, passages: list[Passage], cited: set[str], embedder
+) -> list[Passage]:
+    """The uncited sources' passages worth probing for another account, likeliest first.
+
+    A source that disagrees usually says the same thing with another value ("the bridge cost
+    45 million" against "40 million"). When the question asks for a kind of value (a figure,
+    a date, a name), only passages whose sentences closest to the question give one the
+    answer lacks can answer it otherwise: those reading most like the answer go first, and
+    one holding every value the answer gives (it restates it) goes last. Otherwise, or when
+    no passage gives another value, the most relevant passage is the one probe.
+    """
+    others = [p for p in sorted(passages, key=lambda p: -p.relevance) if p.source_id not in cited]
+    kind = expected_answer(question)
+    if kind is None or not others:
+        return others
+    mine = answer_values(kind, answer, question)
+    closest = {p.n: closest_sentences(p, question, embedder) for p in others}
+    vectors = embedder.embed([answer, *(closest_sentences(p, answer, embedder) for p in others)])
+    likeness = {p.n: float(v @ vectors[0]) for p, v in zip(others, vectors[1:], strict=True)}
+
+    def restates(p: Passage) -> bool:
+        return bool(mine) and all(value in p.text.lower() for value in mine)
+
+    giving_another = [p for p in others if answer_values(kind, closest[p.n], question) - mine]
+    ordered = sorted(giving_another, key=lambda p: (restates(p), -likeness[p.n]))
+    return ordered or others[:1]
 
 
 def differs(first: list[AnswerSentence], second: list[AnswerSentence], judge: Judge) -> bool:

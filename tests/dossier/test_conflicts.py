@@ -104,3 +104,39 @@ def test_closest_sentences_keep_reading_order(fake_embedder):
     assert picked.count(".") == 2
     first, second = (text.index(s) for s in picked.split(". ", 1))
     assert first < second
+
+
+def test_a_passage_restating_the_answer_is_probed_after_one_that_gives_another_value(
+    fake_embedder,
+):
+    # GIVEN an answer citing source a; source c, more relevant, repeats its count and adds a
+    # date; source b gives another count
+    shown = [
+        passage(1, "a", "Officials said 40 people were hurt in the blast.", 0.9),
+        passage(3, "c", "By 2024, 40 people had been hurt in the blasts, officials said.", 0.8),
+        passage(2, "b", "Firefighters said 55 people were hurt in the blast.", 0.3),
+    ]
+    answer = [said("Officials said 40 people were hurt.", 1)]
+    judge = ScriptedJudge(entails=["40 people"], answers=["55 people"])
+    # WHEN another account is looked for
+    found = other_account("How many people were hurt?", answer, shown, fake_embedder, judge)
+    # THEN the first probe went to source b, and source c was never judged
+    assert found is not None and found.source_id == "b"
+    assert all(shown[1].text not in call[1:] for call in judge.asked)
+
+
+def test_a_second_passage_is_probed_when_the_first_agrees(fake_embedder):
+    # GIVEN an answer citing source a; source b says it in nearly the same words with a
+    # figure more (it agrees), source c gives another count in other words
+    shown = [
+        passage(1, "a", "Officials said 40 people were hurt in the blast.", 0.9),
+        passage(2, "b", "Officials said forty people were hurt in the blast, 12 badly.", 0.8),
+        passage(3, "c", "The fire brigade counted 55 injured.", 0.3),
+    ]
+    answer = [said("Officials said 40 people were hurt in the blast.", 1)]
+    judge = ScriptedJudge(entails=["12 badly"], answers=["55 injured"])
+    # WHEN another account is looked for
+    found = other_account("How many people were hurt?", answer, shown, fake_embedder, judge)
+    # THEN b, reading most like the answer, was probed first and agreed; c is the other account
+    assert [call[1] for call in judge.asked][:1] == [shown[1].text]
+    assert found is not None and found.source_id == "c"
