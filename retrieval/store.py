@@ -30,6 +30,7 @@ from .errors import (
     LibraryReadOnly,
     LibraryUnavailable,
 )
+from .holders import hold_library
 from .schema import Chunk, Source, SourceMeta
 
 __all__ = ["LibraryMismatch", "Store", "atomic_write_bytes"]  # LibraryMismatch: old import path
@@ -149,6 +150,8 @@ class Store:
         except BaseException:
             self._db.close()
             raise
+        # Announces that this process has the library open (a dossier in use is not deleted).
+        self._hold = None if self.read_only else hold_library(self.folder)
 
     @property
     def database_path(self) -> Path:
@@ -555,3 +558,6 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._hold is not None:
+                self._hold.release()
+                self._hold = None
