@@ -1,11 +1,12 @@
 """Notes: the pinned answers, passages and summary points in the user's order; the selected
-note's citations below as links; Edit, Move up, Move down, Delete."""
+note's citations below as links; Edit, Move up, Move down, Delete; a note dragged to another
+place in the list is moved there (`dragged`)."""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,6 +24,8 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 class NotesPanel(QWidget):
+    dragged = Signal()  # the user dropped a note at another place in the list
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         heading = QLabel("Notes — in the order the briefing lists them")
@@ -35,6 +38,10 @@ class NotesPanel(QWidget):
         self.list.setWordWrap(True)
         self.list.setSpacing(3)
         self.list.setAlternatingRowColors(True)
+        # Qt's own move within the list; the controller saves the new order and reads it back.
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.list.model().rowsMoved.connect(lambda *_: self.dragged.emit())
         self.citations = QTextBrowser()
         self.citations.setObjectName("note_citations")
         self.citations.setOpenLinks(False)  # note: links are handled by the controller
