@@ -23,7 +23,7 @@ from models.embedder import Embedder
 
 from ..library import IngestProgressFn, Library, _Prepared, manifest_for
 from ..schema import Hit, IngestReport
-from ..search import fuse_ranked
+from ..search import hits_from_rankings
 from .connection import LibraryURL
 from .schema import CHUNKS_TABLE, LEXEME_FREQUENCIES, QUERY_LEXEMES, dense_query
 from .store import PgStore
@@ -86,22 +86,13 @@ class PgLibrary:
                 dense_query(self.store.vector_type), {"v": vector, "depth": depth}
             ).fetchall()
             keyword = self._keyword_ids(db, query, depth)
-        dense_ids = np.array([r[0] for r in dense], np.int64)
-        keyword_ids = np.array(keyword, np.int64)
-        fused, dense_rank, keyword_rank = fuse_ranked(dense_ids, keyword_ids, k)
-        cosine = {int(r[0]): float(r[1]) for r in dense}
-        chunks = self.store.chunks_by_ids([cid for cid, _ in fused])
-        return [
-            Hit(
-                chunk=chunks[cid],
-                score=score,
-                dense_rank=dense_rank.get(cid),
-                dense_score=cosine.get(cid),
-                bm25_rank=keyword_rank.get(cid),
-            )
-            for cid, score in fused
-            if cid in chunks
-        ]
+        return hits_from_rankings(
+            np.array([r[0] for r in dense], np.int64),
+            np.array([r[1] for r in dense], np.float64),
+            np.array(keyword, np.int64),
+            k,
+            self.store.chunks_by_ids,
+        )
 
     def _keyword_ids(self, db, query: str, depth: int) -> list[int]:
         lexemes = [r[0] for r in db.execute(QUERY_LEXEMES, {"query": query})]
