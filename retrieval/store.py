@@ -91,6 +91,29 @@ INDEX_FILE_GLOB = "vectors-*"  # every vector index implementation's saved files
 WRITE_LOCK_TIMEOUT_S = 900.0  # a second writer waits this long for the first to finish
 
 
+def sources_query(sources_table: str = "sources", chunks_table: str = "chunks") -> str:
+    """Every source with its text length and chunk count, in id order: the SQL of both
+    stores (SQLite here, PostgreSQL with its own table names), read by `source_from_row`."""
+    return (
+        "SELECT s.id, s.path, s.content_hash, s.meta, length(s.text), s.added_at, "
+        f"(SELECT count(*) FROM {chunks_table} c WHERE c.source_id = s.id) "
+        f"FROM {sources_table} s ORDER BY s.id"
+    )
+
+
+def source_from_row(row, parse_meta: Callable[[str], SourceMeta]) -> Source:
+    """A `Source` from a row of `sources_query`; `parse_meta` reads the stored metadata."""
+    return Source(
+        id=row[0],
+        path=row[1],
+        content_hash=row[2],
+        meta=parse_meta(row[3]),
+        n_chars=row[4],
+        added_at=row[5],
+        n_chunks=row[6],
+    )
+
+
 def _stored_meta(raw: str) -> SourceMeta:
     """Stored metadata; a field an older Dossier stored unchecked is dropped, not fatal."""
     try:
@@ -413,23 +436,8 @@ class Store:
 
     def sources(self) -> list[Source]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT s.id, s.path, s.content_hash, s.meta, length(s.text), s.added_at, "
-                "(SELECT count(*) FROM chunks c WHERE c.source_id = s.id) "
-                "FROM sources s ORDER BY s.id"
-            ).fetchall()
-        return [
-            Source(
-                id=r[0],
-                path=r[1],
-                content_hash=r[2],
-                meta=_stored_meta(r[3]),
-                n_chars=r[4],
-                added_at=r[5],
-                n_chunks=r[6],
-            )
-            for r in rows
-        ]
+            rows = self._db.execute(sources_query()).fetchall()
+        return [source_from_row(r, _stored_meta) for r in rows]
 
     def all_source_texts(self) -> list[tuple[str, str, SourceMeta]]:
         """(id, text, meta) of every source."""
