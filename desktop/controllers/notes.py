@@ -17,6 +17,7 @@ from shiboken6 import isValid
 
 from ..engine import Engine, runtime_of
 from ..views.notes_panel import NotesPanel
+from ..workers import adopt
 
 KIND_LABELS = {
     "answer": "Answer",
@@ -88,12 +89,11 @@ class NotesController(QObject):
         )
 
     def _opened(self, store, ticket=None) -> None:
-        if (ticket is not None and ticket is not self._ticket) or not isValid(self.view):
-            store.close()  # another dossier was chosen meanwhile, or the window closed
+        # closed if another dossier was chosen meanwhile, or the window closed
+        stale = (ticket is not None and ticket is not self._ticket) or not isValid(self.view)
+        self.store, taken = adopt(self.store, store, stale=stale)
+        if not taken:
             return
-        old, self.store = self.store, store
-        if old is not None and old is not store:
-            old.close()
         self.unavailable = ""
         self.refresh()
 
