@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import dossier.runtime
-from cli.main import EXIT_ERROR, EXIT_OK, main
+from cli.main import EXIT_ERROR, EXIT_OK
+from tests.cli.helpers import run
 
 ROOT = Path(__file__).resolve().parents[2]
 # `dossier watch` with the tests' fake embedder (no model to load in the second process).
@@ -26,16 +26,7 @@ from cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 
-
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
 def start_watch(dossier_name: str, folder: Path, data: Path) -> subprocess.Popen:

@@ -4,19 +4,10 @@ import json
 
 import pytest
 
-import dossier.runtime
-from cli.main import EXIT_OK, EXIT_SOME_FAILED, main
+from cli.main import EXIT_OK, EXIT_SOME_FAILED
+from tests.cli.helpers import run
 
-
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
 def test_first_run_ingests_the_seeds(capsys):
