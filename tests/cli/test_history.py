@@ -15,23 +15,6 @@ QUESTION = "What does ATACMS stand for?"
 pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
-@pytest.fixture
-def scripted_model(monkeypatch):
-    """Cites the Tactical Missile System passage for "stand for", refuses anything else."""
-    import dossier.models
-    from tests.fakes import ScriptedLLM, citing_reply
-
-    llm = ScriptedLLM(
-        citing_reply(
-            "stand for",
-            "Tactical Missile System",
-            "ATACMS stands for the Army's Tactical Missile System",
-        )
-    )
-    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
-    return llm
-
-
 def test_an_answer_is_saved_with_its_citations_and_verdicts(capsys, scripted_model):
     # GIVEN a question answered with `dossier ask --json`
     code, answer = run_json(capsys, "ask", QUESTION)

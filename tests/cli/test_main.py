@@ -74,28 +74,6 @@ def test_data_dir_flag_overrides_environment(capsys, tmp_path):
     assert (target / "dossiers" / "demo" / "library" / "library.sqlite3").exists()
 
 
-@pytest.fixture
-def scripted_model(monkeypatch):
-    import dossier.models
-    from prompts import REFUSAL
-    from tests.fakes import ScriptedLLM
-
-    def reply(messages):
-        user = messages[-1]["content"]
-        if "stand for" in user and "Tactical Missile System" in user:
-            n = next(
-                line[1 : line.index("]")]
-                for line in user.splitlines()
-                if line.startswith("[") and "Tactical Missile System" in line
-            )
-            return f"ATACMS stands for the Army's Tactical Missile System [{n}]."
-        return REFUSAL
-
-    llm = ScriptedLLM(reply)
-    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
-    return llm
-
-
 def test_ask_json_has_the_documented_fields(capsys, scripted_model):
     code, out, _ = run(capsys, "ask", "What does ATACMS stand for?", "--json")
     assert code == EXIT_OK

@@ -18,16 +18,6 @@ SENTENCE = "ATACMS stands for the Army's Tactical Missile System"
 pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
-@pytest.fixture
-def scripted_model(monkeypatch):
-    import dossier.models
-    from tests.fakes import ScriptedLLM, citing_reply
-
-    llm = ScriptedLLM(citing_reply("stand for", "Tactical Missile System", SENTENCE))
-    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
-    return llm
-
-
 def test_pinning_an_answer_and_finding_it_in_the_briefing(capsys, scripted_model, monkeypatch,
                                                           tmp_path):  # fmt: skip
     # GIVEN a question answered (and saved) with `dossier ask`
