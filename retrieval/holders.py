@@ -38,10 +38,10 @@ class Holder(BaseModel):
 
 
 def _command() -> str:
-    """How this process was started, e.g. "dossier watch /in" or "desktop"."""
+    """How this process was started, e.g. "dossier watch /in" or "python -m desktop"."""
     argv = list(sys.argv) or ["python"]
     program = Path(argv[0])
-    name = program.parent.name if program.name == "__main__.py" else program.name
+    name = f"python -m {program.parent.name}" if program.name == "__main__.py" else program.name
     text = " ".join([name or "python", *argv[1:]])
     return text if len(text) <= MAX_COMMAND_CHARS else text[: MAX_COMMAND_CHARS - 1] + "…"
 
@@ -67,6 +67,8 @@ class Hold:
         if self._lock.is_locked:
             self._lock.release()
         self._note.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the lock file too (on Unix it stays after release)
+            Path(self._lock.lock_file).unlink(missing_ok=True)
 
 
 def hold_library(folder: Path) -> Hold | None:
