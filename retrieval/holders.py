@@ -51,7 +51,7 @@ class Hold:
 
     def __init__(self, folder: Path) -> None:
         holds = Path(folder) / HOLDS_FOLDER
-        holds.mkdir(exist_ok=True)
+        holds.mkdir(parents=True, exist_ok=True)
         stem = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._note = holds / f"{stem}.json"
         note = Holder(pid=os.getpid(), command=_command(), since=datetime.now(UTC))

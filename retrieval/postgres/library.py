@@ -21,6 +21,7 @@ import numpy as np
 
 from models.embedder import Embedder
 
+from ..holders import hold_library
 from ..library import IngestProgressFn, Library, _Prepared, manifest_for
 from ..schema import Hit, IngestReport
 from ..search import hits_from_rankings
@@ -56,6 +57,8 @@ class PgLibrary:
         self.folder = Path(folder)
         self.embedder = embedder
         self.store = PgStore(self.url, manifest_for(embedder))
+        # The dossier's folder is in use as for a library folder (see retrieval.holders).
+        self._hold = hold_library(self.folder)
         self.on_lock_wait = None  # writers wait on the server's lock, briefly, per batch
         self._dense = None  # the shared ingest pipeline passes it on; nothing to keep here
         self._ef_search = 0
@@ -232,3 +235,6 @@ class PgLibrary:
 
     def close(self) -> None:
         self.store.close()
+        if self._hold is not None:
+            self._hold.release()
+            self._hold = None
