@@ -108,15 +108,21 @@ def print_file_problems(report) -> None:
 # --- argument types ----------------------------------------------------------------------
 
 
-def positive_count(value: str) -> int:
-    """argparse type for --k and other counts: 1..MAX_K, else a usage error (exit 2)."""
+def number_from_1(value: str, expected: str, *, most: int | None = None) -> int:
+    """`value` as a whole number from 1 (to `most`), else argparse's usage error (exit 2)
+    saying "must be EXPECTED, not VALUE"."""
     try:
         number = int(value)
     except ValueError:
         number = 0
-    if not 1 <= number <= MAX_K:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}, not {value}")
+    if number < 1 or (most is not None and number > most):
+        raise argparse.ArgumentTypeError(f"must be {expected}, not {value}")
     return number
+
+
+def positive_count(value: str) -> int:
+    """argparse type for --k and other counts: 1..MAX_K, else a usage error (exit 2)."""
+    return number_from_1(value, f"a whole number from 1 to {MAX_K}", most=MAX_K)
 
 
 def question_text(value: str) -> str:

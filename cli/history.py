@@ -3,13 +3,13 @@ the saving of `ask` and `chat` turns."""
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime
 
 from .common import (
     EXIT_OK,
     EXIT_SOME_FAILED,
     fail,
+    number_from_1,
     print_answer_checks,
     print_json,
     question_text,
@@ -20,15 +20,7 @@ from .common import (
 
 def conversation_number(value: str) -> int:
     """argparse type for a conversation id: a whole number from 1."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be a conversation number (see `dossier history`), not {value}"
-        )
-    return number
+    return number_from_1(value, "a conversation number (see `dossier history`)")
 
 
 def add_parsers(sub) -> None:

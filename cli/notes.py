@@ -11,6 +11,7 @@ from .common import (
     EXIT_SOME_FAILED,
     EXIT_USAGE,
     fail,
+    number_from_1,
     open_cli_library,
     print_json,
     runtime_of,
@@ -21,13 +22,7 @@ from .history import conversation_number
 
 def note_number(value: str) -> int:
     """argparse type for a note id or a position: a whole number from 1."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1, not {value}")
-    return number
+    return number_from_1(value, "a whole number from 1")
 
 
 def cite_span(value: str) -> tuple[str, int, int]:

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from .preferences import Preferences
-from .workers import Job, Runner
+from .workers import Job, Runner, adopt
 
 LibraryFactory = Callable[[Preferences, Callable[[Any], None]], Any]
 LlmFactory = Callable[[Preferences], Any]
@@ -158,13 +158,10 @@ class Engine(QObject):
             self.conversations_state.emit(f"failed: {why}")
 
     def _conversations_opened(self, store, ticket=None) -> None:
-        if ticket is not None and ticket is not self._conversations_ticket:
-            store.close()  # another dossier was chosen meanwhile
-            return
-        old, self.conversations = self.conversations, store
-        if old is not None and old is not store:
-            old.close()
-        self.conversations_state.emit("ready")
+        stale = ticket is not None and ticket is not self._conversations_ticket
+        self.conversations, taken = adopt(self.conversations, store, stale=stale)
+        if taken:  # not those of a dossier put away since
+            self.conversations_state.emit("ready")
 
     def _library_failed(self, why: str, ticket) -> None:
         if ticket is self._library_ticket:
@@ -200,12 +197,10 @@ class Engine(QObject):
 
     def _library_opened(self, result, ticket=None) -> None:
         library, sources = result
-        if ticket is not None and ticket is not self._library_ticket:
-            library.close()  # another dossier was chosen meanwhile
+        stale = ticket is not None and ticket is not self._library_ticket
+        self.library, taken = adopt(self.library, library, stale=stale)
+        if not taken:  # another dossier was chosen meanwhile
             return
-        old, self.library = self.library, library
-        if old is not None and old is not library:
-            old.close()
         self.library_updated(sources)
         self._set_library_status("ready")
 

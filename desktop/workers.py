@@ -99,3 +99,19 @@ class Runner(QObject):
     def wait(self, msecs: int = 30000) -> bool:
         """Cancel nothing, just wait for running jobs (used on close and in tests)."""
         return self.pool.waitForDone(msecs)
+
+
+def adopt(held: Any, arrived: Any, *, stale: bool) -> tuple[Any, bool]:
+    """What holds a resource (a library, a store) a worker opened, as the job's result arrives
+    on the GUI thread: (what to hold now, whether `arrived` was taken).
+
+    A `stale` arrival (an opening asked for before a later one: the user switched dossiers
+    twice quickly, or the window closed) is closed and `held` kept; otherwise `arrived` is
+    taken and what was held before is closed.
+    """
+    if stale:
+        arrived.close()
+        return held, False
+    if held is not None and held is not arrived:
+        held.close()
+    return arrived, True

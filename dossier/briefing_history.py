@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
+
+from retrieval.store import atomic_write_bytes
 
 from .schema import Briefing, NewSinceLast, NewSource
 
@@ -67,7 +68,9 @@ class BriefingHistory:
         with self._lock:
             exports = [*self.exports(), entry][-KEPT_EXPORTS:]
             document = {"exports": [e.model_dump(mode="json") for e in exports]}
-            _write_atomically(self.path, json.dumps(document, indent=1, ensure_ascii=False))
+            atomic_write_bytes(
+                self.path, json.dumps(document, indent=1, ensure_ascii=False).encode()
+            )
         return entry
 
 
@@ -100,17 +103,3 @@ def with_new_since(briefing: Briefing, history: BriefingHistory) -> Briefing:
     """The briefing with its "New since the last briefing" section from `history`."""
     section = new_since(briefing, history.last())
     return briefing.model_copy(update={"new_since_last_briefing": section})
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -18,7 +18,6 @@ import contextlib
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -26,11 +25,10 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from .schema import Answer, ModelInfo
-from .sqlite_tx import immediate_transaction
+from .sqlite_tx import StoreWords, immediate_transaction, open_store, store_errors
 
 CONVERSATIONS_FILE = "conversations.sqlite"
 SCHEMA_VERSION = 1
-BUSY_TIMEOUT_S = 5  # another process (the CLI and the window) writing the same file
 TITLE_CHARS = 200  # the first question, cut to this length, names the conversation
 SNIPPET_CHARS = 160
 
@@ -121,26 +119,14 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _message(exc: sqlite3.Error, path: Path) -> str:
-    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-    if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
-        return (
-            f"The saved conversations {path} are damaged ({exc}). Move the file away to start "
-            "a new history; the library is not affected."
-        )
-    if code == 8:  # SQLITE_READONLY
-        return f"The saved conversations {path} cannot be written: the file is read-only ({exc})."
-    if code == 13:  # SQLITE_FULL
-        return (
-            f"The disk is full: the conversation could not be saved in {path}. Free some "
-            "space; what was saved before is intact."
-        )
-    if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
-        return (
-            f"The saved conversations {path} are busy: another Dossier process kept them "
-            f"locked for more than {BUSY_TIMEOUT_S} s. Try again."
-        )
-    return f"The saved conversations {path} cannot be used ({exc})."
+WORDS = StoreWords(
+    title="The saved conversations",
+    purpose="saved conversations",
+    item="the conversation",
+    start_over="Move the file away to start a new history; the library is not affected.",
+    error=ConversationsError,
+    after_full=" Free some space; what was saved before is intact.",
+)
 
 
 class ConversationStore:
@@ -151,48 +137,17 @@ class ConversationStore:
         self.folder = Path(folder)
         self.path = self.folder / CONVERSATIONS_FILE
         self._lock = threading.RLock()
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConversationsError(
-                f"The folder {self.folder} for saved conversations cannot be created "
-                f"({exc.strerror or exc})."
-            ) from exc
-        try:
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
-            )
-        except sqlite3.Error as exc:
-            raise ConversationsError(_message(exc, self.path)) from exc
+        self._db = open_store(WORDS, self.path, _SCHEMA, SCHEMA_VERSION, foreign_keys=True)
         try:
             with self._errors():
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.execute("PRAGMA foreign_keys=ON")
-                with self._transaction() as db:
-                    for statement in filter(str.strip, _SCHEMA.split(";")):
-                        db.execute(statement)
-                    version = db.execute("PRAGMA user_version").fetchone()[0]
-                    if version > SCHEMA_VERSION:
-                        raise ConversationsError(
-                            f"The saved conversations {self.path} were written by a newer "
-                            "Dossier; update Dossier to read them."
-                        )
-                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 self.fts = self._open_fts() if fts is not False else False
         except BaseException:
             self._db.close()
             raise
 
     # -- plumbing -----------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.ProgrammingError as exc:  # used after close(): a bug, not the disk
-            raise ConversationsError(f"The saved conversations {self.path} are closed.") from exc
-        except sqlite3.Error as exc:
-            raise ConversationsError(_message(exc, self.path)) from exc
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
+        return store_errors(WORDS, self.path)
 
     def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         return immediate_transaction(self._db, self._lock)

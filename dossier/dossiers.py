@@ -36,6 +36,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from pydantic import BaseModel
 
+from retrieval.holders import library_holders
 from retrieval.store import DATABASE_NAME, LOCK_NAME, atomic_write_bytes
 
 from .conversations import CONVERSATIONS_FILE
@@ -214,6 +215,7 @@ class Dossiers:
             dossiers = self._list(stats=False)
             found = self._find(dossiers, name)
             new_name = self._free_name(new_name, dossiers, keep=found.slug)
+            self._refuse_if_open_elsewhere(found, "renamed")
             meta = _read_json(found.folder / META_FILE)
             meta.update(self._meta(found), name=new_name)
             _write_json(found.folder / META_FILE, meta)
@@ -230,6 +232,7 @@ class Dossiers:
                     f"“{found.name}” is the only dossier and cannot be deleted: create another "
                     "one first."
                 )
+            self._refuse_if_open_elsewhere(found, "deleted")
             trash = self.root / f"{TRASH_PREFIX}{found.slug}-{secrets.token_hex(4)}"
             with self._not_being_written(found):
                 os.replace(found.folder, trash)
@@ -250,6 +253,19 @@ class Dossiers:
         return self.get(found.slug)
 
     # -- inside the lock ----------------------------------------------------------------
+    @staticmethod
+    def _refuse_if_open_elsewhere(info: DossierInfo, change: str) -> None:
+        """A dossier another process has open (a window, `dossier watch`) is not changed under
+        it: deleted, its folder would vanish under that process; renamed, the name that process
+        opened it by would no longer find it."""
+        holders = library_holders(info.library_dir)
+        if holders:
+            who = "; ".join(h.describe() for h in holders)
+            raise DossierError(
+                f"“{info.name}” is open in another Dossier process: {who}. Close that window "
+                f"or stop that command, then try again; it was not {change}."
+            )
+
     @staticmethod
     @contextlib.contextmanager
     def _not_being_written(info: DossierInfo):

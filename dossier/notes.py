@@ -23,7 +23,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 from retrieval.sentences import sentence_spans
 
 from .citations import money_in, names_found, numbers_in, quotations, quote_is_verbatim
-from .conversations import BUSY_TIMEOUT_S, now
+from .conversations import now
 from .schema import (
     Answer,
     Briefing,
@@ -42,7 +42,7 @@ from .schema import (
     SourceSpan,
     SummaryPoint,
 )
-from .sqlite_tx import immediate_transaction
+from .sqlite_tx import StoreWords, immediate_transaction, open_store, store_errors
 from .verify import LEXICAL_STRONG, lexical_support
 
 NOTES_FILE = "notes.sqlite"
@@ -282,20 +282,13 @@ def with_notes(briefing: Briefing, notes: list[Note], library) -> Briefing:
 # -- the store -----------------------------------------------------------------------------
 
 
-def _message(exc: sqlite3.Error, path: Path) -> str:
-    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-    if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
-        return f"The notes {path} are damaged ({exc}). Move the file away to start new notes."
-    if code == 8:  # SQLITE_READONLY
-        return f"The notes {path} cannot be written: the file is read-only ({exc})."
-    if code == 13:  # SQLITE_FULL
-        return f"The disk is full: the note could not be saved in {path}."
-    if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
-        return (
-            f"The notes {path} are busy: another Dossier process kept them locked for more "
-            f"than {BUSY_TIMEOUT_S} s. Try again."
-        )
-    return f"The notes {path} cannot be used ({exc})."
+WORDS = StoreWords(
+    title="The notes",
+    purpose="notes",
+    item="the note",
+    start_over="Move the file away to start new notes.",
+    error=NotesError,
+)
 
 
 class NoteStore:
@@ -305,43 +298,10 @@ class NoteStore:
         self.folder = Path(folder)
         self.path = self.folder / NOTES_FILE
         self._lock = threading.RLock()
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
-            )
-        except OSError as exc:
-            raise NotesError(
-                f"The folder {self.folder} for notes cannot be created ({exc.strerror or exc})."
-            ) from exc
-        except sqlite3.Error as exc:
-            raise NotesError(_message(exc, self.path)) from exc
-        try:
-            with self._errors():
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                with self._transaction() as db:
-                    for statement in filter(str.strip, _SCHEMA.split(";")):
-                        db.execute(statement)
-                    version = db.execute("PRAGMA user_version").fetchone()[0]
-                    if version > SCHEMA_VERSION:
-                        raise NotesError(
-                            f"The notes {self.path} were written by a newer Dossier; update "
-                            "Dossier to read them."
-                        )
-                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except BaseException:
-            self._db.close()
-            raise
+        self._db = open_store(WORDS, self.path, _SCHEMA, SCHEMA_VERSION)
 
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.ProgrammingError as exc:  # used after close(): a bug, not the disk
-            raise NotesError(f"The notes {self.path} are closed.") from exc
-        except sqlite3.Error as exc:
-            raise NotesError(_message(exc, self.path)) from exc
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
+        return store_errors(WORDS, self.path)
 
     def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         return immediate_transaction(self._db, self._lock)

@@ -22,7 +22,7 @@ from .index import DEFAULT_INDEX, VectorIndex, index_type
 from .loaders import LoadError, iter_input_files, load_document, read_limited
 from .metadata import extract_metadata, merge_metadata, title_of_text
 from .schema import Chunk, FileError, Hit, IngestReport, Source, SourceMeta
-from .search import Bm25Index, fuse_ranked
+from .search import Bm25Index, hits_from_rankings
 from .sentences import sentence_spans
 from .store import Store
 
@@ -155,20 +155,9 @@ class Library:
         dense_ids, dense_scores = self._dense_index().search(query_vector, depth)
         bm25, bm25_ids = self._bm25_index()
         rows, _ = bm25.top_k(query, depth)
-        fused, dense_rank, bm25_rank = fuse_ranked(dense_ids, bm25_ids[rows], k)
-        cosine = {int(c): float(s) for c, s in zip(dense_ids, dense_scores, strict=True)}
-        chunks = self.store.chunks_by_ids([cid for cid, _ in fused])
-        return [
-            Hit(
-                chunk=chunks[cid],
-                score=score,
-                dense_rank=dense_rank.get(cid),
-                dense_score=cosine.get(cid),
-                bm25_rank=bm25_rank.get(cid),
-            )
-            for cid, score in fused
-            if cid in chunks
-        ]
+        return hits_from_rankings(
+            dense_ids, dense_scores, bm25_ids[rows], k, self.store.chunks_by_ids
+        )
 
     def _dense_index(self, *, writing: bool = False) -> VectorIndex:
         """The vector index of the last commit (another process's commits included).

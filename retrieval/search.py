@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+
+from .schema import Chunk, Hit
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 
@@ -33,6 +35,32 @@ def fuse_ranked(
     keyword_rank = {int(c): r for r, c in enumerate(keyword_ids, start=1)}
     fused = rrf_fuse([dense_ids.tolist(), keyword_ids.tolist()])[:k]
     return fused, dense_rank, keyword_rank
+
+
+def hits_from_rankings(
+    dense_ids: np.ndarray,
+    dense_scores: np.ndarray,
+    keyword_ids: np.ndarray,
+    k: int,
+    chunks_by_ids: Callable[[list[int]], dict[int, Chunk]],
+) -> list[Hit]:
+    """The best k hits of a dense ranking (with its cosine scores) and a keyword ranking,
+    fused by reciprocal rank, each with its ranks in both lists; `chunks_by_ids` reads the
+    fused chunks (one that is gone meanwhile is left out). Both library backends search so."""
+    fused, dense_rank, keyword_rank = fuse_ranked(dense_ids, keyword_ids, k)
+    cosine = {int(c): float(s) for c, s in zip(dense_ids, dense_scores, strict=True)}
+    chunks = chunks_by_ids([cid for cid, _ in fused])
+    return [
+        Hit(
+            chunk=chunks[cid],
+            score=score,
+            dense_rank=dense_rank.get(cid),
+            dense_score=cosine.get(cid),
+            bm25_rank=keyword_rank.get(cid),
+        )
+        for cid, score in fused
+        if cid in chunks
+    ]
 
 
 def top_k_dense(matrix: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

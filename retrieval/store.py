@@ -30,6 +30,7 @@ from .errors import (
     LibraryReadOnly,
     LibraryUnavailable,
 )
+from .holders import hold_library
 from .schema import Chunk, Source, SourceMeta
 
 __all__ = ["LibraryMismatch", "Store", "atomic_write_bytes"]  # LibraryMismatch: old import path
@@ -68,12 +69,15 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CHECKED_KEYS = ("format", "embedder", "dim", "chunker")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over `path`."""
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over `path`; `mode`:
+    the file's permissions (otherwise the 0600 of a temporary file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -88,6 +92,29 @@ MANIFEST_NAME = "manifest.json"
 LOCK_NAME = "write.lock"
 INDEX_FILE_GLOB = "vectors-*"  # every vector index implementation's saved files
 WRITE_LOCK_TIMEOUT_S = 900.0  # a second writer waits this long for the first to finish
+
+
+def sources_query(sources_table: str = "sources", chunks_table: str = "chunks") -> str:
+    """Every source with its text length and chunk count, in id order: the SQL of both
+    stores (SQLite here, PostgreSQL with its own table names), read by `source_from_row`."""
+    return (
+        "SELECT s.id, s.path, s.content_hash, s.meta, length(s.text), s.added_at, "
+        f"(SELECT count(*) FROM {chunks_table} c WHERE c.source_id = s.id) "
+        f"FROM {sources_table} s ORDER BY s.id"
+    )
+
+
+def source_from_row(row, parse_meta: Callable[[str], SourceMeta]) -> Source:
+    """A `Source` from a row of `sources_query`; `parse_meta` reads the stored metadata."""
+    return Source(
+        id=row[0],
+        path=row[1],
+        content_hash=row[2],
+        meta=parse_meta(row[3]),
+        n_chars=row[4],
+        added_at=row[5],
+        n_chunks=row[6],
+    )
 
 
 def _stored_meta(raw: str) -> SourceMeta:
@@ -149,6 +176,8 @@ class Store:
         except BaseException:
             self._db.close()
             raise
+        # Announces that this process has the library open (a dossier in use is not deleted).
+        self._hold = None if self.read_only else hold_library(self.folder)
 
     @property
     def database_path(self) -> Path:
@@ -410,23 +439,8 @@ class Store:
 
     def sources(self) -> list[Source]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT s.id, s.path, s.content_hash, s.meta, length(s.text), s.added_at, "
-                "(SELECT count(*) FROM chunks c WHERE c.source_id = s.id) "
-                "FROM sources s ORDER BY s.id"
-            ).fetchall()
-        return [
-            Source(
-                id=r[0],
-                path=r[1],
-                content_hash=r[2],
-                meta=_stored_meta(r[3]),
-                n_chars=r[4],
-                added_at=r[5],
-                n_chunks=r[6],
-            )
-            for r in rows
-        ]
+            rows = self._db.execute(sources_query()).fetchall()
+        return [source_from_row(r, _stored_meta) for r in rows]
 
     def all_source_texts(self) -> list[tuple[str, str, SourceMeta]]:
         """(id, text, meta) of every source."""
@@ -555,3 +569,6 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._hold is not None:
+                self._hold.release()
+                self._hold = None

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from .. import render
 from ..engine import Engine
-from ..views.conversations_panel import ID_ROLE, ConversationsPanel
+from ..views.conversations_panel import ConversationsPanel
+from ..views.id_list import ID_ROLE
 from .chat import ChatController
 
 SEARCH_DELAY_MS = 200  # filter once the user pauses typing, not on every key

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from shiboken6 import isValid
 
 from ..engine import Engine, runtime_of
 from ..views.notes_panel import NotesPanel
+from ..workers import adopt
 
 KIND_LABELS = {
     "answer": "Answer",
@@ -26,6 +27,19 @@ KIND_LABELS = {
 }
 UNCITED_TIP = "No cited passage holds these words"
 LIST_CHARS = 400  # a long note is cut in the list; the tooltip and the editor have all of it
+
+
+def moved_note(old: list[int], new: list[int]) -> tuple[int, int] | None:
+    """(note id, 1-based position) of the one note whose move turns `old` into `new`; None if
+    the orders are the same or differ by more than one move."""
+    if old == new or sorted(old) != sorted(new):
+        return None
+    for place, note_id in enumerate(new):
+        candidate = [n for n in old if n != note_id]
+        candidate.insert(place, note_id)
+        if candidate == new:
+            return note_id, place + 1
+    return None
 
 
 def real_notes(prefs):
@@ -55,6 +69,8 @@ class NotesController(QObject):
         view.up_button.clicked.connect(lambda: self.move_selected(-1))
         view.down_button.clicked.connect(lambda: self.move_selected(1))
         view.delete_button.clicked.connect(self.delete_selected)
+        # After the drop has finished: the list is rebuilt from the store, not during Qt's move.
+        view.dragged.connect(lambda: QTimer.singleShot(0, self.save_dragged_order))
         view.list.itemDoubleClicked.connect(lambda _item: self.edit_selected())
         view.citations.anchorClicked.connect(self.link_clicked)
         # Opened with the conversations (same folder), whatever became of them.
@@ -73,12 +89,11 @@ class NotesController(QObject):
         )
 
     def _opened(self, store, ticket=None) -> None:
-        if (ticket is not None and ticket is not self._ticket) or not isValid(self.view):
-            store.close()  # another dossier was chosen meanwhile, or the window closed
+        # closed if another dossier was chosen meanwhile, or the window closed
+        stale = (ticket is not None and ticket is not self._ticket) or not isValid(self.view)
+        self.store, taken = adopt(self.store, store, stale=stale)
+        if not taken:
             return
-        old, self.store = self.store, store
-        if old is not None and old is not store:
-            old.close()
         self.unavailable = ""
         self.refresh()
 
@@ -244,6 +259,17 @@ class NotesController(QObject):
             return
         store = self.store
         self._write(lambda: store.move(note.id, note.position + step), "Note moved.")
+
+    def save_dragged_order(self) -> None:
+        """Save the order the user dragged the notes into (the store call of the buttons)."""
+        moved = moved_note([n.id for n in self.notes], self.view.ids())
+        if moved is None or self.store is None:
+            self.refresh()  # nothing to save (or not one move): show the stored order again
+            return
+        note_id, position = moved
+        store = self.store
+        self._write(lambda: store.move(note_id, position), "Note moved.")
+        self.view.select(note_id)
 
     def delete_selected(self) -> None:
         note = self._note(self.view.selected_id())

@@ -6,6 +6,13 @@ settled batch crosses to the GUI thread by a queued signal (the watcher never to
 object) and goes through `LibraryController.ingest`, the path of *Add files*: same progress,
 same per-file errors, then background summaries as after any import. While another library
 task runs, batches wait and are ingested together after it.
+
+Another process may change the setting while the window is open (`dossier watch --attach` or
+`--detach` on the same dossier): the window looks at the setting file's signature (a `stat`,
+no read) every `SETTING_CHECK_MS` and, when it changed, follows the new folder or stops.
+A timer rather than a file-system watch: one `stat` a second costs nothing, and it works the
+same on every platform and file system (the setting is replaced atomically, which a watch on
+the file itself loses).
 """
 
 from __future__ import annotations
@@ -22,6 +29,16 @@ from ..views.watch_row import WatchRow
 from .library import LibraryController
 
 RETRY_MS = 1000  # a batch that arrived while the library was busy is tried again this often
+SETTING_CHECK_MS = 1000  # how often the setting file is looked at for another process's change
+
+
+def _signature(file: Path) -> tuple | None:
+    """What changes whenever the setting file is written, replaced or removed."""
+    try:
+        found = file.stat()
+    except OSError:
+        return None
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
 
 
 class WatchController(QObject):
@@ -48,6 +65,11 @@ class WatchController(QObject):
         self._retry.setSingleShot(True)
         self._retry.setInterval(RETRY_MS)
         self._retry.timeout.connect(self._flush)
+        self._seen: tuple | None = None  # the setting file's signature when last followed
+        self._setting_check = QTimer(self)
+        self._setting_check.setInterval(SETTING_CHECK_MS)
+        self._setting_check.timeout.connect(self.check_setting)
+        self._setting_check.start()
         # Emitted on the watcher's thread, delivered on this object's (the GUI) thread.
         self.batch_arrived.connect(self._arrived)
         self.watch_failed.connect(self._watch_failed)
@@ -67,12 +89,28 @@ class WatchController(QObject):
             self.view.watch_button.setEnabled(False)
             return
         self.view.watch_button.setEnabled(True)
-        folder = self.setting().attached()
+        self._follow_setting()
+
+    def check_setting(self) -> None:
+        """Follow the setting if another process changed it since it was last followed."""
+        if self.engine.library is None or self.engine.library_status != "ready":
+            return
+        if _signature(self.setting().file) != self._seen:
+            previous = self.folder
+            if self._follow_setting() is None and previous is not None:
+                self.status.emit(f"Stopped watching {previous}: detached by another process.")
+
+    def _follow_setting(self) -> Path | None:
+        """Watch the folder the setting names (or nothing); returns that folder."""
+        setting = self.setting()
+        self._seen = _signature(setting.file)
+        folder = setting.attached()
         if folder is None:
             self._stop_watcher()
             self.view.show_folder(None)
         elif self.watcher is None or folder != self.folder:  # a reindex reopens the same one
             self._start(folder)
+        return folder
 
     # -- the user's actions -------------------------------------------------------------
     def choose_folder(self) -> Path | None:
@@ -87,18 +125,22 @@ class WatchController(QObject):
         chosen = self.choose_folder()
         if chosen is None:
             return
+        setting = self.setting()
         try:
-            folder = self.setting().attach(chosen)
+            folder = setting.attach(chosen)
         except (WatchError, OSError) as exc:
             self.status.emit(str(exc))
             return
+        self._seen = _signature(setting.file)
         self._start(folder)
 
     def stop_watching(self) -> None:
         folder = self.folder
         self._stop_watcher()
         if self.engine.library is not None:
-            self.setting().detach()
+            setting = self.setting()
+            setting.detach()
+            self._seen = _signature(setting.file)
         self.view.show_folder(None)
         if folder is not None:
             self.status.emit(f"Stopped watching {folder}; its sources stay in the library.")
@@ -153,4 +195,5 @@ class WatchController(QObject):
         self.library.ingest(paths)
 
     def shutdown(self) -> None:
+        self._setting_check.stop()
         self._stop_watcher()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-ID_ROLE = Qt.ItemDataRole.UserRole
+from . import id_list
 
 
 class ConversationsPanel(QWidget):
@@ -61,31 +59,14 @@ class ConversationsPanel(QWidget):
 
     def set_items(self, items: list[tuple[int, str, str]], current: int | None) -> None:
         """(id, text, tooltip) per conversation, in order; `current` is selected if listed."""
-        self.list.blockSignals(True)
-        try:
-            self.list.clear()
-            for conversation_id, text, tip in items:
-                item = QListWidgetItem(text)
-                item.setData(ID_ROLE, conversation_id)
-                # a tooltip that looks like markup is rendered as rich text: keep it plain
-                escaped = html.escape(tip).replace("\n", "<br>")
-                item.setToolTip(f"<p>{escaped}</p>" if tip else "")
-                self.list.addItem(item)
-                if conversation_id == current:
-                    self.list.setCurrentItem(item)
-        finally:
-            self.list.blockSignals(False)
+        id_list.fill(self.list, items, current)
         self.delete_button.setEnabled(self.selected_id() is not None)
 
     def ids(self) -> list[int]:
-        return [self.list.item(i).data(ID_ROLE) for i in range(self.list.count())]
+        return id_list.ids(self.list)
 
     def item_of(self, conversation_id: int) -> QListWidgetItem | None:
-        for i in range(self.list.count()):
-            if self.list.item(i).data(ID_ROLE) == conversation_id:
-                return self.list.item(i)
-        return None
+        return id_list.item_of(self.list, conversation_id)
 
     def selected_id(self) -> int | None:
-        items = self.list.selectedItems()
-        return items[0].data(ID_ROLE) if items else None
+        return id_list.selected_id(self.list)

@@ -1,17 +1,15 @@
 """Notes: the pinned answers, passages and summary points in the user's order; the selected
-note's citations below as links; Edit, Move up, Move down, Delete."""
+note's citations below as links; Edit, Move up, Move down, Delete; a note dragged to another
+place in the list is moved there (`dragged`)."""
 
 from __future__ import annotations
 
-import html
-
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -19,10 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-ID_ROLE = Qt.ItemDataRole.UserRole
+from . import id_list
 
 
 class NotesPanel(QWidget):
+    dragged = Signal()  # the user dropped a note at another place in the list
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         heading = QLabel("Notes — in the order the briefing lists them")
@@ -35,6 +35,10 @@ class NotesPanel(QWidget):
         self.list.setWordWrap(True)
         self.list.setSpacing(3)
         self.list.setAlternatingRowColors(True)
+        # Qt's own move within the list; the controller saves the new order and reads it back.
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.list.model().rowsMoved.connect(lambda *_: self.dragged.emit())
         self.citations = QTextBrowser()
         self.citations.setObjectName("note_citations")
         self.citations.setOpenLinks(False)  # note: links are handled by the controller
@@ -80,31 +84,16 @@ class NotesPanel(QWidget):
 
     def set_items(self, items: list[tuple[int, str, str]], current: int | None) -> None:
         """(id, text, tooltip) per note, in order; `current` is selected if listed."""
-        self.list.blockSignals(True)
-        try:
-            self.list.clear()
-            for note_id, text, tip in items:
-                item = QListWidgetItem(text)
-                item.setData(ID_ROLE, note_id)
-                # a tooltip that looks like markup is rendered as rich text: keep it plain
-                escaped = html.escape(tip).replace("\n", "<br>")
-                item.setToolTip(f"<p>{escaped}</p>" if tip else "")
-                self.list.addItem(item)
-                if note_id == current:
-                    self.list.setCurrentItem(item)
-        finally:
-            self.list.blockSignals(False)
+        id_list.fill(self.list, items, current)
         self.empty.setVisible(not items)
 
     def ids(self) -> list[int]:
-        return [self.list.item(i).data(ID_ROLE) for i in range(self.list.count())]
+        return id_list.ids(self.list)
 
     def selected_id(self) -> int | None:
-        items = self.list.selectedItems()
-        return items[0].data(ID_ROLE) if items else None
+        return id_list.selected_id(self.list)
 
     def select(self, note_id: int) -> None:
-        for i in range(self.list.count()):
-            if self.list.item(i).data(ID_ROLE) == note_id:
-                self.list.setCurrentRow(i)
-                return
+        item = id_list.item_of(self.list, note_id)
+        if item is not None:
+            self.list.setCurrentItem(item)

@@ -21,9 +21,10 @@ import numpy as np
 
 from models.embedder import Embedder
 
+from ..holders import hold_library
 from ..library import IngestProgressFn, Library, _Prepared, manifest_for
 from ..schema import Hit, IngestReport
-from ..search import fuse_ranked
+from ..search import hits_from_rankings
 from .connection import LibraryURL
 from .schema import CHUNKS_TABLE, LEXEME_FREQUENCIES, QUERY_LEXEMES, dense_query
 from .store import PgStore
@@ -56,6 +57,8 @@ class PgLibrary:
         self.folder = Path(folder)
         self.embedder = embedder
         self.store = PgStore(self.url, manifest_for(embedder))
+        # The dossier's folder is in use as for a library folder (see retrieval.holders).
+        self._hold = hold_library(self.folder)
         self.on_lock_wait = None  # writers wait on the server's lock, briefly, per batch
         self._dense = None  # the shared ingest pipeline passes it on; nothing to keep here
         self._ef_search = 0
@@ -86,22 +89,13 @@ class PgLibrary:
                 dense_query(self.store.vector_type), {"v": vector, "depth": depth}
             ).fetchall()
             keyword = self._keyword_ids(db, query, depth)
-        dense_ids = np.array([r[0] for r in dense], np.int64)
-        keyword_ids = np.array(keyword, np.int64)
-        fused, dense_rank, keyword_rank = fuse_ranked(dense_ids, keyword_ids, k)
-        cosine = {int(r[0]): float(r[1]) for r in dense}
-        chunks = self.store.chunks_by_ids([cid for cid, _ in fused])
-        return [
-            Hit(
-                chunk=chunks[cid],
-                score=score,
-                dense_rank=dense_rank.get(cid),
-                dense_score=cosine.get(cid),
-                bm25_rank=keyword_rank.get(cid),
-            )
-            for cid, score in fused
-            if cid in chunks
-        ]
+        return hits_from_rankings(
+            np.array([r[0] for r in dense], np.int64),
+            np.array([r[1] for r in dense], np.float64),
+            np.array(keyword, np.int64),
+            k,
+            self.store.chunks_by_ids,
+        )
 
     def _keyword_ids(self, db, query: str, depth: int) -> list[int]:
         lexemes = [r[0] for r in db.execute(QUERY_LEXEMES, {"query": query})]
@@ -241,3 +235,6 @@ class PgLibrary:
 
     def close(self) -> None:
         self.store.close()
+        if self._hold is not None:
+            self._hold.release()
+            self._hold = None

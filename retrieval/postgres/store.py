@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import LibraryError, LibraryMismatch, LibraryUnavailable
 from ..schema import Chunk, Source, SourceMeta
+from ..store import source_from_row, sources_query
 from . import schema
 from .connection import LibraryURL, connect, unreachable
 from .schema import CHUNKS_TABLE, KV_TABLE, SOURCES_TABLE
@@ -193,23 +194,8 @@ class PgStore:
 
     def sources(self) -> list[Source]:
         with self.reading() as db:
-            rows = db.execute(
-                "SELECT s.id, s.path, s.content_hash, s.meta, length(s.text), s.added_at, "
-                f"(SELECT count(*) FROM {CHUNKS_TABLE} c WHERE c.source_id = s.id) "
-                f"FROM {SOURCES_TABLE} s ORDER BY s.id"
-            ).fetchall()
-        return [
-            Source(
-                id=r[0],
-                path=r[1],
-                content_hash=r[2],
-                meta=_meta(r[3]),
-                n_chars=r[4],
-                added_at=r[5],
-                n_chunks=r[6],
-            )
-            for r in rows
-        ]
+            rows = db.execute(sources_query(SOURCES_TABLE, CHUNKS_TABLE)).fetchall()
+        return [source_from_row(r, _meta) for r in rows]
 
     def source_text(self, source_id: str) -> str | None:
         with self.reading() as db:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-import dossier.runtime
-from cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from tests.cli.helpers import run
 from tests.dossier.legacy_library import make_legacy_data_folder
 
 ARTICLE = (
@@ -16,15 +16,7 @@ ARTICLE = (
 )
 
 
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
 def listed(capsys) -> dict:

@@ -34,9 +34,7 @@ from tests.fakes import ScriptedLLM
 ESC = "\x1b"
 
 
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
+pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
 def run(capsys, *argv):

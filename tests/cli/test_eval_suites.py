@@ -8,8 +8,9 @@ import pytest
 
 import dossier.models
 import dossier.runtime
-from cli.main import EXIT_ERROR, EXIT_OK, main
+from cli.main import EXIT_ERROR, EXIT_OK
 from prompts import REFUSAL
+from tests.cli.helpers import run
 
 ARTICLES = {
     "harbour/ferry.txt": (
@@ -119,12 +120,6 @@ def suites(tmp_path):
         lines = "".join(json.dumps(q) + "\n" for q in questions)
         (tmp_path / f"{name}.jsonl").write_text(lines, encoding="utf-8")
     return tmp_path
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def pair(folder, name):

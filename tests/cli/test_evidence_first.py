@@ -8,16 +8,13 @@ import json
 
 import pytest
 
-import dossier.runtime
 from cli.main import EXIT_OK, main
 
 QUESTION = "What does ATACMS stand for?"
 ANSWER = "ATACMS stands for the Army's Tactical Missile System"
 
 
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
+pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
 @pytest.fixture

@@ -3,47 +3,16 @@
 from __future__ import annotations
 
 import builtins
-import json
 
 import pytest
 
-import dossier.runtime
 from cli.main import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, main
+from tests.cli.helpers import run, run_json
 
 QUESTION = "What does ATACMS stand for?"
 
 
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
-
-
-@pytest.fixture
-def scripted_model(monkeypatch):
-    """Cites the Tactical Missile System passage for "stand for", refuses anything else."""
-    import dossier.models
-    from tests.fakes import ScriptedLLM, citing_reply
-
-    llm = ScriptedLLM(
-        citing_reply(
-            "stand for",
-            "Tactical Missile System",
-            "ATACMS stands for the Army's Tactical Missile System",
-        )
-    )
-    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
-    return llm
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def run_json(capsys, *argv):
-    code, out, err = run(capsys, *argv, "--json")
-    return code, json.loads(out)
+pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
 def test_an_answer_is_saved_with_its_citations_and_verdicts(capsys, scripted_model):

@@ -8,7 +8,8 @@ import pytest
 
 import dossier.models
 import dossier.runtime
-from cli.main import EXIT_OK, main
+from cli.main import EXIT_OK
+from tests.cli.helpers import run
 from tests.fakes import ScriptedLLM
 
 ARTICLE = "Harbour plan approved\nThe city council approved the harbour plan on Tuesday.\n"
@@ -20,12 +21,6 @@ def llm(monkeypatch, fake_embedder):
     monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
     monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
     return llm
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_ingest_summarize_summarises_the_new_sources(capsys, tmp_path, llm):

@@ -5,24 +5,13 @@ import json
 
 import pytest
 
-import dossier.runtime
-from cli.main import EXIT_OK, main
+from cli.main import EXIT_OK
+from tests.cli.helpers import run
 from tests.conftest import SEEDS
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("fake_default_embedder")]
 
 EXIT_CANNOT_RUN = 3
-
-
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_ingest_and_search_match_the_embedded_library(capsys, pg_url, tmp_path):

@@ -4,19 +4,10 @@ import json
 
 import pytest
 
-import dossier.runtime
-from cli.main import EXIT_OK, EXIT_SOME_FAILED, main
+from cli.main import EXIT_OK, EXIT_SOME_FAILED
+from tests.cli.helpers import run
 
-
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
 def test_first_run_ingests_the_seeds(capsys):
@@ -81,28 +72,6 @@ def test_data_dir_flag_overrides_environment(capsys, tmp_path):
     target = tmp_path / "elsewhere"
     run(capsys, "--data-dir", str(target), "sources")
     assert (target / "dossiers" / "demo" / "library" / "library.sqlite3").exists()
-
-
-@pytest.fixture
-def scripted_model(monkeypatch):
-    import dossier.models
-    from prompts import REFUSAL
-    from tests.fakes import ScriptedLLM
-
-    def reply(messages):
-        user = messages[-1]["content"]
-        if "stand for" in user and "Tactical Missile System" in user:
-            n = next(
-                line[1 : line.index("]")]
-                for line in user.splitlines()
-                if line.startswith("[") and "Tactical Missile System" in line
-            )
-            return f"ATACMS stands for the Army's Tactical Missile System [{n}]."
-        return REFUSAL
-
-    llm = ScriptedLLM(reply)
-    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
-    return llm
 
 
 def test_ask_json_has_the_documented_fields(capsys, scripted_model):

@@ -3,43 +3,19 @@ and find the notes in `dossier brief`; in process, with fakes."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 import dossier.briefing
 import dossier.runtime
 from cli.main import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, main
+from tests.cli.helpers import run, run_json
 from tests.dossier.briefing_fixture import make_briefing
 
 QUESTION = "What does ATACMS stand for?"
 SENTENCE = "ATACMS stands for the Army's Tactical Missile System"
 
 
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
-
-
-@pytest.fixture
-def scripted_model(monkeypatch):
-    import dossier.models
-    from tests.fakes import ScriptedLLM, citing_reply
-
-    llm = ScriptedLLM(citing_reply("stand for", "Tactical Missile System", SENTENCE))
-    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
-    return llm
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def run_json(capsys, *argv):
-    code, out, err = run(capsys, *argv, "--json")
-    return code, json.loads(out)
+pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
 def test_pinning_an_answer_and_finding_it_in_the_briefing(capsys, scripted_model, monkeypatch,

@@ -11,9 +11,9 @@ import threading
 
 import pytest
 
-import dossier.runtime
 from cli.common import EXIT_ERROR, EXIT_INTERRUPTED
 from cli.main import EXIT_OK, EXIT_USAGE, main
+from tests.cli.helpers import run
 
 ARTICLE = (
     "Harbour Council Approves New Ferry Route\n\n"
@@ -23,15 +23,7 @@ ARTICLE = (
 WAIT_S = 60
 
 
-@pytest.fixture(autouse=True)
-def fake_default_embedder(monkeypatch, fake_embedder):
-    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: fake_embedder)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 
 class Stdout(io.StringIO):

@@ -36,9 +36,11 @@ def make_window(qtbot, tmp_path, fake_embedder):
 
     made = []
 
-    def make(llm, folder=SEEDS, wait_ready=True, llm_factory=None, background=False):
+    def make(
+        llm, folder=SEEDS, wait_ready=True, llm_factory=None, background=False, library_dir=None
+    ):
         def library_factory(prefs, progress):
-            library = Library(tmp_path / "lib", embedder=fake_embedder)
+            library = Library(library_dir or tmp_path / "lib", embedder=fake_embedder)
             if folder is not None and library.is_empty():
                 library.ingest([folder], progress=progress)
             return library

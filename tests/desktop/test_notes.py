@@ -241,3 +241,47 @@ def test_a_notes_store_that_arrives_after_the_notes_were_closed_is_closed(qtbot,
     qtbot.waitUntil(lambda: bool(made) and made[0].closed, timeout=5000)
     # THEN it is not kept open
     assert app.notes.store is None
+
+
+def test_a_note_dragged_to_another_place_keeps_that_place_after_reopening(qtbot, make_window):
+    from PySide6.QtCore import QModelIndex
+    from PySide6.QtWidgets import QAbstractItemView
+
+    from dossier.notes import text_note
+
+    # GIVEN three notes of the user's, listed in the order they were written
+    window, app = make_window(ScriptedLLM([]))
+    qtbot.waitUntil(lambda: app.notes.store is not None, timeout=10000)
+    first, second, third = (
+        app.notes.store.add(text_note(t, [])) for t in ("One.", "Two.", "Three.")
+    )
+    app.notes.refresh()
+    window.show_tab(window.notes)
+    assert window.notes.ids() == [first.id, second.id, third.id]
+    assert window.notes.list.dragDropMode() == QAbstractItemView.DragDropMode.InternalMove
+    # WHEN the user drags the first note below the third (Qt's internal move of the list)
+    assert window.notes.list.model().moveRows(QModelIndex(), 0, 1, QModelIndex(), 3)
+    # THEN the store has the new order, and the list shows it renumbered
+    qtbot.waitUntil(
+        lambda: [n.id for n in app.notes.store.notes()] == [second.id, third.id, first.id],
+        timeout=5000,
+    )
+    assert window.notes.ids() == [second.id, third.id, first.id]
+    assert window.notes.list.item(2).text().startswith("3. One.")
+    assert window.notes.status.text() == "Note moved."
+    # AND the notes opened again (as after a restart) keep that order
+    app.notes.close()
+    app.notes.open_store()
+    qtbot.waitUntil(lambda: app.notes.store is not None, timeout=10000)
+    assert [n.text for n in app.notes.store.notes()] == ["Two.", "Three.", "One."]
+    assert window.notes.ids() == [second.id, third.id, first.id]
+
+
+def test_the_note_moved_is_found_from_the_orders_before_and_after_a_drop():
+    from desktop.controllers.notes import moved_note
+
+    assert moved_note([1, 2, 3], [2, 3, 1]) == (1, 3)  # down to the end
+    assert moved_note([1, 2, 3], [3, 1, 2]) == (3, 1)  # up to the top
+    assert moved_note([1, 2, 3], [1, 2, 3]) is None  # dropped where it was
+    assert moved_note([1, 2, 3, 4], [2, 1, 4, 3]) is None  # not one move: not guessed
+    assert moved_note([1, 2], [1, 2, 5]) is None  # another list

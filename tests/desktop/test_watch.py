@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 
@@ -138,3 +142,44 @@ def test_a_file_picked_up_is_summarised_in_the_background_as_after_an_import(
     assert titles(app) == {"Harbour Council Approves New Ferry Route"}
     assert sources_to_summarize(app.engine.library, app.engine.llm) == []
     assert window.background_status.text() == "Summaries ready for the briefing"
+
+
+def dossier_cli(*argv: str) -> None:
+    """`dossier ARGV...` run in another process, on the test's data folder."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", *argv], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_folder_attached_or_detached_by_the_cli_is_followed_by_the_open_window(
+    qtbot, make_window, tmp_path, isolated_data_dir
+):
+    from dossier.dossiers import Dossiers
+
+    # GIVEN the window open on a dossier that watches no folder, and a folder with an article
+    library_dir = Dossiers(isolated_data_dir).current().library_dir
+    window, app = make_window(ScriptedLLM([]), folder=None, library_dir=library_dir)
+    assert window.library.watch_row.label.text() == "No folder watched"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "ferry.txt").write_text(ARTICLE)
+    # WHEN `dossier watch --attach FOLDER` runs in another process
+    dossier_cli("watch", "--attach", str(inbox))
+    # THEN the window follows the folder: shown as watched, its article caught up
+    qtbot.waitUntil(
+        lambda: window.library.watch_row.label.text() == f"Watching {inbox.resolve()}",
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(lambda: app.library.model.rowCount() == 1, timeout=WAIT_MS)
+    # WHEN another process detaches it
+    dossier_cli("watch", "--detach")
+    # THEN the window stops watching and says why; new files are not picked up
+    qtbot.waitUntil(lambda: app.watch.watcher is None, timeout=WAIT_MS)
+    assert window.library.watch_row.label.text() == "No folder watched"
+    assert "detached by another process" in window.job_status.text()
+    (inbox / "tram.txt").write_text(TRAM)
+    qtbot.wait(2500)  # longer than the watcher's quiet time and a setting check
+    assert titles(app) == {"Harbour Council Approves New Ferry Route"}
