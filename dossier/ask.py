@@ -302,7 +302,9 @@ class _Run:
         second = self.attempt(question, [other])
         if second.cancelled or self.problem(question, second) is not None:
             return None
-        return second if differs(attempt.sentences, second.sentences, self.judge) else None
+        return (
+            second if differs(question, attempt.sentences, second.sentences, self.judge) else None
+        )
 
     def judge_calls(self) -> int:
         return getattr(self.judge, "calls", 0)

@@ -1,12 +1,12 @@
 """Sources that disagree: find a passage that answers the question differently.
 
 A small model shown two passages that give different values for the same thing (a count, a
-date, a winner) usually reports one of them. After the answer has been checked, the most
-relevant passage of a source the answer does not cite (one holding a value of the kind the
-question asks for that the answer lacks, when there is one) is judged: if it does not state what
-the answer says, yet answers the question itself, the model is asked again over that passage
-alone, and a checked second account that the first does not already state is shown beside
-the first, each with its own citations.
+date, a winner) usually reports one of them. When the question asks for such a value, after
+the answer has been checked, the passages of sources the answer does not cite that give
+another value of that kind are judged (`probe_order`): one that does not state what the
+answer says, yet answers the question itself, is asked again alone, and a checked second
+account giving a value the first lacks, which the first does not state, is shown beside the
+first, each with its own citations.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ def other_account(
     with something the answer does not say; None when there is none."""
     answer = supported_text(sentences)
     cited = cited_sources(sentences, passages)
-    if not answer or not cited:
-        return None
+    if not answer or not cited or expected_answer(question) is None:
+        return None  # sources "differ" on values: a question that asks for none has no sides
     for passage in probe_order(question, answer, passages, cited, embedder)[:PROBED_PASSAGES]:
         evidence = closest_sentences(passage, question, embedder)
         if judge.entails(evidence, answer):
@@ -75,8 +75,8 @@ def probe_order(
     45 million" against "40 million"). When the question asks for a kind of value (a figure,
     a date, a name), only passages whose sentences closest to the question give one the
     answer lacks can answer it otherwise: those reading most like the answer go first, and
-    one holding every value the answer gives (it restates it) goes last. Otherwise, or when
-    no passage gives another value, the most relevant passage is the one probe.
+    one holding every value the answer gives (it restates it) goes last. When no passage
+    gives another value, the most relevant one is the one probe.
     """
     # A passage lacking a figure the question pins its subject to ("season 3", "in 2018") is
     # about another one of its kind, not another account of this one.
@@ -88,7 +88,7 @@ def probe_order(
     ]
     kind = expected_answer(question)
     if kind is None or not others:
-        return others
+        return []
     mine = answer_values(kind, answer, question)
     closest = {p.n: closest_sentences(p, question, embedder) for p in others}
     vectors = embedder.embed([answer, *(closest_sentences(p, answer, embedder) for p in others)])
@@ -102,7 +102,15 @@ def probe_order(
     return ordered or others[:1]
 
 
-def differs(first: list[AnswerSentence], second: list[AnswerSentence], judge: Judge) -> bool:
-    """The second checked account says something the first does not."""
-    theirs = supported_text(second)
-    return bool(theirs) and not judge.entails(supported_text(first), theirs)
+def differs(
+    question: str, first: list[AnswerSentence], second: list[AnswerSentence], judge: Judge
+) -> bool:
+    """The second checked account gives a value of the kind asked for that the first does
+    not, and the first does not state it."""
+    kind = expected_answer(question)
+    theirs, mine = supported_text(second), supported_text(first)
+    if kind is None or not theirs:
+        return False
+    if not answer_values(kind, theirs, question) - answer_values(kind, mine, question):
+        return False
+    return not judge.entails(mine, theirs)

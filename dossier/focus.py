@@ -36,16 +36,19 @@ def numbers_in_question(question: str) -> list[str]:
 
 
 _ASKS_FIGURE = re.compile(
-    r"^\s*(?:how (?:many|much|long|far|high|big|large|old|often|fast|deep|wide|tall)\b|"
+    r"^\s*(?:how (?:many|much|long|far|high|big|large|old|often|fast|deep|wide|tall|full)\b|"
     r"what (?:percentage|share|proportion|number|amount|level|price|figure|sum|rate)\b)",
     re.IGNORECASE,
 )
 _ASKS_DATE = re.compile(
     r"^\s*(?:when\b|(?:on|in|by|since) what (?:date|day|year|month)\b|"
-    r"what (?:date|day|time|year|month)\b)",
+    r"(?:what|which) (?:date|day|time|year|month)\b)",
     re.IGNORECASE,
 )
-_ASKS_NAME = re.compile(r"^\s*(?:who|whom|where)\b", re.IGNORECASE)
+# "Which city...", "which outlet...": a choice among named things (dates are caught first).
+_ASKS_NAME = re.compile(
+    r"^\s*(?:who|whom|where|which)\b|^\s*what (?:is|was|are|were) the names?\b", re.IGNORECASE
+)
 _NUMBER_WORDS = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|twenty|"
     r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|"

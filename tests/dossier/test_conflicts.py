@@ -89,12 +89,29 @@ def test_an_unsupported_answer_has_no_other_account_to_look_for(fake_embedder):
     assert judge.asked == []
 
 
-def test_accounts_differ_only_when_the_first_does_not_state_the_second():
+def test_accounts_differ_only_when_the_second_gives_a_value_the_first_does_not_state():
     judge = WordJudge()
     first = [said("Officials said 40 people were hurt.", 1)]
-    assert differs(first, [said("Firefighters said 55 people were hurt.", 2)], judge)
-    assert not differs(first, [said("40 people were hurt.", 2)], judge)
-    assert not differs(first, [], judge)
+    asked = "How many people were hurt?"
+    assert differs(asked, first, [said("Firefighters said 55 people were hurt.", 2)], judge)
+    assert not differs(asked, first, [said("40 people were hurt.", 2)], judge)
+    assert not differs(asked, first, [], judge)
+    # a second account with no other value of the kind asked is no other side
+    assert not differs(asked, first, [said("Officials said 40 were hurt badly.", 2)], judge)
+
+
+def test_a_question_asking_for_no_value_has_no_other_account(fake_embedder):
+    # GIVEN two sources quoting the mayor differently, and a question asking what was said
+    shown = [
+        passage(1, "a", "The mayor said the port would reopen soon.", 0.9),
+        passage(2, "b", "The mayor said the strike had cost the city dearly.", 0.8),
+    ]
+    answer = [said("The mayor said the port would reopen soon.", 1)]
+    judge = ScriptedJudge(answers=["cost the city"])
+    # WHEN another account is looked for
+    found = other_account("What did the mayor say?", answer, shown, fake_embedder, judge)
+    # THEN there is none: the sources do not give two values of one thing
+    assert found is None and judge.asked == []
 
 
 def test_closest_sentences_keep_reading_order(fake_embedder):
