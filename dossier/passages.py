@@ -158,6 +158,31 @@ def _units(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in units]
 
 
+def texts_to_embed(text: str, chunks: list) -> list[str]:
+    """What `select_passages` may embed for a source (`text`) whose chunks are `chunks`: each
+    chunk's units, and each leaning sentence joined to the unit before it (in its chunk, and in
+    the source where overlapping chunks are hit together), each text once. Warming a vector
+    cache with these makes a question's passage selection run no model; a join this misses
+    (two chunks far apart hit together) is embedded when a question needs it."""
+    spans: set[tuple[int, int]] = set()
+    pairs: set[tuple[tuple[int, int], tuple[int, int]]] = set()
+    for chunk in chunks:
+        units = [(chunk.start + a, chunk.start + b) for a, b in _units(chunk.text)]
+        spans.update(units)
+        pairs.update(zip(units, units[1:], strict=False))
+    by_start: dict[int, list[tuple[int, int]]] = {}
+    for span in sorted(spans):
+        by_start.setdefault(span[0], []).append(span)
+    starts = sorted(by_start)
+    for before, start in zip(starts, starts[1:], strict=False):
+        pairs.update((p, s) for p in by_start[before] for s in by_start[start])
+    texts = dict.fromkeys(text[a:b] for a, b in sorted(spans))
+    for (a, b), (c, d) in sorted(pairs):
+        if text[c:d].lower().startswith(_LEANING_STARTS):
+            texts.setdefault(f"{text[a:b]} {text[c:d]}")
+    return list(texts)
+
+
 def _with_context(keys, sentences, vectors, question_vector, embedder):
     """A sentence leaning on the one before ("It was announced on...") is scored as read with
     it, when that reads closer to the question: alone it lacks the subject it is about."""

@@ -55,6 +55,7 @@ class PgLibrary:
         self.url = url if isinstance(url, LibraryURL) else LibraryURL.parse(url)
         self.folder = Path(folder)
         self.embedder = embedder
+        self.sentence_embedder: Embedder = embedder  # see retrieval.library.Library
         self.store = PgStore(self.url, manifest_for(embedder))
         self.on_lock_wait = None  # writers wait on the server's lock, briefly, per batch
         self._dense = None  # the shared ingest pipeline passes it on; nothing to keep here
