@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model", help="with --summarize: catalog name or path to a .gguf file")
     p.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="do not embed the new sentences ahead of questions (the first questions on them "
+        "then embed them, slower)",
+    )
+    p.add_argument(
         "--json",
         action="store_true",
         help='print the ingest report as JSON (with --summarize, the ids under "summarized")',
@@ -150,6 +156,8 @@ def cmd_ingest(args) -> int:
             f"{len(report.unchanged)} unchanged, {len(report.failed)} failed, "
             f"{len(report.skipped)} skipped; {report.chunks_added} chunks indexed"
         )
+    if not args.no_warm:
+        _warm_ingested(args, library, [*report.added, *report.replaced])
     summarized, summary_error = None, None
     if args.summarize:
         try:
@@ -169,6 +177,26 @@ def cmd_ingest(args) -> int:
     if summary_error is not None:
         return EXIT_ERROR
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def _warm_ingested(args, library, source_ids: list[str]) -> None:
+    """Embed the new sources' sentences into the sentence cache now, with a progress bar, so
+    the first questions on them show their passages without running the embedder."""
+    from dossier.warmup import warm_sentences
+
+    if not source_ids:
+        return
+    update, close = step_bar(not args.json, "sentence")
+    try:
+        report = warm_sentences(
+            library,
+            source_ids=source_ids,
+            progress=None if update is None else lambda done, total: update(done, total, "warm"),
+        )
+    finally:
+        close()
+    if not args.json and report.embedded:
+        print(f"{report.embedded} sentences embedded ahead of questions", file=sys.stderr)
 
 
 def _summarize_ingested(args, library, report) -> list[str]:

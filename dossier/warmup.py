@@ -38,10 +38,12 @@ class WarmReport(BaseModel):
 def warm_sentences(
     library: LibraryBackend,
     *,
+    source_ids: list[str] | None = None,
     cancel: threading.Event | None = None,
     progress: WarmProgressFn | None = None,
 ) -> WarmReport:
-    """Put into the library's sentence cache every text passage selection may embed.
+    """Put into the library's sentence cache every text passage selection may embed from
+    the sources `source_ids` (default: every source).
 
     Does nothing when the library's sentence embedder keeps no cache (it has no `missing`).
     Cancelled between batches; what was embedded until then stays cached.
@@ -50,12 +52,13 @@ def warm_sentences(
     if not hasattr(cache, "missing"):
         return WarmReport()
     texts: list[str] = []
-    for source in library.sources():
+    ids = [s.id for s in library.sources()] if source_ids is None else source_ids
+    for source_id in ids:
         if cancel is not None and cancel.is_set():
             return WarmReport(texts=len(texts), cancelled=True)
-        text = library.source_text(source.id)
-        if text:
-            texts.extend(texts_to_embed(text, library.chunks_of(source.id)))
+        text = library.source_text(source_id)
+        if text:  # None: removed meanwhile
+            texts.extend(texts_to_embed(text, library.chunks_of(source_id)))
     texts = list(dict.fromkeys(texts))  # a sentence several sources carry is one text
     todo = cache.missing(texts)
     room = getattr(cache, "max_rows", None)
