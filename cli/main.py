@@ -149,6 +149,8 @@ def cmd_ingest(args) -> int:
         report = library.ingest(args.paths, progress=update)
     finally:
         close()
+    if not args.no_warm:  # before the report's lines, which stay the last on stderr
+        _warm_ingested(args, library, [*report.added, *report.replaced])
     if not args.json:
         print_file_problems(report)
         print(
@@ -156,8 +158,6 @@ def cmd_ingest(args) -> int:
             f"{len(report.unchanged)} unchanged, {len(report.failed)} failed, "
             f"{len(report.skipped)} skipped; {report.chunks_added} chunks indexed"
         )
-    if not args.no_warm:
-        _warm_ingested(args, library, [*report.added, *report.replaced])
     summarized, summary_error = None, None
     if args.summarize:
         try:
@@ -186,17 +186,16 @@ def _warm_ingested(args, library, source_ids: list[str]) -> None:
 
     if not source_ids:
         return
+    # Only a bar (stderr keeps one `error:`/`skipped:`/`warning:` line per file after it).
     update, close = step_bar(not args.json, "sentence")
     try:
-        report = warm_sentences(
+        warm_sentences(
             library,
             source_ids=source_ids,
             progress=None if update is None else lambda done, total: update(done, total, "warm"),
         )
     finally:
         close()
-    if not args.json and report.embedded:
-        print(f"{report.embedded} sentences embedded ahead of questions", file=sys.stderr)
 
 
 def _summarize_ingested(args, library, report) -> list[str]:
