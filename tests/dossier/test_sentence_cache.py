@@ -105,3 +105,56 @@ def test_the_runtime_gives_every_library_one_shared_cache_in_the_data_folder(tmp
         assert first.sentence_embedder.count() == 0
     finally:
         first.close()
+
+
+def test_what_is_warmed_covers_selection_from_chunks_hit_apart():
+    from dossier.passages import select_passages, texts_to_embed
+    from retrieval.schema import Chunk, Hit
+
+    sentences = [
+        "The council met on Monday about the harbour.",
+        "Members debated the ferry route for hours.",
+        "The mayor praised the plan at a press conference.",
+        "Critics said the pier was too long.",
+        "It will cost the city two million euros.",
+        "Work starts in the spring.",
+        "This was announced on Friday.",
+    ]
+    text = " ".join(sentences)
+    starts = [text.index(s) for s in sentences]
+    ends = [a + len(s) for a, s in zip(starts, sentences, strict=True)]
+    # chunks of three sentences overlapping by one, as the chunker makes them: hit the first
+    # and the last alone, "It will cost..." is read with "The mayor praised..."
+    chunks = [
+        Chunk(source_id="s", start=starts[i], end=ends[i + 2], id=i, ordinal=i, text="")
+        for i in (0, 2, 4)
+    ]
+    chunks = [c.model_copy(update={"text": text[c.start : c.end]}) for c in chunks]
+    inner = FakeEmbedder()
+    warmed = set(texts_to_embed(text, chunks))
+    assert f"{sentences[2]} {sentences[4]}" in warmed
+
+    class Spy(FakeEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[str] = []
+
+        def embed(self, texts):
+            self.seen.extend(texts)
+            return super().embed(texts)
+
+    # every way two of them can be hit (neighbours, or far apart) embeds only what was warmed
+    for first in range(len(chunks)):
+        for second in range(len(chunks)):
+            spy = Spy()
+            hits = [Hit(chunk=chunks[first], score=1.0), Hit(chunk=chunks[second], score=0.5)]
+            select_passages(
+                "How much will the pier cost?",
+                inner.embed(["How much will the pier cost?"])[0],
+                hits,
+                {"s": text},
+                spy,
+                budget_tokens=300,
+                count_tokens_many=lambda s: [len(x.split()) for x in s],
+            )
+            assert set(spy.seen) <= warmed, (first, second, set(spy.seen) - warmed)
