@@ -3,15 +3,17 @@
 `CachingEmbedder` wraps any `Embedder` with the same protocol: `embed(texts)` looks each text
 up in a SQLite file and runs the inner embedder only on the texts never seen before, in one
 batch, storing what it computed. Vectors are stored as their exact float32 bytes, so a cached
-vector is bit for bit the one the inner embedder returned: passage selection and the citation
-check do not change with the cache, they only stop waiting for the model.
+vector is bit for bit the one the inner embedder returned when it was stored: passage
+selection and the citation check read the same vectors, without waiting for the model. (An
+embedder that pads per batch may differ in the last bits with the batch a text came in; the
+cache then fixes one of those equally valid vectors.)
 
 A row is keyed by the sha256 of the embedder's identity (name, backend, dimension) and the
 text: the same sentence in two dossiers is one row (the file is shared by the data folder),
 and vectors of another backend (torch against OpenVINO int8) are never mixed in.
 
 Size: a row is ~1.6 KB (384 float32 plus its key). The file keeps at most `max_rows` rows
-(default 250,000, ~400 MB: the sentences of ~25,000 articles); past that the oldest
+(default 250,000, ~400 MB: ~10,000 news articles at ~25 texts each); past that the oldest
 insertions are dropped, and a sentence asked about again is embedded and stored anew.
 """
 
