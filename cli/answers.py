@@ -284,7 +284,9 @@ def _suite_library(args, spec):
         return open_cli_library(args, quiet=True), None, lambda: None
     runtime = runtime_of(args)
     work = args.work_dir or runtime.settings.data_dir / "eval"
-    library, report = open_suite_library(spec, work, embedder=runtime.embedder)
+    library, report = open_suite_library(
+        spec, work, embedder=runtime.embedder, sentence_embedder=runtime.sentence_embedder
+    )
     print_file_problems(report)
     print(
         f"{terminal_safe(spec.name)}: {len(library.sources())} sources from "

@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model", help="with --summarize: catalog name or path to a .gguf file")
     p.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="do not embed the new sentences ahead of questions (the first questions on them "
+        "then embed them, slower)",
+    )
+    p.add_argument(
         "--json",
         action="store_true",
         help='print the ingest report as JSON (with --summarize, the ids under "summarized")',
@@ -143,6 +149,8 @@ def cmd_ingest(args) -> int:
         report = library.ingest(args.paths, progress=update)
     finally:
         close()
+    if not args.no_warm:  # before the report's lines, which stay the last on stderr
+        _warm_ingested(args, library, [*report.added, *report.replaced])
     if not args.json:
         print_file_problems(report)
         print(
@@ -169,6 +177,25 @@ def cmd_ingest(args) -> int:
     if summary_error is not None:
         return EXIT_ERROR
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def _warm_ingested(args, library, source_ids: list[str]) -> None:
+    """Embed the new sources' sentences into the sentence cache now, with a progress bar, so
+    the first questions on them show their passages without running the embedder."""
+    from dossier.warmup import warm_sentences
+
+    if not source_ids:
+        return
+    # Only a bar (stderr keeps one `error:`/`skipped:`/`warning:` line per file after it).
+    update, close = step_bar(not args.json, "sentence")
+    try:
+        warm_sentences(
+            library,
+            source_ids=source_ids,
+            progress=None if update is None else lambda done, total: update(done, total, "warm"),
+        )
+    finally:
+        close()
 
 
 def _summarize_ingested(args, library, report) -> list[str]:

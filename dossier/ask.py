@@ -76,8 +76,9 @@ def ask(
     )
     standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=cancel)
 
-    # Passage selection and the citation check embed the same sentences: embed them once.
-    run.embedder = MemoEmbedder(library.embedder)
+    # Passage selection and the citation check embed the same sentences: embed them once per
+    # question here; the library's sentence embedder (a cache on disk) keeps them for the next.
+    run.embedder = MemoEmbedder(library.sentence_embedder)
     query_vector = run.embedder.embed([standalone])[0]
     hits = library.search_with_vector(standalone, query_vector, k=k)
     texts = {h.chunk.source_id: library.source_text(h.chunk.source_id) for h in hits}

@@ -154,13 +154,20 @@ def suite_data_dir(spec: SuiteSpec, work_dir: Path) -> Path:
 
 
 def open_suite_library(
-    spec: SuiteSpec, work_dir: Path, *, embedder: Embedder
+    spec: SuiteSpec,
+    work_dir: Path,
+    *,
+    embedder: Embedder,
+    sentence_embedder: Embedder | None = None,
 ) -> tuple[Library, IngestReport]:
-    """The library of exactly the suite's corpus as it is now (the caller closes it)."""
+    """The library of exactly the suite's corpus as it is now (the caller closes it);
+    `sentence_embedder` as in `open_library`."""
     # A scratch data folder per suite, its library in `library/` as a plain folder: suites
     # are not the user's dossiers.
     folder = library_dir(suite_data_dir(spec, work_dir))
-    library = open_library(folder, embedder=embedder, seed=False)
+    library = open_library(
+        folder, embedder=embedder, seed=False, sentence_embedder=sentence_embedder
+    )
     try:
         report = library.ingest([spec.corpus])
         # A file removed from (or no longer readable in) the corpus must not stay a source.

@@ -23,12 +23,16 @@ def open_library(
     seed: bool = True,
     progress: IngestProgressFn | None = None,
     url: str | None = None,
+    sentence_embedder: Embedder | None = None,
 ) -> LibraryBackend:
     """The library in `folder` (a dossier's library folder: `Runtime.library_dir`), or at a
     library URL (its local caches stay in `folder`); with `seed`, the seed articles go in on
-    its very first opening."""
+    its very first opening. `sentence_embedder` (the vector cache the construction point
+    builds) is what passage selection and the citation check embed sentences with."""
     folder = Path(folder)
     library = open_library_at(url or folder, embedder=embedder, local_folder=folder)
+    if sentence_embedder is not None:
+        library.sentence_embedder = sentence_embedder
     first_opening = not library.store.read_only and not library.store.get_flag(SEEDED_KEY)
     if seed and SEEDS_DIR.is_dir() and first_opening:
         if library.is_empty():
@@ -56,6 +60,7 @@ def reindex(
     )
     reopened = Library(library.folder, embedder=library.embedder, index=library.index_name)
     reopened.on_lock_wait = library.on_lock_wait
+    reopened.sentence_embedder = library.sentence_embedder
     return report, reopened
 
 

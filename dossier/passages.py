@@ -22,6 +22,9 @@ FILL_MARGIN = 0.5
 FRAGMENT_WORDS = 2
 _PLAIN_WORD = re.compile(r"(?<![\w-])[a-z]{3,}\b")
 REASON_FOLLOW_ON = 2  # for a "why" question, the best this many sentences bring the next one
+# How many chunks back a warm-up joins a chunk's leaning first sentence to (`texts_to_embed`):
+# the best 12 chunks of a question rarely skip more of one source than that.
+JOIN_REACH = 8
 # Added to a sentence holding the kind of answer asked for (a figure for "how many", a date for
 # "when", a name for "who"): measured on all suites at once (bench/evidence.py), 0.1 to 0.3
 # all lift the newsroom and RGB noise suites and lower none.
@@ -156,6 +159,38 @@ def _units(text: str) -> list[tuple[int, int]]:
     if pending is not None:
         units.append(pending)
     return [(a, b) for a, b in units]
+
+
+def texts_to_embed(text: str, chunks: list) -> list[str]:
+    """What `select_passages` may embed for a source (`text`) whose chunks are `chunks`: each
+    chunk's units, and each leaning sentence joined to the candidate before it, each text once.
+    That candidate is the unit before it in its chunk or the source (overlapping chunks hit
+    together) or, for a chunk's first unit, the last unit of an earlier chunk hit without the
+    ones between (up to `JOIN_REACH` chunks back). Warming a vector cache with these makes a
+    question's passage selection run no model; a join this misses is embedded when needed."""
+    spans: set[tuple[int, int]] = set()
+    pairs: set[tuple[tuple[int, int], tuple[int, int]]] = set()
+    per_chunk = []
+    for chunk in sorted(chunks, key=lambda c: c.start):
+        units = [(chunk.start + a, chunk.start + b) for a, b in _units(chunk.text)]
+        spans.update(units)
+        pairs.update(zip(units, units[1:], strict=False))
+        if units:
+            per_chunk.append(units)
+    for j, units in enumerate(per_chunk):
+        earlier = per_chunk[max(0, j - JOIN_REACH) : j]
+        pairs.update((e[-1], units[0]) for e in earlier if e[-1][0] < units[0][0])
+    by_start: dict[int, list[tuple[int, int]]] = {}
+    for span in sorted(spans):
+        by_start.setdefault(span[0], []).append(span)
+    starts = sorted(by_start)
+    for before, start in zip(starts, starts[1:], strict=False):
+        pairs.update((p, s) for p in by_start[before] for s in by_start[start])
+    texts = dict.fromkeys(text[a:b] for a, b in sorted(spans))
+    for (a, b), (c, d) in sorted(pairs):
+        if text[c:d].lower().startswith(_LEANING_STARTS):
+            texts.setdefault(f"{text[a:b]} {text[c:d]}")
+    return list(texts)
 
 
 def _with_context(keys, sentences, vectors, question_vector, embedder):

@@ -24,6 +24,8 @@ from models.backends import BackendOptions
 from models.embedder import AutoEmbedder, Embedder
 from models.llm import LLM
 from models.resolve import ModelStatus, list_models
+from models.vector_cache import FILE_NAME as VECTOR_CACHE_FILE
+from models.vector_cache import CachingEmbedder
 from retrieval.backend import LibraryBackend, is_library_url
 from retrieval.check import CheckReport, check_library
 from retrieval.errors import LibraryError
@@ -104,6 +106,19 @@ def shared_embedder(cache: Path) -> AutoEmbedder:
         return _embedders[cache]
 
 
+# One sentence-vector cache per (cache file, embedder) in a process: the GUI's worker threads
+# and every dossier of the data folder share it (rows are keyed by text, so sharing is right).
+_sentence_caches: dict[tuple[Path, int], tuple[Embedder, CachingEmbedder]] = {}
+
+
+def shared_sentence_cache(cache: Path, embedder: Embedder) -> CachingEmbedder:
+    with _embedders_lock:
+        key = (cache / VECTOR_CACHE_FILE, id(embedder))
+        if key not in _sentence_caches:  # the embedder is kept with it, so its id stays its own
+            _sentence_caches[key] = (embedder, CachingEmbedder(embedder, key[0]))
+        return _sentence_caches[key][1]
+
+
 class Runtime:
     """Builds the embedder, library and model of `settings`, each once and only when asked.
 
@@ -125,6 +140,12 @@ class Runtime:
         if self._embedder is None:
             self._embedder = shared_embedder(self.settings.cache_dir)
         return self._embedder
+
+    @property
+    def sentence_embedder(self) -> CachingEmbedder:
+        """The embedder with its sentence vectors kept in `<cache>/sentence-vectors.sqlite`:
+        what questions embed sentences with (the library carries it), warmed after an ingest."""
+        return shared_sentence_cache(self.settings.cache_dir, self.embedder)
 
     def dossiers(self) -> Dossiers:
         """The dossiers of the data folder (create, rename, delete, list, choose)."""
@@ -161,6 +182,7 @@ class Runtime:
                     seed=seed and self.dossier.seed,
                     progress=progress,
                     url=self.settings.library_url,
+                    sentence_embedder=self.sentence_embedder,
                 )
                 self._library.on_lock_wait = self.on_lock_wait
             return self._library

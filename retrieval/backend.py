@@ -37,6 +37,9 @@ class LibraryBackend(Protocol):
     """A library: sources, their chunks, hybrid search, ingest and removal."""
 
     embedder: Embedder
+    # Embeds sentences (passage selection, citation checks): `embedder`, or a cache in front of
+    # it that the construction point sets (`dossier.runtime`); chunks never go through it.
+    sentence_embedder: Embedder
     folder: Path  # a local folder for what stays on this machine (summary cache)
     store: LibraryStore
     on_lock_wait: Callable[[str], None] | None

@@ -78,6 +78,9 @@ class Library:
     ) -> None:
         self.folder = Path(folder)
         self.embedder = embedder
+        # What sentence-level work embeds with: the front end's construction point may put a
+        # cache in front of `embedder` (chunks are stored here, so ingest does not use it).
+        self.sentence_embedder: Embedder = embedder
         self.index_name = index
         self.index_type = index_type(index)  # see retrieval/index.py
         self.store = Store(self.folder, self._manifest(), check_manifest=check_manifest)

@@ -14,6 +14,12 @@ briefing summarised what was missing itself.
 Once every summary is made, the briefing's overview and differences are prepared the same way
 (`dossier.prepare.prepare_briefing`, one more pre-emptible job: "Preparing the briefing
 overview"), so *Export briefing* then runs no model at all.
+
+Before any summary, the sentences a question can select are embedded into the sentence-vector
+cache (`dossier.warmup.warm_sentences`: every source when a library opens, the new ones after
+an import; "Preparing passages 40/120"), so a question shows its passages without running the
+embedder. It is pre-empted and paused like the summaries, and runs even with background
+summaries switched off: it uses no language model and takes seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ HOLD_TEXT = {
     "summary": "waiting for your summary",
     "briefing": "the briefing is being made",
 }
+WARM_ALL = "*"  # in `warm`: every source of the library (it just opened)
 
 
 class BackgroundSummaries(QObject):
@@ -55,6 +62,8 @@ class BackgroundSummaries(QObject):
         self.overview_pending = False  # prepare the briefing's overview once the queue is dry
         self.preparing = False  # the overview job runs (it is `job`)
         self.prepared_now = False  # an overview was made since the queue was last empty
+        self.warm: set[str] = set()  # source ids whose sentences to embed first (or WARM_ALL)
+        self.warming: tuple[int, int] | None = None  # the warm-up job runs: (done, total)
         self.text = ""
         self._titles: dict[str, str] = {}
         label.setToolTip(
@@ -126,12 +135,16 @@ class BackgroundSummaries(QObject):
         self._show()
 
     def ingested(self, report) -> None:
-        """After an ingest: new or changed sources are summarised next."""
+        """After an ingest: new or changed sources are warmed, then summarised."""
         if report.added or report.replaced:
+            self.warm.update([*report.added, *report.replaced])
+            self._next()
             self.schedule()
 
     def _library_state(self, state: str) -> None:
         if state == "ready":
+            self.warm = {WARM_ALL}  # an earlier warm-up may have been cut short: check all
+            self._next()
             self.schedule()
         else:  # another library is opening (or could not be): what was queued is not its
             self.stop()
@@ -144,11 +157,20 @@ class BackgroundSummaries(QObject):
 
     # -- the work -----------------------------------------------------------------------
     def _next(self) -> None:
-        """Start the next summary, unless one runs, the work is paused or held, or none is left."""
-        if self.job is not None or self.scan_job is not None:
+        """Start the warm-up or the next summary, unless one runs, the work is paused or held,
+        or none is left."""
+        if self.job is not None:
             self._show()
             return
-        if self.paused or self.holds or not self.enabled or not self._library_ready():
+        if self.paused or self.holds or not self._library_ready():
+            self._show()
+            return
+        if self.warm and not self._keeps_vectors():
+            self.warm = set()  # no cache to fill (a library opened without one, in tests)
+        if self.warm and not self.stopped:  # first, and without waiting for the model
+            self._warm_up()
+            return
+        if self.scan_job is not None or not self.enabled:
             self._show()
             return
         if not self.queue and self.overview_pending:
@@ -192,6 +214,54 @@ class BackgroundSummaries(QObject):
             self.queue.insert(0, source_id)  # pre-empted: made again when the work resumes
         if not self.stopped:
             self._next()
+
+    def _keeps_vectors(self) -> bool:
+        embedder = getattr(self.engine.library, "sentence_embedder", None)
+        return hasattr(embedder, "missing")
+
+    def _warm_up(self) -> None:
+        """Embed the sentences of the sources in `warm` into the sentence cache, on the worker."""
+        ids = None if WARM_ALL in self.warm else sorted(self.warm)
+        self.warm = set()
+        library = self.engine.library
+
+        def work(job):
+            from dossier.warmup import warm_sentences
+
+            return warm_sentences(
+                library,
+                source_ids=ids,
+                cancel=job.cancel,
+                progress=lambda done, total: job.progress((done, total)),
+            )
+
+        def done(report) -> None:
+            kept = self.warming is not None  # not dropped by `stop` meanwhile
+            self.job, self.warming = None, None
+            if report.cancelled and kept and library is self.engine.library:
+                self.warm.update(ids or [WARM_ALL])  # pre-empted: the rest when work resumes
+            if not self.stopped:
+                self._next()
+
+        def failed(why: str) -> None:  # the cache cannot be written: questions embed as before
+            self.job, self.warming = None, None
+            if not self.stopped:
+                self._next()
+
+        self.warming = (0, 0)
+        self.job = self.engine.runner.start(
+            work,
+            name="background-warm",
+            on_done=done,
+            on_failed=failed,
+            on_progress=self._warm_progress,
+        )
+        self._show()
+
+    def _warm_progress(self, value) -> None:
+        if self.warming is not None:
+            self.warming = value
+            self._show()
 
     def _prepare_overview(self) -> None:
         """After the last summary: the briefing's overview and differences, on the worker."""
@@ -271,6 +341,8 @@ class BackgroundSummaries(QObject):
     def preferences_changed(self) -> None:
         """Another model (summaries are cached per model) or the feature switched on or off."""
         self.stop()
+        self.warm = {WARM_ALL}  # the same library: what `stop` cut short is looked up again
+        self._next()
         self.schedule()
 
     def stop(self) -> None:
@@ -280,6 +352,7 @@ class BackgroundSummaries(QObject):
         self.failed.clear()
         self.current = None  # the job winding down is not queued again
         self.overview_pending = self.preparing = self.prepared_now = False
+        self.warm, self.warming = set(), None
         if self.job is not None:
             self.job.cancel.set()
         if self.scan_job is not None:
@@ -297,7 +370,10 @@ class BackgroundSummaries(QObject):
             not self.queue and self.current is None and (self.preparing or self.overview_pending)
         )
         waiting = self.current is None and not self.queue and not overview  # nothing to show
-        if not self.enabled or (waiting and not ready):
+        warm = self.warming is not None or bool(self.warm)
+        if warm and not self.stopped and self._library_ready():
+            text = self._warm_text()
+        elif not self.enabled or (waiting and not ready):
             text = ""
         elif ready:
             text = "Summaries ready for the briefing"
@@ -327,3 +403,15 @@ class BackgroundSummaries(QObject):
         )
         self.button.setVisible(bool(text) and not ready)
         self.changed.emit(text)
+
+    def _warm_text(self) -> str:
+        done, total = self.warming or (0, 0)
+        if self.paused:
+            return "Preparing passages for questions — paused"
+        if self.holds:
+            return f"Preparing passages — {HOLD_TEXT.get(sorted(self.holds)[0], 'waiting')}"
+        return (
+            f"Preparing passages for questions {done}/{total}"
+            if total
+            else ("Preparing passages for questions")
+        )

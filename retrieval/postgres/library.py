@@ -56,6 +56,7 @@ class PgLibrary:
         self.url = url if isinstance(url, LibraryURL) else LibraryURL.parse(url)
         self.folder = Path(folder)
         self.embedder = embedder
+        self.sentence_embedder: Embedder = embedder  # see retrieval.library.Library
         self.store = PgStore(self.url, manifest_for(embedder))
         # The dossier's folder is in use as for a library folder (see retrieval.holders).
         self._hold = hold_library(self.folder)

@@ -73,3 +73,25 @@ def test_a_model_that_cannot_load_still_reports_the_ingest(
     report = json.loads(out)
     assert len(report["added"]) == 1 and "not installed" in report["summarize_error"]
     assert code == 3 and "summaries not made" in err
+
+
+def test_ingest_embeds_the_new_sentences_ahead_of_questions(capsys, tmp_path, llm):
+    from dossier.passages import texts_to_embed
+    from dossier.runtime import Runtime, Settings
+
+    path = tmp_path / "harbour.txt"
+    path.write_text(ARTICLE + "It will open in 2027.\n", encoding="utf-8")
+    cache = Runtime(Settings.resolve()).sentence_embedder
+    # WHEN a file is ingested with --no-warm THEN its sentences are not embedded ahead
+    code, out, _ = run(capsys, "ingest", str(path), "--no-warm", "--json")
+    assert code == EXIT_OK and cache.count() == 0
+    # WHEN it changes and is ingested again THEN every text a question may embed from it is
+    # cached (its sentences, and "It will open…" read with the sentence before it)
+    path.write_text(ARTICLE + "It will open in 2028.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "ingest", str(path))
+    sources = json.loads(run(capsys, "sources", "--json")[1])
+    [source_id] = [s["id"] for s in sources if s["id"] == "harbour"]
+    library = Runtime(Settings.resolve()).library()
+    texts = texts_to_embed(library.source_text(source_id), library.chunks_of(source_id))
+    library.close()
+    assert code == EXIT_OK and len(texts) >= 3 and cache.missing(texts) == []

@@ -48,3 +48,16 @@ def test_a_briefing_is_the_same_on_both(both):
         [(s.source_id, [p.text for p in s.points]) for s in b.summaries] for b in briefings
     ]
     assert len(summaries[0]) == 5 and summaries[0] == summaries[1]
+
+
+def test_the_warm_up_fills_the_same_sentence_cache_from_both(both, tmp_path):
+    from dossier.warmup import warm_sentences
+    from models.vector_cache import CachingEmbedder
+    from tests.conftest import FakeEmbedder
+
+    reports = []
+    for name, library in zip(("embedded", "postgres"), both, strict=True):
+        library.sentence_embedder = CachingEmbedder(FakeEmbedder(), tmp_path / f"{name}.sqlite")
+        reports.append(warm_sentences(library))
+    assert reports[0].texts == reports[1].texts > 100
+    assert reports[0].embedded == reports[1].embedded == reports[0].texts
