@@ -63,8 +63,10 @@ def ask(
     `on_passages` is called once with the selected passages (numbered, best first) as soon as
     they are chosen and before the model is asked, so a front end can show the evidence while
     the model writes; these are the passages the answer reports unless a second look narrows
-    them. A follow-up is condensed by the model first, so its passages come only after that.
-    It is not called when nothing relevant is found: the refusal is returned at once then.
+    them. A follow-up is condensed by the model first: before that, `on_passages` gets what the
+    follow-up finds read with the question before it, and it is called again with the passages
+    of the condensed question. It is not called when nothing relevant is found: the refusal
+    is returned at once then.
     """
     prompts = prompts or PromptSet()
     run = _Run(
@@ -74,24 +76,19 @@ def ask(
         on_token=on_token,
         cancel=cancel,
     )
-    standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=cancel)
-
     # Passage selection and the citation check embed the same sentences: embed them once per
     # question here; the library's sentence embedder (a cache on disk) keeps them for the next.
     run.embedder = MemoEmbedder(library.sentence_embedder)
-    query_vector = run.embedder.embed([standalone])[0]
-    hits = library.search_with_vector(standalone, query_vector, k=k)
-    texts = {h.chunk.source_id: library.source_text(h.chunk.source_id) for h in hits}
+    if history and on_passages is not None:
+        # Condensing a follow-up costs a model call of seconds; meanwhile the user sees what
+        # the follow-up finds read with the question before it, replaced once condensed.
+        early = _evidence(f"{history[-1].question} {question}", library, run.embedder, llm, k)
+        if early.passages and _relevant(early.hits):
+            on_passages(list(early.passages))
+    standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=cancel)
+    found = _evidence(standalone, library, run.embedder, llm, k)
+    query_vector, hits, texts, passages = found.vector, found.hits, found.texts, found.passages
     run.sources = texts
-    passages = select_passages(
-        standalone,
-        query_vector,
-        hits,
-        texts,
-        run.embedder,
-        budget_tokens=PASSAGE_BUDGET_TOKENS,
-        count_tokens_many=llm.count_tokens_many,
-    )
     model = ModelInfo(id=llm.model_id, sha256=llm.sha256)
     if not passages or not _relevant(hits):
         return _refusal(
@@ -322,6 +319,33 @@ class _Run:
     def judge_hash(self) -> str:
         describe = getattr(self.judge, "prompt_hash", None)
         return describe() if describe else type(self.judge).__name__
+
+
+class _Found(BaseModel):
+    """What one query finds: its vector, the fused hits, their sources' texts, the passages."""
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    vector: np.ndarray
+    hits: list
+    texts: dict[str, str]
+    passages: list[Passage]
+
+
+def _evidence(query: str, library: Library, embedder, llm: LLM, k: int) -> _Found:
+    vector = embedder.embed([query])[0]
+    hits = library.search_with_vector(query, vector, k=k)
+    texts = {h.chunk.source_id: library.source_text(h.chunk.source_id) for h in hits}
+    passages = select_passages(
+        query,
+        vector,
+        hits,
+        texts,
+        embedder,
+        budget_tokens=PASSAGE_BUDGET_TOKENS,
+        count_tokens_many=llm.count_tokens_many,
+    )
+    return _Found(vector=vector, hits=hits, texts=texts, passages=passages)
 
 
 class MemoEmbedder:

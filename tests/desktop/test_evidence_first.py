@@ -119,7 +119,7 @@ def test_a_refusal_replaces_the_passages_with_its_own_nearest_ones(qtbot, make_w
     assert any(href.startswith("passage:0:") for href, _ in window.chat.links())
 
 
-def test_a_follow_up_shows_its_passages_once_rewritten(qtbot, make_window, held):
+def test_a_follow_up_shows_passages_at_once_and_its_own_once_rewritten(qtbot, make_window, held):
     # GIVEN one answered turn
     llm = held(citing("Tactical Missile System", ANSWER))
     llm.release.set()
@@ -134,10 +134,12 @@ def test_a_follow_up_shows_its_passages_once_rewritten(qtbot, make_window, held)
         QUESTION if len(messages) == 1 else citing("Tactical Missile System", ANSWER)(messages)
     )
     app.chat.ask("And what does it stand for again?")
-    # THEN nothing is shown before the model has rewritten the follow-up...
-    qtbot.wait(300)
-    assert READING_HEADING not in window.chat.transcript.toPlainText()
-    # ...and once it has, the passages show under the second question, linked to turn 1
+    # THEN while the model rewrites the follow-up, passages it finds read with the question
+    # before it are already shown...
+    qtbot.waitUntil(lambda: READING_HEADING in window.chat.transcript.toPlainText(), timeout=5000)
+    assert not llm.release_condense.is_set()
+    # ...and once it is rewritten, its own passages show under the second question, linked
+    # to turn 1
     llm.release_condense.set()
     qtbot.waitUntil(lambda: READING_HEADING in window.chat.transcript.toPlainText(), timeout=10000)
     text = window.chat.transcript.toPlainText()

@@ -67,7 +67,7 @@ def test_the_passages_come_once_before_the_model_is_asked(seeded_library):
         assert seeded_library.source_text(p.source_id)[p.start : p.end] == p.text
 
 
-def test_a_follow_up_shows_its_passages_after_condensing_and_before_answering(seeded_library):
+def test_a_follow_up_shows_passages_before_condensing_and_again_after(seeded_library):
     # GIVEN a conversation, and a model that rewrites the follow-up and then answers it
     log: list = []
 
@@ -88,12 +88,14 @@ def test_a_follow_up_shows_its_passages_after_condensing_and_before_answering(se
         llm=llm,
         on_passages=lambda passages: log.append(("passages", passages)),
     )
-    # THEN the model condensed it first, then the passages of the rewritten question came,
-    # then the model was asked for the answer
-    assert [kind for kind, _ in log][:3] == ["model", "passages", "model"]
-    assert log[0][1] == 1 and log[2][1] == 2  # condensing, then the answer (system + user)
+    # THEN passages found for the follow-up read with the question before it came first,
+    # before any model call; then the model condensed it, the passages of the rewritten
+    # question came, and then the model was asked for the answer
+    assert [kind for kind, _ in log][:4] == ["passages", "model", "passages", "model"]
+    assert log[0][1]  # something to read at once
+    assert log[1][1] == 1 and log[3][1] == 2  # condensing, then the answer (system + user)
     assert answer.standalone_question == QUESTION
-    assert log[1][1] == answer.passages
+    assert log[2][1] == answer.passages
 
 
 def test_nothing_relevant_calls_neither_on_passages_nor_the_model(library, tmp_path):
