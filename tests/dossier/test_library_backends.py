@@ -48,3 +48,25 @@ def test_a_briefing_is_the_same_on_both(both):
         [(s.source_id, [p.text for p in s.points]) for s in b.summaries] for b in briefings
     ]
     assert len(summaries[0]) == 5 and summaries[0] == summaries[1]
+
+
+def test_the_stories_of_a_briefing_are_the_same_on_both(pg_url, tmp_path):
+    from tests.dossier.test_briefing_stories import story_reply
+    from tests.dossier.test_stories import FLOOD, FROST
+    from tests.fakes import TopicEmbedder
+
+    embedder = TopicEmbedder()
+    libraries = [
+        open_library_at(tmp_path / "embedded", embedder=embedder),
+        open_library_at(pg_url, embedder=embedder, local_folder=tmp_path / "local"),
+    ]
+    try:
+        stories = []
+        for library in libraries:
+            assert library.ingest([*FLOOD, *FROST]).ok
+            b = brief(library=library, llm=ScriptedLLM(story_reply))
+            stories.append([(s.title, sorted(s.source_ids)) for s in b.stories])
+    finally:
+        for library in libraries:
+            library.close()
+    assert len(stories[0]) == 2 and stories[0] == stories[1]
