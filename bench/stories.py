@@ -38,6 +38,9 @@ def main() -> None:
     parser.add_argument("--fake-embedder", action="store_true", help="the tests' bag of words")
     parser.add_argument("--topic-embedder", action="store_true", help="tests: content words")
     parser.add_argument("--chunks", action="store_true", help="mean of chunk vectors instead")
+    parser.add_argument(
+        "--cache", type=Path, help="the app's embedder (OpenVINO when it runs) with this cache"
+    )
     args = parser.parse_args()
     if args.fake_embedder:
         from tests.conftest import FakeEmbedder
@@ -47,6 +50,10 @@ def main() -> None:
         from tests.fakes import TopicEmbedder
 
         embedder = TopicEmbedder()
+    elif args.cache:
+        from models.embedder import AutoEmbedder
+
+        embedder = AutoEmbedder(args.cache)
     else:
         from models.embedder import SentenceTransformerEmbedder
 
@@ -76,7 +83,9 @@ def main() -> None:
     within, between = [], []
     for i, j in itertools.combinations(range(len(sources)), 2):
         (within if stories[i] == stories[j] else between).append((sim[i, j], i, j))
-    print(f"embedder: {embedder.name}; vectors: {'chunks' if args.chunks else 'sentences'}; "
+    backend = getattr(embedder, "backend", "")
+    kind = "chunks" if args.chunks else "sentences"
+    print(f"embedder: {embedder.name} {backend}; vectors: {kind}; "
           f"{len(sources)} sources, {len(set(stories))} stories; "
           f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     for name, pairs in (("within a story", within), ("between stories", between)):
