@@ -159,3 +159,14 @@ def test_every_export_format_shows_the_story_sections(topic_library, tmp_path, s
     for i, _story in enumerate(b.stories, 1):
         assert f"Story {i}:" in text
     assert "2 stories in 6 sources" in text
+
+
+def test_a_source_with_nothing_to_compare_joins_the_largest_story():
+    import numpy as np
+
+    from dossier.briefing import _groups
+
+    vectors = np.array([[1.0, 0], [0, 1.0], [0, 0], [1.0, 0.1]])
+    assert _groups(vectors, 4, 0.5) == [[0, 2, 3], [1]]
+    assert _groups(np.zeros((2, 2)), 2, 0.5) == [[0, 1]]
+    assert _groups(None, 2, 0.5) == [[0, 1]] and _groups(None, 0, 0.5) == []
