@@ -180,7 +180,7 @@ def _stories(b: Briefing, notes: _Notes) -> list[Section]:
     sections = []
     for i, story in enumerate(b.stories, 1):
         section = Section(f"Story {i}: {story.title}", level=2)
-        names = [notes.labels.get(source_id, source_id) for source_id in story.source_ids]
+        names = [notes.note_labels.get(source_id, source_id) for source_id in story.source_ids]
         section.paras.append(Para(f"Sources: {'; '.join(names)}.", style="small"))
         for sentence in story.overview:
             refs = [notes.ref(story.overview_sources[n - 1]) for n in sentence.citations
