@@ -20,6 +20,9 @@ sources of one story are 0.55-0.93 alike (median 0.83), pairs of different stori
 groups do not: average linkage, which compares a group's sources on average rather than its
 nearest pair (connected components would chain two stories through one such pair), finds the
 ten stories exactly at any threshold from 0.50 to 0.60.
+
+Cost: each row's most alike group is kept up to date, so a merge costs O(n) and the grouping
+about O(n^2): 1,000 sources in about 1 s, 2,000 in about 4 s (a busy 2-core machine).
 """
 
 from __future__ import annotations
@@ -77,10 +80,14 @@ def group_sources(vectors: np.ndarray, threshold: float = STORY_SIMILARITY) -> l
         return []
     sim = similarities(vectors)
     np.fill_diagonal(sim, -np.inf)
+    # Each row's most alike other group, kept up to date, so a merge costs O(n), not O(n^2).
+    best = sim.argmax(axis=1)
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    alive = np.ones(n, dtype=bool)
+    rows = np.arange(n)
     while len(members) > 1:
-        flat = int(np.argmax(sim))
-        a, b = divmod(flat, n)
+        a = int(np.argmax(sim[rows, best]))
+        b = int(best[a])
         if sim[a, b] < threshold:
             break
         a, b = min(a, b), max(a, b)
@@ -94,6 +101,15 @@ def group_sources(vectors: np.ndarray, threshold: float = STORY_SIMILARITY) -> l
         sim[b, :] = -np.inf
         sim[:, b] = -np.inf
         members[a] = sorted(members[a] + members.pop(b))
+        alive[b] = False
+        # Rows that pointed at a or b may now be less alike to them: look again; any other
+        # row keeps its best unless the merged group is more alike.
+        stale = ((best == a) | (best == b)) & alive
+        stale[a] = True
+        for row in np.flatnonzero(stale):
+            best[row] = int(sim[row].argmax())
+        closer = alive & (sim[:, a] > sim[rows, best])
+        best[closer] = a
     return sorted(members.values(), key=lambda rows: (-len(rows), rows[0]))
 
 

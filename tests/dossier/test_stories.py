@@ -140,3 +140,35 @@ def test_the_real_embedder_groups_the_seeds_and_other_stories(tmp_path):
     assert sorted(map(sorted, groups)) == sorted(
         sorted(stems(s)) for s in (seeds, FLOOD, FROST, TRANSIT)
     )
+
+
+def naive_average_linkage(vectors: np.ndarray, threshold: float) -> list[list[int]]:
+    """The textbook version: scan the whole matrix for the most alike pair at every merge."""
+    from dossier.stories import similarities
+
+    n = len(vectors)
+    sim = similarities(vectors)
+    np.fill_diagonal(sim, -np.inf)
+    members = {i: [i] for i in range(n)}
+    while len(members) > 1:
+        a, b = divmod(int(np.argmax(sim)), n)
+        if sim[a, b] < threshold:
+            break
+        a, b = min(a, b), max(a, b)
+        size_a, size_b = len(members[a]), len(members[b])
+        merged = (size_a * sim[a] + size_b * sim[b]) / (size_a + size_b)
+        sim[a, :], sim[:, a] = merged, merged
+        sim[a, a] = -np.inf
+        sim[b, :], sim[:, b] = -np.inf, -np.inf
+        members[a] = sorted(members[a] + members.pop(b))
+    return sorted(members.values(), key=lambda rows: (-len(rows), rows[0]))
+
+
+def test_the_grouping_is_the_textbook_average_linkage():
+    rng = np.random.default_rng(7)
+    for _ in range(25):
+        n, k = int(rng.integers(2, 60)), int(rng.integers(1, 6))
+        centres = rng.normal(size=(k, 16))
+        vectors = centres[rng.integers(0, k, n)] + rng.normal(size=(n, 16)) * rng.uniform(0.2, 1.5)
+        for threshold in (0.2, 0.45, 0.6):
+            assert group_sources(vectors, threshold) == naive_average_linkage(vectors, threshold)
