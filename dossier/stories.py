@@ -19,7 +19,8 @@ sources of one story are 0.55-0.93 alike (median 0.83), pairs of different stori
 (median 0.17; the highest, two transport strikes in different cities). Single pairs overlap;
 groups do not: average linkage, which compares a group's sources on average rather than its
 nearest pair (connected components would chain two stories through one such pair), finds the
-ten stories exactly at any threshold from 0.50 to 0.60.
+ten stories exactly at any threshold from 0.50 to 0.60 (the app's OpenVINO int8 backend of the
+same model, `--cache`: 0.45 to 0.60; pairs 0.55-0.93 within, -0.08-0.60 between).
 
 Cost: each row's most alike group is kept up to date, so a merge costs O(n) and the grouping
 about O(n^2): 1,000 sources in about 1 s, 2,000 in about 4 s (a busy 2-core machine).
@@ -33,7 +34,8 @@ import numpy as np
 
 # Two groups of sources are one story when their sources are, on average, at least this alike
 # (cosine of the per-source mean sentence vectors of all-MiniLM-L6-v2). Measured by
-# bench/stories.py: 27 sources of 10 stories are grouped exactly at thresholds 0.50-0.60.
+# bench/stories.py: 27 sources of 10 stories are grouped exactly at thresholds 0.50-0.60
+# (torch) and 0.45-0.60 (OpenVINO int8).
 STORY_SIMILARITY = 0.55
 # An embedder whose vectors are of another kind (a test's) may state its own threshold as a
 # `story_similarity` attribute; the bundled one does not, and gets STORY_SIMILARITY.
