@@ -43,7 +43,10 @@ MODES = ("cold", "cached", "prepared")
 
 
 def _stage(label: str) -> str:
-    # Per-source labels ("Summarising <title>") are one stage: summaries.
+    # Per-source labels ("Summarising <title>") are one stage: summaries; so are the overviews
+    # of several stories ("Writing the overview of story 2 of 3: <title>").
+    if label.startswith("Writing the overview"):
+        return "Writing the overview"
     return "summaries" if label.startswith("Summarising") else label
 
 

@@ -32,7 +32,9 @@ from .schema import (
     Provenance,
     SourceSpan,
     SourceSummary,
+    Story,
 )
+from .stories import STORY_RULES, group_sources, representative, source_vectors, story_similarity
 from .summaries import cached_summaries, content_sentences, summarize
 from .timeline import find_events, sort_events
 
@@ -46,13 +48,17 @@ PROMPT_NAMES = (
 )
 
 
+# The progress label of one story's overview when the sources tell several ("… 2 of 3: <title>").
+STORY_STEP = "Writing the overview of story"
+
+
 class BriefingCancelled(RuntimeError):
     pass
 
 
 # Bump when what goes into the prepared parts (overview, differences, title) changes, so
 # briefings prepared by an older Dossier are made again.
-PREPARED_RULES = 1
+PREPARED_RULES = 2  # 2: the stories the sources tell, each with its title and overview
 PREPARED_PROMPTS = (
     "overview_system",
     "overview_user",
@@ -88,14 +94,16 @@ def brief(
     model runs at all."""
     prompts = prompts or PromptSet()
     sources = [s for s in library.sources() if source_ids is None or s.id in source_ids]
-    total = len(sources) + 3
+    total = [len(sources) + 3]  # one more step per story beyond the first, once they are known
     done = [0]
 
     def tick(label: str) -> None:
         if cancel is not None and cancel.is_set():
             raise BriefingCancelled("The briefing was cancelled.")
+        if label.startswith(STORY_STEP) and not label.startswith(f"{STORY_STEP} 1 "):
+            total[0] += 1
         if progress:
-            progress(done[0], total, label)
+            progress(done[0], total[0], label)
         done[0] += 1
 
     summaries: list[SourceSummary] = []
@@ -127,7 +135,7 @@ def brief(
         if cancel is None or not cancel.is_set():
             _store_parts(library, parts)
     if progress:
-        progress(total, total, "Done")
+        progress(total[0], total[0], "Done")
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
     return Briefing(
@@ -140,6 +148,7 @@ def brief(
         timeline=sort_events(events),
         undated=undated,
         differences=parts.differences,
+        stories=parts.stories,
         sources=sources,
         provenance=Provenance(
             dossier_version=_version(),
@@ -210,6 +219,8 @@ def prepared_key(summaries: list[SourceSummary], library: Library, llm: LLM,
         "prompts": {name: prompts.template_hash(name) for name in PREPARED_PROMPTS},
         "embedder": library.embedder.name,
         "index": _index_description(library),
+        # The grouping of the sources into stories: their texts, the embedder and these.
+        "stories": [STORY_RULES, story_similarity(library.embedder)],
         "summaries": [
             [
                 s.source_id,
@@ -244,15 +255,66 @@ def _make_parts(run: _Run, summaries, groups, key: str, tick) -> PreparedBriefin
         if vectors is not None
         else []
     )  # fmt: skip
-    tick("Writing the overview")
-    overview, overview_sources = _overview(summaries, library, run.llm, run.prompts, run.cancel)
+    stories = _stories(run, summaries, sentences, vectors, tick)
+    one = stories[0] if len(stories) == 1 else None
     return PreparedBriefing(
         key=key,
-        title=_title(run.sources, sentences, vectors),
-        overview=overview,
-        overview_sources=overview_sources,
+        title=_title(run.sources, stories),
+        overview=one.overview if one else [],
+        overview_sources=one.overview_sources if one else [],
         differences=differences,
+        stories=stories,
     )
+
+
+def _stories(run: _Run, summaries, sentences, vectors, tick) -> list[Story]:
+    """The stories the sources tell (see dossier.stories), each named and with an overview
+    written from its own sources' summaries only."""
+    ids = [s.id for s in run.sources]
+    owners = [s.source_id for s in sentences]
+    per_source = source_vectors(ids, owners, vectors) if vectors is not None else None
+    groups = _groups(per_source, len(ids), story_similarity(run.library.embedder))
+    stories = []
+    for i, rows in enumerate(groups):
+        members = [run.sources[r] for r in rows]
+        title = _story_title(members, per_source[rows] if per_source is not None else None, run)
+        if len(groups) == 1:
+            tick("Writing the overview")
+        else:
+            tick(f"{STORY_STEP} {i + 1} of {len(groups)}: {title}")
+        member_ids = set(ids[r] for r in rows)
+        own = [s for s in summaries if s.source_id in member_ids]
+        overview, spans = _overview(own, run.library, run.llm, run.prompts, run.cancel)
+        stories.append(Story(title=title, source_ids=[m.id for m in members], overview=overview,
+                             overview_sources=spans))  # fmt: skip
+    return stories
+
+
+def _groups(per_source: np.ndarray | None, count: int, threshold: float) -> list[list[int]]:
+    """Rows of the sources grouped into stories; a source with no sentence to compare (no
+    vector) goes with the largest story rather than making one of its own."""
+    if per_source is None or count == 0:
+        return [list(range(count))] if count else []
+    known = [i for i in range(count) if np.any(per_source[i])]
+    if not known:
+        return [list(range(count))]
+    groups = [[known[r] for r in rows] for rows in group_sources(per_source[known], threshold)]
+    groups[0] = sorted(groups[0] + [i for i in range(count) if i not in known])
+    return groups
+
+
+def _story_title(members: list[Source], vectors: np.ndarray | None, run: _Run) -> str:
+    """What a story's sources share: the headline, of those its sources state, nearest the
+    story's centroid (a derived title when none states one); never a source id."""
+    titled = [m for m in members if m.meta.title and m.meta.title != m.id]
+    stated = [m for m in titled if not m.meta.title_derived]
+    candidates = stated or titled
+    if not candidates:
+        return f"{len(members)} source{'s' if len(members) != 1 else ''}"
+    if len(candidates) == 1 or vectors is None or not np.any(vectors):
+        return candidates[0].meta.title
+    headlines = run.library.embedder.embed([m.meta.title for m in candidates])
+    return candidates[representative(headlines, vectors)].meta.title
 
 
 def _cached_parts(library: Library, key: str) -> PreparedBriefing | None:
@@ -277,9 +339,12 @@ def _overview(summaries, library, llm, prompts, cancel):
     passages: list[Passage] = []
     seen: set[tuple[str, int]] = set()
     for summary in summaries:
+        # A headline (or outlet) line given as a passage gets joined to the next one, its lede,
+        # into one sentence of the overview: it is left out, the lede says it in full.
+        lines = {_words(summary.title), _words(summary.outlet)} - {""}
         for point in [p for p in summary.points if p.supported][:OVERVIEW_POINTS_PER_SOURCE]:
             for span in point.evidence[:1]:
-                if (span.source_id, span.start) in seen:
+                if (span.source_id, span.start) in seen or _words(span.text) in lines:
                     continue
                 seen.add((span.source_id, span.start))
                 passages.append(
@@ -308,22 +373,17 @@ def _overview(summaries, library, llm, prompts, cancel):
     return [s for s in sentences if s.supported], spans
 
 
-def _title(sources, sentences, vectors) -> str:
-    """'Briefing: <headline of the most central source>' — the story the sources share."""
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold().strip(" .:")
+
+
+def _title(sources: list[Source], stories: list[Story]) -> str:
+    """'Briefing: <the story the sources share>', or how many stories they tell."""
     if not sources:
         return "Briefing: empty library"
-    titled = [s for s in sources if s.meta.title and not s.meta.title_derived]  # stated ones
-    if vectors is None or not titled:
-        return f"Briefing: {len(sources)} sources"
-    centroid = vectors.mean(axis=0)
-    best, best_score = titled[0], -np.inf
-    for source in titled:
-        rows = [i for i, s in enumerate(sentences) if s.source_id == source.id]
-        if rows:
-            score = float(vectors[rows].mean(axis=0) @ centroid)
-            if score > best_score:
-                best, best_score = source, score
-    return f"Briefing: {best.meta.title}"
+    if len(stories) > 1:
+        return f"Briefing: {len(stories)} stories in {len(sources)} sources"
+    return f"Briefing: {stories[0].title}"
 
 
 def _index_description(library: Library) -> str:

@@ -134,6 +134,8 @@ def document(b: Briefing) -> Document:
         subtitle=f"Generated {b.generated_at} by Dossier from {len(b.sources)} sources, offline.",
     )
     doc.sections.append(_overview(b, notes))
+    if len(b.stories) > 1:
+        doc.sections += _stories(b, notes)
     if b.new_since_last_briefing is not None:
         doc.sections.append(_new_since(b, notes))
     if b.notes:
@@ -151,6 +153,19 @@ def document(b: Briefing) -> Document:
 
 def _overview(b: Briefing, notes: _Notes) -> Section:
     section = Section("Overview")
+    if len(b.stories) > 1:
+        section.paras.append(
+            Para(
+                f"The {len(b.sources)} sources tell {len(b.stories)} separate stories, each "
+                "with its own overview below:"
+            )  # fmt: skip
+        )
+        for story in b.stories:
+            count = len(story.source_ids)
+            section.paras.append(
+                Para(f"{story.title} — {count} source{'s' if count != 1 else ''}", style="bullet")
+            )
+        return section
     if not b.overview:
         section.paras.append(Para("No overview: the model wrote nothing the sources support."))
     for sentence in b.overview:
@@ -158,6 +173,25 @@ def _overview(b: Briefing, notes: _Notes) -> Section:
                 if 0 < n <= len(b.overview_sources)]  # fmt: skip
         section.paras.append(Para(sentence.text, refs))
     return section
+
+
+def _stories(b: Briefing, notes: _Notes) -> list[Section]:
+    """One section per story: its title, its sources, and its overview citing only them."""
+    sections = []
+    for i, story in enumerate(b.stories, 1):
+        section = Section(f"Story {i}: {story.title}", level=2)
+        names = [notes.note_labels.get(source_id, source_id) for source_id in story.source_ids]
+        section.paras.append(Para(f"Sources: {'; '.join(names)}.", style="small"))
+        for sentence in story.overview:
+            refs = [notes.ref(story.overview_sources[n - 1]) for n in sentence.citations
+                    if 0 < n <= len(story.overview_sources)]  # fmt: skip
+            section.paras.append(Para(sentence.text, refs))
+        if not story.overview:
+            section.paras.append(
+                Para("No overview: the model wrote nothing these sources support.")
+            )
+        sections.append(section)
+    return sections
 
 
 def _new_since(b: Briefing, notes: _Notes) -> Section:

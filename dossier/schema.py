@@ -214,6 +214,19 @@ class Note(BaseModel):
     updated_at: str
 
 
+class Story(BaseModel):
+    """One story the dossier's sources tell, found from their text (see dossier.stories)."""
+
+    title: str = Field(description="the headline, of the story's sources, nearest its centroid")
+    source_ids: list[str] = Field(description="the sources that tell it, in library order")
+    overview: list[AnswerSentence] = Field(
+        default_factory=list, description="written from this story's summaries only"
+    )
+    overview_sources: list[SourceSpan] = Field(
+        default_factory=list, description="the passage behind overview citation n is item n-1"
+    )
+
+
 class PreparedBriefing(BaseModel):
     """The briefing's cross-source parts that need the model (or take a while): made once for a
     set of summaries, model and prompts, and reused by every export until one of them changes
@@ -224,6 +237,7 @@ class PreparedBriefing(BaseModel):
     overview: list[AnswerSentence] = Field(default_factory=list)
     overview_sources: list[SourceSpan] = Field(default_factory=list)
     differences: list[Difference] = Field(default_factory=list)
+    stories: list[Story] = Field(default_factory=list)
 
 
 class NewSource(BaseModel):
@@ -259,6 +273,11 @@ class Briefing(BaseModel):
         default_factory=list, description="sentences naming a day with no date to resolve it"
     )
     differences: list[Difference] = Field(default_factory=list)
+    stories: list[Story] = Field(
+        default_factory=list,
+        description="the stories the sources tell: one (whose overview is the briefing's), or "
+        "several, each with its own section, title, sources and overview",
+    )
     sources: list[Source] = Field(default_factory=list)
     provenance: Provenance
     notes: list[Note] = Field(

@@ -166,3 +166,32 @@ def citing_reply(asked: str, needle: str, sentence: str, *, condensed: str | Non
         return REFUSAL
 
     return reply
+
+
+class TopicEmbedder:
+    """A bag of content words (stop words out, stems), feature-hashed and L2-normalised: texts
+    on one subject get alike vectors and texts on unrelated ones do not, with no model.
+
+    The tests' FakeEmbedder counts every word, so two articles on different stories are alike
+    by their "the", "said" and "on"; this one tells stories apart (see bench/stories.py)."""
+
+    name = "fake/topic-bow"
+    dim = 512
+    # bench/stories.py --topic-embedder: 27 sources of 10 stories are grouped exactly at 0.30.
+    story_similarity = 0.30
+
+    def embed(self, texts: list[str]):
+        import hashlib
+
+        import numpy as np
+
+        from retrieval.search import content_terms
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in content_terms(text):
+                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+                out[row, int.from_bytes(digest[:4], "little") % self.dim] += 1.0
+            norm = np.linalg.norm(out[row])
+            out[row] = out[row] / norm if norm else out[row]
+        return out

@@ -101,3 +101,36 @@ def test_notes_that_cannot_be_read_fail_the_briefing_before_the_model_is_asked(
     assert "notes.sqlite" in capsys.readouterr().err
     assert llm.calls == []
     assert not (tmp_path / "b.md").exists()
+
+
+def test_brief_json_lists_the_stories_prepared_ahead_with_no_model_call(
+    capsys, tmp_path, monkeypatch
+):
+    from tests.conftest import SEEDS
+    from tests.dossier.test_briefing_stories import story_reply
+    from tests.dossier.test_stories import FLOOD
+    from tests.fakes import TopicEmbedder
+
+    llm = ScriptedLLM(story_reply)
+    embedder = TopicEmbedder()
+    monkeypatch.setattr(dossier.runtime, "shared_embedder", lambda cache: embedder)
+    monkeypatch.setattr(dossier.models, "shared_llm", lambda spec, options: llm)
+    # GIVEN the seeds (one story) and three articles of another, all summarised, the briefing
+    # prepared by `ingest --summarize`
+    run_json(capsys, "summarize", "--json")
+    run_json(capsys, "ingest", *map(str, FLOOD), "--summarize", "--json")
+    calls = len(llm.calls)
+    # WHEN the briefing is exported
+    result = run_json(capsys, "brief", "--out", str(tmp_path / "b.md"), "--json")
+    # THEN no model call was made, and the JSON lists both stories with their own sources
+    assert len(llm.calls) == calls and result["overview_prepared"]
+    assert result["title"] == "Briefing: 2 stories in 8 sources"
+    found = sorted(sorted(story["source_ids"]) for story in result["stories"])
+    assert found == sorted([sorted(p.stem for p in FLOOD), sorted(p.stem for p in
+                                                                SEEDS.glob("*.txt"))])  # fmt: skip
+    for story in result["stories"]:
+        assert story["title"] and story["title"] not in story["source_ids"]
+        assert story["overview"]
+        assert {s["source_id"] for s in story["overview_sources"]} <= set(story["source_ids"])
+    text = (tmp_path / "b.md").read_text(encoding="utf-8")
+    assert "\n### Story 1: " in text and "\n### Story 2: " in text

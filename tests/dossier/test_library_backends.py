@@ -61,3 +61,25 @@ def test_the_warm_up_fills_the_same_sentence_cache_from_both(both, tmp_path):
         reports.append(warm_sentences(library))
     assert reports[0].texts == reports[1].texts > 100
     assert reports[0].embedded == reports[1].embedded == reports[0].texts
+
+
+def test_the_stories_of_a_briefing_are_the_same_on_both(pg_url, tmp_path):
+    from tests.dossier.test_briefing_stories import story_reply
+    from tests.dossier.test_stories import FLOOD, FROST
+    from tests.fakes import TopicEmbedder
+
+    embedder = TopicEmbedder()
+    libraries = [
+        open_library_at(tmp_path / "embedded", embedder=embedder),
+        open_library_at(pg_url, embedder=embedder, local_folder=tmp_path / "local"),
+    ]
+    try:
+        stories = []
+        for library in libraries:
+            assert library.ingest([*FLOOD, *FROST]).ok
+            b = brief(library=library, llm=ScriptedLLM(story_reply))
+            stories.append([(s.title, sorted(s.source_ids)) for s in b.stories])
+    finally:
+        for library in libraries:
+            library.close()
+    assert len(stories[0]) == 2 and stories[0] == stories[1]
