@@ -14,9 +14,12 @@ from retrieval.sentences import sentence_spans
 
 from .cache import SummaryCache
 from .citations import parse_citations
+from .headline import cover_headline
+from .judge import ModelJudge
 from .progress import StepProgressFn
 from .quotes import find_quotes
 from .schema import ModelInfo, SourceSpan, SourceSummary, SummaryPoint
+from .source_guide import SourceBody, guide_prompt_hash, write_guide
 from .verify import assess
 
 MAX_POINTS = 7  # for a source of average length; see max_points()
@@ -47,13 +50,13 @@ class SourceNotFound(KeyError):
     pass
 
 
-POINT_RULES = 4  # bump when what makes a point changes, so cached summaries are made again
+POINT_RULES = 5  # bump when what makes a point changes, so cached summaries are made again
 
 
 def summary_prompt_hash(prompts: PromptSet | None = None) -> str:
     prompts = prompts or PromptSet()
     hashes = [prompts.template_hash(name) for name in PROMPTS]
-    return ":".join([*hashes, f"rules{POINT_RULES}"])
+    return ":".join([*hashes, f"guide{guide_prompt_hash(prompts)}", f"rules{POINT_RULES}"])
 
 
 def cached_summary(
@@ -209,6 +212,18 @@ def summarize(
     if progress:
         progress(len(parts), len(parts), source_id)
     points = merge_points(per_part, title=source.meta.title, limit=max_points(len(sentences)))
+    body = SourceBody(
+        source_id=source_id,
+        text=text,
+        spans=spans,
+        vectors=vectors,
+        embedder=library.embedder,
+        title=title,
+        headline=None if source.meta.title_derived else source.meta.title,
+    )
+    judge = ModelJudge(llm, prompts, cancel)
+    points = cover_headline(points, body, judge, max_points(len(sentences)))
+    guide = write_guide(body, llm, judge, prompts, cancel)
     speakers = []
     for quote in find_quotes(source_id, text):
         if quote.speaker and quote.speaker not in speakers:
@@ -222,6 +237,7 @@ def summarize(
         points=points,
         quoted=speakers,
         angle=angles[0] if angles else None,
+        guide=guide,
         parts=len(parts),
         model=ModelInfo(id=llm.model_id, sha256=llm.sha256),
         prompt_hash=summary_prompt_hash(prompts),
