@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from models.llm import Timings
 from retrieval.schema import Source, Span
@@ -129,8 +129,10 @@ class SourceGuide(BaseModel):
     )
     seconds: float | None = Field(None, description="time spent writing and checking it")
 
+    @computed_field
     @property
     def text(self) -> str:
+        """The paragraph as shown: the kept sentences only."""
         return " ".join(s.text for s in self.sentences)
 
 

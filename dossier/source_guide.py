@@ -166,6 +166,13 @@ def quoted_sentence(source_id: str, text: str) -> GuideSentence | None:
     )
 
 
+def names_every_speaker(guide: SourceGuide | None, quoted: list[str]) -> bool:
+    """The guide's "It quotes …" sentence lists all of `quoted`: a separate list would repeat it."""
+    if guide is None or len(quoted) > QUOTED_NAMES:
+        return False
+    return any(s.from_attributions for s in guide.sentences)
+
+
 def _passages(body: SourceBody) -> list[Passage]:
     """The body as passages of a few consecutive sentences, for the answer checker."""
     passages = []

@@ -20,6 +20,11 @@ def is_summary(messages) -> bool:
     return messages[0]["content"].startswith("You summarise one news article")
 
 
+def is_guide(messages) -> bool:
+    """The source guide, written as part of a summary."""
+    return messages[0]["content"].startswith("You describe one news article")
+
+
 def is_judgment(messages) -> bool:
     """A YES/NO check (of an answer, or of differences while the briefing is prepared)."""
     return messages[0]["content"].startswith("You are a careful fact checker")
@@ -43,7 +48,7 @@ class GatedLLM(ScriptedLLM):
         if is_judgment(messages):  # not what the test holds back
             yield from super()._pieces(done, messages, reply, max_tokens, cancel)
             return
-        gate = self.summaries_go if summary else self.answers_go
+        gate = self.summaries_go if summary or is_guide(messages) else self.answers_go
         if summary:
             self.summary_calls += 1
             self.summary_started.set()
