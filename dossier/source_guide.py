@@ -61,8 +61,10 @@ class SourceBody:
 
 
 def guide_prompt_hash(prompts: PromptSet | None = None) -> str:
+    """The templates the guide and the headline point depend on: the guide's and the judge's."""
     prompts = prompts or PromptSet()
-    return "+".join(prompts.template_hash(name)[:8] for name in PROMPTS)
+    names = (*PROMPTS, "judge_entails_system", "judge_entails_user")
+    return "+".join(prompts.template_hash(name)[:8] for name in names)
 
 
 def write_guide(

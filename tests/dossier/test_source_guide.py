@@ -142,4 +142,10 @@ def test_the_guide_prompt_has_its_placeholders_and_is_in_the_summary_cache_key(t
     for name in prompts.names():
         (folder / f"{name}.txt").write_bytes(prompts.path(name).read_bytes())
     (folder / "guide_system.txt").write_text(prompts.path("guide_system").read_text() + "\n")
-    assert summary_prompt_hash(PromptSet(folder)) != summary_prompt_hash(prompts)
+    changed_guide = summary_prompt_hash(PromptSet(folder))
+    assert changed_guide != summary_prompt_hash(prompts)
+    # and so does a changed judge, which decides what the guide keeps
+    (folder / "judge_entails_user.txt").write_text(
+        prompts.path("judge_entails_user").read_text() + "\n"
+    )
+    assert summary_prompt_hash(PromptSet(folder)) != changed_guide
