@@ -1,8 +1,10 @@
 """The source guide: one short paragraph above a source's key points — what it reports, whom it
 quotes, what it stresses — checked like an answer.
 
-The model writes two sentences from the source's opening (what it reports, what it stresses)
-under a grammar; each is checked like an answer sentence (`dossier.answer_check`: quotes,
+The model writes two sentences (what it reports, what it stresses) under a grammar, as a
+follow-up turn to the summary of the source's first part: the article is already in the model's
+prompt cache, so the guide costs its instruction and reply, not a second reading of the
+source. Each sentence is checked like an answer sentence (`dossier.answer_check`: quotes,
 numbers and names first, then the judge reads the source sentences closest to it) and a
 sentence the source does not entail is dropped, never shown. Whom the source quotes is not
 asked of the model: it is read from the source's own attributions (`dossier.quotes`), so it
@@ -17,19 +19,20 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import BaseModel
 
-from models.llm import LLM
-from prompts import PromptSet, chat_messages
+from models.llm import LLM, Message
+from prompts import PromptSet
 
 from .answer_check import check_answer
 from .judge import Judge
 from .quotes import find_quotes
 from .schema import GuideSentence, Passage, SourceGuide, SourceSpan
 
-PROMPTS = ("guide_system", "guide_user")
-GUIDE_TOKENS = 420  # of the source's opening the model reads: prompt time is the larger cost
-GUIDE_MAX_TOKENS = 100
-GUIDE_WORDS = 30  # the grammar ends a line at this many words; a line that long was cut: dropped
+PROMPT = "guide"
+GUIDE_MAX_TOKENS = 110
+GUIDE_WORDS_ASKED = 25
+GUIDE_WORDS = 36  # the grammar ends a line at this many words; a line that long was cut: dropped
 PASSAGE_SENTENCES = 5  # source sentences per passage the checker weighs
 QUOTED_NAMES = 4  # speakers named in the guide; more are counted
 # Two numbered lines of words; the model cannot add a third or wander into a list.
@@ -37,7 +40,7 @@ GUIDE_GRAMMAR = "\n".join(
     [
         'root ::= "1. " line "\\n" "2. " line "\\n"?',
         f'line ::= word (" " word){{2,{GUIDE_WORDS - 1}}}',
-        r"word ::= [^ \n]+",
+        r"word ::= [^ \n\[\]]+",
     ]
 )
 _NUMBER = re.compile(r"^\s*\d[.)]\s*")
@@ -52,7 +55,6 @@ class SourceBody:
     spans: list[tuple[int, int]]
     vectors: np.ndarray  # one row per span, from `embedder`
     embedder: object
-    title: str = ""  # what the prompt calls the source (its title, stated or derived)
     headline: str | None = None  # the title only when the source states it
 
     @property
@@ -60,53 +62,53 @@ class SourceBody:
         return [self.text[a:b] for a, b in self.spans]
 
 
+class GuideDraft(BaseModel):
+    """The model's guide lines, not yet checked, and the seconds they took."""
+
+    lines: list[str] = []
+    seconds: float = 0.0
+
+
 def guide_prompt_hash(prompts: PromptSet | None = None) -> str:
     """The templates the guide and the headline point depend on: the guide's and the judge's."""
     prompts = prompts or PromptSet()
-    names = (*PROMPTS, "judge_entails_system", "judge_entails_user")
+    names = (PROMPT, "judge_entails_system", "judge_entails_user")
     return "+".join(prompts.template_hash(name)[:8] for name in names)
 
 
-def write_guide(
-    body: SourceBody,
+def draft_guide(
+    messages: list[Message],
+    reply: str,
     llm: LLM,
-    judge: Judge,
     prompts: PromptSet | None = None,
     cancel: threading.Event | None = None,
-) -> SourceGuide:
-    """The guide of one source: the model's sentences the source entails, and whom it quotes."""
+) -> GuideDraft:
+    """The model's two guide lines, asked right after it summarised the source's first part
+    (`messages`, its `reply`): the same conversation, so its prompt is already cached."""
+    if cancel is not None and cancel.is_set():
+        return GuideDraft()
     started = time.perf_counter()
     prompts = prompts or PromptSet()
-    lines = _model_lines(body, llm, prompts, cancel)
-    kept, dropped = check_guide_lines(body, lines, judge)
+    ask = prompts.render(PROMPT, words=GUIDE_WORDS_ASKED).text
+    turn = [
+        *messages,
+        {"role": "assistant", "content": reply.strip()},
+        {"role": "user", "content": ask},
+    ]
+    text = llm.stream(turn, max_tokens=GUIDE_MAX_TOKENS, cancel=cancel, grammar=GUIDE_GRAMMAR)
+    lines = parse_guide(text.text())
+    return GuideDraft(lines=lines, seconds=time.perf_counter() - started)
+
+
+def write_guide(body: SourceBody, draft: GuideDraft, judge: Judge) -> SourceGuide:
+    """The guide of one source: the drafted sentences the source entails, and whom it quotes."""
+    started = time.perf_counter()
+    kept, dropped = check_guide_lines(body, draft.lines, judge)
     quoted = quoted_sentence(body.source_id, body.text)
     if quoted is not None:
         kept.insert(min(1, len(kept)), quoted)
-    return SourceGuide(
-        sentences=kept, dropped=dropped, seconds=round(time.perf_counter() - started, 3)
-    )
-
-
-def _model_lines(
-    body: SourceBody, llm: LLM, prompts: PromptSet, cancel: threading.Event | None
-) -> list[str]:
-    sentences = [" ".join(s.split()) for s in body.sentences]
-    if not sentences or (cancel is not None and cancel.is_set()):
-        return []
-    lead, used = [], 0
-    for sentence, tokens in zip(sentences, llm.count_tokens_many(sentences), strict=True):
-        if lead and used + tokens > GUIDE_TOKENS:
-            break
-        lead.append(sentence)
-        used += tokens
-    messages = chat_messages(
-        prompts.render("guide_system"),
-        prompts.render("guide_user", title=body.title or "(untitled)", sentences=" ".join(lead)),
-    )
-    reply = llm.stream(
-        messages, max_tokens=GUIDE_MAX_TOKENS, cancel=cancel, grammar=GUIDE_GRAMMAR
-    ).text()
-    return parse_guide(reply)
+    seconds = draft.seconds + time.perf_counter() - started
+    return SourceGuide(sentences=kept, dropped=dropped, seconds=round(seconds, 3))
 
 
 def parse_guide(reply: str) -> list[str]:

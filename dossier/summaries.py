@@ -19,7 +19,7 @@ from .judge import ModelJudge
 from .progress import StepProgressFn
 from .quotes import find_quotes
 from .schema import ModelInfo, SourceSpan, SourceSummary, SummaryPoint
-from .source_guide import SourceBody, guide_prompt_hash, write_guide
+from .source_guide import GuideDraft, SourceBody, draft_guide, guide_prompt_hash, write_guide
 from .verify import assess
 
 MAX_POINTS = 7  # for a source of average length; see max_points()
@@ -161,6 +161,7 @@ def summarize(
     timings = Timings()
     per_part: list[list[tuple[SummaryPoint, np.ndarray]]] = []  # points with their vectors
     angles: list[str] = []
+    draft = GuideDraft()
     for i, (first, last) in enumerate(parts):
         if progress:
             progress(i, len(parts), source_id)
@@ -179,6 +180,8 @@ def summarize(
         )
         reply = completion.text()
         timings = _add(timings, completion.timings)
+        if i == 0:  # the article's opening is in the model's cache now: the guide costs little
+            draft = draft_guide(messages, reply, llm, prompts, cancel)
         lines, angle = parse_points(reply)
         cut = completion.timings is not None and (
             completion.timings.completion_tokens >= SUMMARY_MAX_TOKENS
@@ -218,12 +221,11 @@ def summarize(
         spans=spans,
         vectors=vectors,
         embedder=library.embedder,
-        title=title,
         headline=None if source.meta.title_derived else source.meta.title,
     )
     judge = ModelJudge(llm, prompts, cancel)
     points = cover_headline(points, body, judge, max_points(len(sentences)))
-    guide = write_guide(body, llm, judge, prompts, cancel)
+    guide = write_guide(body, draft, judge)
     speakers = []
     for quote in find_quotes(source_id, text):
         if quote.speaker and quote.speaker not in speakers:

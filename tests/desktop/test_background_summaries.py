@@ -16,13 +16,15 @@ ATACMS = citing("Tactical Missile System", "ATACMS stands for the Army's Tactica
 SUMMARY = "ANGLE: none"
 
 
-def is_summary(messages) -> bool:
-    return messages[0]["content"].startswith("You summarise one news article")
-
-
 def is_guide(messages) -> bool:
-    """The source guide, written as part of a summary."""
-    return messages[0]["content"].startswith("You describe one news article")
+    """The source guide: a follow-up turn of a summary."""
+    return messages[-1]["content"].startswith("Now write a short guide")
+
+
+def is_summary(messages) -> bool:
+    return messages[0]["content"].startswith("You summarise one news article") and not is_guide(
+        messages
+    )
 
 
 def is_judgment(messages) -> bool:

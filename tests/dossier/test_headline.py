@@ -23,7 +23,7 @@ def body(headline: str | None) -> SourceBody:
     embedder = FakeEmbedder()
     spans = sentence_spans(BODY)
     vectors = embedder.embed([BODY[a:b] for a, b in spans])
-    return SourceBody("s", BODY, spans, vectors, embedder, title=headline or "", headline=headline)
+    return SourceBody("s", BODY, spans, vectors, embedder, headline=headline)
 
 
 def point(text: str, span: tuple[int, int]) -> SummaryPoint:

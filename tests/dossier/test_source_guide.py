@@ -5,6 +5,7 @@ import re
 import pytest
 
 import dossier.source_guide as guide_module
+import dossier.summaries as summaries_module
 from dossier.source_guide import (
     GUIDE_GRAMMAR,
     parse_guide,
@@ -100,23 +101,27 @@ def test_the_quoted_sentence_names_a_few_speakers_and_counts_the_rest():
     assert quoted_sentence("s", "Nobody is quoted here.") is None
 
 
-def test_the_guide_sits_after_its_first_sentence_and_the_prompt_reads_only_the_opening(
+def test_the_guide_is_asked_right_after_the_first_part_in_the_same_conversation(
     harbour, monkeypatch
 ):
-    # GIVEN a guide budget of a few tokens
+    # GIVEN a source long enough for two parts
     library, source_id = harbour
-    monkeypatch.setattr(guide_module, "GUIDE_TOKENS", 20)
+    monkeypatch.setattr(summaries_module, "PART_TOKENS", 40)
     guide = (
         "1. The city council approved the harbour plan on Tuesday.\n"
         "2. Mayor Rosa Klein said the project would create 400 jobs.\n"
     )
-    llm = ScriptedLLM([POINTS], verdict=word_verdict, guide=lambda messages: guide)
+    llm = ScriptedLLM(lambda messages: POINTS, verdict=word_verdict, guide=lambda m: guide)
     # WHEN the source is summarised
     summary = summarize(source_id, library=library, llm=llm)
-    # THEN the model read the opening sentence only
-    [guide_call] = [c for c, g in zip(llm.calls, llm.grammars, strict=True) if g == GUIDE_GRAMMAR]
-    assert "approved the harbour plan" in guide_call[-1]["content"]
-    assert "Construction is due" not in guide_call[-1]["content"]
+    assert summary.parts > 1
+    # THEN the guide is the second call: the first part's prompt and reply, then the ask, so
+    # the model's prompt cache already holds the article
+    assert llm.grammars[1] == GUIDE_GRAMMAR
+    first, asked = llm.calls[0], llm.calls[1]
+    assert asked[: len(first)] == first
+    assert asked[len(first)] == {"role": "assistant", "content": POINTS.strip()}
+    assert asked[-1]["content"].startswith("Now write a short guide")
     # AND the guide reads: what it reports, whom it quotes, what it stresses
     assert [s.from_attributions for s in summary.guide.sentences] == [False, True, False]
 
@@ -134,14 +139,13 @@ def test_the_guide_grammar_is_one_llama_cpp_accepts():
 
 def test_the_guide_prompt_has_its_placeholders_and_is_in_the_summary_cache_key(tmp_path):
     prompts = PromptSet()
-    assert prompts.placeholders("guide_system") == set()
-    assert prompts.placeholders("guide_user") == {"title", "sentences"}
+    assert prompts.placeholders("guide") == {"words"}
     # a changed guide template makes every cached summary stale
     folder = tmp_path / "prompts"
     folder.mkdir()
     for name in prompts.names():
         (folder / f"{name}.txt").write_bytes(prompts.path(name).read_bytes())
-    (folder / "guide_system.txt").write_text(prompts.path("guide_system").read_text() + "\n")
+    (folder / "guide.txt").write_text(prompts.path("guide").read_text() + "\n")
     changed_guide = summary_prompt_hash(PromptSet(folder))
     assert changed_guide != summary_prompt_hash(prompts)
     # and so does a changed judge, which decides what the guide keeps
