@@ -16,8 +16,11 @@ from .judge import Judge
 from .schema import SourceSpan, SummaryPoint
 from .source_guide import SourceBody
 
-HEADLINE_COVERED = 0.7  # a point this close to the headline says its news
-HEADLINE_RELATED = 0.45  # between the two, the judge decides whether the point states it
+# Embeddings measure topic, not statement: a point on the same topic ("may use the weapons to
+# shoot down missiles") is close to a headline it does not state ("permission to strike"). Only a
+# near-paraphrase counts as covered without asking; between the two, the judge decides.
+HEADLINE_COVERED = 0.85
+HEADLINE_RELATED = 0.45
 HEADLINE_CANDIDATES = 3  # body sentences closest to the headline that the judge reads
 SAME_POINT_COSINE = 0.85  # as dossier.summaries.DUPLICATE_COSINE: a point saying the same
 

@@ -50,7 +50,7 @@ class SourceNotFound(KeyError):
     pass
 
 
-POINT_RULES = 5  # bump when what makes a point changes, so cached summaries are made again
+POINT_RULES = 6  # bump when what makes a point changes, so cached summaries are made again
 
 
 def summary_prompt_hash(prompts: PromptSet | None = None) -> str:

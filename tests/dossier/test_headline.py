@@ -80,6 +80,20 @@ def test_a_point_that_states_the_headline_leaves_the_summary_as_it_is():
     assert cover_headline(points, source, WordJudge(), limit=5) == points
 
 
+def test_a_point_on_the_headlines_topic_that_does_not_state_it_is_not_enough():
+    # GIVEN a point about the same thing as the headline that says something else
+    source = body(HEADLINE)
+    points = [point("The port authority will review container loading rules.", source.spans[3])]
+    judge = WordJudge()
+    # WHEN the headline is covered
+    covered = cover_headline(points, source, judge, limit=5)
+    # THEN the judge was asked whether the point states the headline, and it does not
+    assert ("The port authority will review container loading rules.", HEADLINE) in (
+        judge.entailment_calls
+    )
+    assert covered[0].covers_headline and covered[1:] == points
+
+
 @pytest.mark.parametrize("headline", [None, "Airline cancels winter flights"])
 def test_no_stated_headline_or_one_the_body_does_not_support_adds_nothing(headline):
     # GIVEN no headline (a derived title is not one), or one no body sentence states
