@@ -73,14 +73,18 @@ def cmd_summarize(args) -> int:
 
 
 def _print_summary(s) -> None:
+    from dossier.source_guide import names_every_speaker
+
     cached = " (cached)" if s.cached else ""
     print(f"{terminal_safe(s.source_id)} — {terminal_safe(s.title or '(untitled)')}{cached}")
+    if s.guide and s.guide.sentences:
+        print(f"  {terminal_safe(s.guide.text)}")
     for point in s.points:
         where = ", ".join(f"{e.start}-{e.end}" for e in point.evidence)
         mark = "-" if point.supported else "!"
         note = f"  [{where}]" if where else "  (not supported by the text; not a fact)"
         print(f"  {mark} {terminal_safe(point.text)}{note}")
-    if s.quoted:
+    if s.quoted and not names_every_speaker(s.guide, s.quoted):
         print(f"  quoted: {terminal_safe(', '.join(s.quoted))}")
     if s.angle:
         print(f"  framing (model's reading): {terminal_safe(s.angle)}")

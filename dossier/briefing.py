@@ -43,6 +43,7 @@ OVERVIEW_POINTS_PER_SOURCE = 4  # summary points per source shown to the model f
 PROMPT_NAMES = (
     "summary_system",
     "summary_user",
+    "guide",
     "overview_system",
     "overview_user",
 )

@@ -9,6 +9,7 @@ from retrieval.schema import Source
 
 from .schema import Briefing, SourceSpan
 from .schema import Note as PinnedNote
+from .source_guide import names_every_speaker
 
 MAX_UNDATED = 12
 NEW_SINCE_HEADING = "New since the last briefing"
@@ -234,6 +235,9 @@ def _summaries(b: Briefing, notes: _Notes) -> list[Section]:
             f"Source id: {s.source_id}",
         ]
         section.paras.append(Para(" · ".join(facts), style="small"))
+        if s.guide and s.guide.sentences:
+            refs = [notes.ref(e) for sentence in s.guide.sentences for e in sentence.evidence]
+            section.paras.append(Para(s.guide.text, list(dict.fromkeys(refs))))
         supported = [p for p in s.points if p.supported]
         for point in supported:
             section.paras.append(
@@ -242,7 +246,7 @@ def _summaries(b: Briefing, notes: _Notes) -> list[Section]:
         if not supported:
             section.paras.append(Para("No key point could be checked against the text."))
         left_out = len(s.points) - len(supported)
-        if s.quoted:
+        if s.quoted and not names_every_speaker(s.guide, s.quoted):
             section.paras.append(Para(f"Quoted: {', '.join(s.quoted)}.", style="small"))
         if s.angle:
             section.paras.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from models.llm import Timings
 from retrieval.schema import Source, Span
@@ -102,6 +102,38 @@ class SummaryPoint(BaseModel):
     supported: bool = Field(description="the cited source sentences support the point")
     attributed: bool = Field(False, description="the checker found the evidence, not the model")
     evidence: list[SourceSpan] = Field(default_factory=list)
+    covers_headline: bool = Field(
+        False,
+        description="added because no point said what the headline says: the body "
+        "sentence that best supports the headline, as the source words it",
+    )
+
+
+class GuideSentence(BaseModel):
+    """One sentence of a source guide, with the source sentences that state it."""
+
+    text: str
+    evidence: list[SourceSpan] = Field(default_factory=list)
+    from_attributions: bool = Field(
+        False, description="built from the quotations the text attributes, not by the model"
+    )
+
+
+class SourceGuide(BaseModel):
+    """A short paragraph on what a source reports, whom it quotes and what it stresses. Only
+    sentences the source entails are kept; the refused ones are listed apart, never shown."""
+
+    sentences: list[GuideSentence] = Field(default_factory=list)
+    dropped: list[str] = Field(
+        default_factory=list, description="the model's sentences the source does not entail"
+    )
+    seconds: float | None = Field(None, description="time spent writing and checking it")
+
+    @computed_field
+    @property
+    def text(self) -> str:
+        """The paragraph as shown: the kept sentences only."""
+        return " ".join(s.text for s in self.sentences)
 
 
 class SourceSummary(BaseModel):
@@ -113,6 +145,7 @@ class SourceSummary(BaseModel):
     points: list[SummaryPoint] = Field(default_factory=list)
     quoted: list[str] = Field(default_factory=list, description="speakers quoted in the source")
     angle: str | None = Field(None, description="the model's one-line reading of the framing")
+    guide: SourceGuide | None = Field(None, description="the paragraph shown above the points")
     parts: int = Field(1, description="pieces a long source was summarised in")
     model: ModelInfo
     prompt_hash: str

@@ -14,9 +14,12 @@ from retrieval.sentences import sentence_spans
 
 from .cache import SummaryCache
 from .citations import parse_citations
+from .headline import cover_headline
+from .judge import ModelJudge
 from .progress import StepProgressFn
 from .quotes import find_quotes
 from .schema import ModelInfo, SourceSpan, SourceSummary, SummaryPoint
+from .source_guide import GuideDraft, SourceBody, draft_guide, guide_prompt_hash, write_guide
 from .verify import assess
 
 MAX_POINTS = 7  # for a source of average length; see max_points()
@@ -47,13 +50,13 @@ class SourceNotFound(KeyError):
     pass
 
 
-POINT_RULES = 4  # bump when what makes a point changes, so cached summaries are made again
+POINT_RULES = 6  # bump when what makes a point changes, so cached summaries are made again
 
 
 def summary_prompt_hash(prompts: PromptSet | None = None) -> str:
     prompts = prompts or PromptSet()
     hashes = [prompts.template_hash(name) for name in PROMPTS]
-    return ":".join([*hashes, f"rules{POINT_RULES}"])
+    return ":".join([*hashes, f"guide{guide_prompt_hash(prompts)}", f"rules{POINT_RULES}"])
 
 
 def cached_summary(
@@ -158,6 +161,7 @@ def summarize(
     timings = Timings()
     per_part: list[list[tuple[SummaryPoint, np.ndarray]]] = []  # points with their vectors
     angles: list[str] = []
+    draft = GuideDraft()
     for i, (first, last) in enumerate(parts):
         if progress:
             progress(i, len(parts), source_id)
@@ -176,6 +180,8 @@ def summarize(
         )
         reply = completion.text()
         timings = _add(timings, completion.timings)
+        if i == 0:  # the article's opening is in the model's cache now: the guide costs little
+            draft = draft_guide(messages, reply, llm, prompts, cancel)
         lines, angle = parse_points(reply)
         cut = completion.timings is not None and (
             completion.timings.completion_tokens >= SUMMARY_MAX_TOKENS
@@ -209,6 +215,17 @@ def summarize(
     if progress:
         progress(len(parts), len(parts), source_id)
     points = merge_points(per_part, title=source.meta.title, limit=max_points(len(sentences)))
+    body = SourceBody(
+        source_id=source_id,
+        text=text,
+        spans=spans,
+        vectors=vectors,
+        embedder=library.embedder,
+        headline=None if source.meta.title_derived else source.meta.title,
+    )
+    judge = ModelJudge(llm, prompts, cancel)
+    points = cover_headline(points, body, judge, max_points(len(sentences)))
+    guide = write_guide(body, draft, judge)
     speakers = []
     for quote in find_quotes(source_id, text):
         if quote.speaker and quote.speaker not in speakers:
@@ -222,6 +239,7 @@ def summarize(
         points=points,
         quoted=speakers,
         angle=angles[0] if angles else None,
+        guide=guide,
         parts=len(parts),
         model=ModelInfo(id=llm.model_id, sha256=llm.sha256),
         prompt_hash=summary_prompt_hash(prompts),

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from dossier.judge import YES_NO_GRAMMAR
+from dossier.source_guide import GUIDE_GRAMMAR
 from models.llm import Completion, Message, Timings
 
 _PIECE = re.compile(r"\s*\S+|\s+$")
@@ -35,16 +36,29 @@ class ScriptedLLM:
         *,
         piece_delay_s: float = 0.0,
         verdict: Callable[[list[Message]], str] | None = None,
+        guide: Callable[[list[Message]], str] | None = None,
     ) -> None:
         self._replies = replies if callable(replies) else list(replies)
         # Calls constrained by a YES/NO grammar (the judge's) are answered by `verdict`, apart
         # from the script; by default every judgment is YES. Other grammars are not enforced.
         self.verdict = verdict or (lambda messages: "YES")
+        # Calls for a source guide (its grammar) are answered by `guide`, apart from the
+        # script too; by default the model writes no guide sentence.
+        self.guide = guide or (lambda messages: "")
         self._next = 0
         self.piece_delay_s = piece_delay_s  # lets a test cancel from another thread mid-reply
         self.calls: list[list[Message]] = []
         self.grammars: list[str | None] = []  # the grammar of each call, None if unconstrained
         self.markers: list[list[int] | None] = []  # the citation markers each call allowed
+
+    @property
+    def scripted_calls(self) -> list[list[Message]]:
+        """The calls answered from the script: neither judgments nor source guides."""
+        return [
+            call
+            for call, grammar in zip(self.calls, self.grammars, strict=True)
+            if grammar not in (YES_NO_GRAMMAR, GUIDE_GRAMMAR)
+        ]
 
     def _reply_for(self, messages: list[Message]) -> str:
         if callable(self._replies):
@@ -81,7 +95,12 @@ class ScriptedLLM:
         self.grammars.append(grammar)
         self.markers.append(list(markers) if markers else None)
         judging = grammar == YES_NO_GRAMMAR
-        reply = self.verdict(messages) if judging else self._reply_for(messages)
+        if judging:
+            reply = self.verdict(messages)
+        elif grammar == GUIDE_GRAMMAR:
+            reply = self.guide(messages)
+        else:
+            reply = self._reply_for(messages)
         for marker in stop or ():
             if marker in reply:
                 reply = reply[: reply.index(marker)]

@@ -151,11 +151,15 @@ class SummariesController(QObject):
             self.view.status.setText("Stopping…")
 
     def _show(self, summary) -> None:
+        from dossier.source_guide import names_every_speaker
+
         self.summary = summary
         if summary is None:
             self.model.set_items([])
             self.view.heading.setText("")
             self.view.meta.setText("")
+            self.view.guide.setText("")
+            self.view.guide.hide()
             self.view.extra.setText("")
             return
         self.model.set_items(summary.points)
@@ -164,10 +168,13 @@ class SummariesController(QObject):
         meta = "  ·  ".join(str(p) for p in parts if p)
         self.view.meta.setText(meta)
         self.view.meta.setVisible(bool(meta))
+        guide = summary.guide.text if summary.guide else ""
+        self.view.guide.setText(guide)
+        self.view.guide.setVisible(bool(guide))
         extra = []
         if summary.angle:
             extra.append(f"Angle: {summary.angle}")
-        if summary.quoted:
+        if summary.quoted and not names_every_speaker(summary.guide, summary.quoted):
             extra.append("Quoted: " + "; ".join(summary.quoted))
         self.view.extra.setText("\n".join(extra))
         cached = " (from cache)" if summary.cached else ""

@@ -47,6 +47,18 @@ class SummariesPanel(QWidget):
         self.meta.setStyleSheet("color: #555;")
         self.meta.setWordWrap(True)
 
+        # The source guide: what the source reports, whom it quotes, what it stresses; only
+        # sentences the source entails reach it.
+        self.guide = QLabel("")
+        self.guide.setObjectName("summary_guide")
+        self.guide.setTextFormat(Qt.TextFormat.PlainText)
+        self.guide.setWordWrap(True)
+        self.guide.setToolTip(
+            "About this source: each sentence was checked against the source's text; "
+            "whom it quotes is read from its attributions."
+        )
+        self.guide.hide()
+
         self.points = QTableView()
         self.points.setObjectName("summary_points")
         self.points.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -71,6 +83,7 @@ class SummariesPanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.heading)
         layout.addWidget(self.meta)
+        layout.addWidget(self.guide)
         layout.addWidget(self.points, 1)
         layout.addWidget(self.extra)
         bottom = QHBoxLayout()

@@ -16,8 +16,15 @@ ATACMS = citing("Tactical Missile System", "ATACMS stands for the Army's Tactica
 SUMMARY = "ANGLE: none"
 
 
+def is_guide(messages) -> bool:
+    """The source guide: a follow-up turn of a summary."""
+    return messages[-1]["content"].startswith("Now write a short guide")
+
+
 def is_summary(messages) -> bool:
-    return messages[0]["content"].startswith("You summarise one news article")
+    return messages[0]["content"].startswith("You summarise one news article") and not is_guide(
+        messages
+    )
 
 
 def is_judgment(messages) -> bool:
@@ -43,7 +50,7 @@ class GatedLLM(ScriptedLLM):
         if is_judgment(messages):  # not what the test holds back
             yield from super()._pieces(done, messages, reply, max_tokens, cancel)
             return
-        gate = self.summaries_go if summary else self.answers_go
+        gate = self.summaries_go if summary or is_guide(messages) else self.answers_go
         if summary:
             self.summary_calls += 1
             self.summary_started.set()

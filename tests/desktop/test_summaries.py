@@ -65,3 +65,31 @@ def test_a_summary_made_once_comes_from_the_cache(qtbot, make_window):
     assert app.summaries.summary.cached
     assert "from cache" in window.summaries.status.text()
     assert len(llm.calls) == calls
+
+
+def test_the_source_guide_shows_above_the_points_without_what_the_source_does_not_say(
+    qtbot, make_window
+):
+    # GIVEN a model whose guide has one sentence the judge finds in the source and one not
+    guide = (
+        "1. It explains the Army's Tactical Missile System.\n"
+        "2. It reports an invented ceasefire in the capital.\n"
+    )
+
+    def verdict(messages):
+        return "NO" if "invented ceasefire" in messages[-1]["content"] else "YES"
+
+    llm = ScriptedLLM(summary_reply, verdict=verdict, guide=lambda messages: guide)
+    window, app = make_window(llm)
+    window.show_tab(window.summaries)
+    app.summaries.select_source(SOURCE)
+    # WHEN the source is summarised
+    with qtbot.waitSignal(app.summaries.summarized, timeout=30000):
+        qtbot.mouseClick(window.summaries.summarize_button, Qt.MouseButton.LeftButton)
+    # THEN the guide is shown above the points, with the checked sentence only
+    label = window.summaries.guide
+    assert label.isVisible()
+    assert "It explains the Army's Tactical Missile System." in label.text()
+    assert "ceasefire" not in label.text()
+    layout = window.summaries.layout()
+    assert layout.indexOf(label) < layout.indexOf(window.summaries.points)

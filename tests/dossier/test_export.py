@@ -125,3 +125,28 @@ def test_cli_brief_json_names_the_file_written(capsys, tmp_path):
         "bytes": out.stat().st_size,
         "pages": len(pypdf.PdfReader(out).pages),
     }
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_the_source_guide_is_above_the_points_and_a_dropped_sentence_is_nowhere(tmp_path, suffix):
+    # GIVEN a summary whose guide kept one sentence and dropped one
+    from dossier.schema import GuideSentence, SourceGuide
+    from tests.dossier.briefing_fixture import sentence
+
+    summary = make_briefing().summaries[0]
+    guide = SourceGuide(
+        sentences=[
+            GuideSentence(
+                text="The guide says the ferry lost steering overnight.",
+                evidence=[sentence("PORT ELLIS")],
+            )
+        ],
+        dropped=["The guide claims the captain resigned."],
+    )
+    briefing = make_briefing(summaries=[summary.model_copy(update={"guide": guide})])
+    # WHEN it is exported
+    text = " ".join(_read(export_briefing(briefing, tmp_path / f"b{suffix}")).split())
+    # THEN the kept sentence comes before the source's first point; the dropped one is absent
+    assert "The guide says the ferry lost steering overnight." in text, suffix
+    assert text.index("The guide says the ferry") < text.index("The ferry lost steering."), suffix
+    assert "captain resigned" not in text, suffix

@@ -68,10 +68,11 @@ def test_second_run_is_served_from_the_cache(harbour):
     library, source_id, _ = harbour
     llm = ScriptedLLM([REPLY])  # one reply only: a second model call would fail the test
     first = summarize(source_id, library=library, llm=llm)
+    calls = len(llm.calls)  # the summary, the guide and judgments
     second = summarize(source_id, library=library, llm=llm)
     assert not first.cached and second.cached
-    assert second.points == first.points
-    assert len(llm.calls) == 1
+    assert second.points == first.points and second.guide == first.guide
+    assert len(llm.calls) == calls and len(llm.scripted_calls) == 1
     assert cached_summary(source_id, library=library, llm=llm) is not None
 
 
@@ -97,7 +98,7 @@ def test_changed_source_model_or_prompt_is_summarised_again(harbour, tmp_path):
     library.ingest([path])
     assert cached_summary(source_id, library=library, llm=llm) is None
     assert not summarize(source_id, library=library, llm=llm).cached
-    assert len(llm.calls) == 3
+    assert len(llm.scripted_calls) == 3
 
 
 def test_long_source_is_summarised_in_parts_and_merged(harbour, monkeypatch):
@@ -105,7 +106,7 @@ def test_long_source_is_summarised_in_parts_and_merged(harbour, monkeypatch):
     monkeypatch.setattr(summaries_module, "PART_TOKENS", 30)
     llm = ScriptedLLM(lambda messages: "- The council approved the harbour plan [1].\n")
     summary = summarize(source_id, library=library, llm=llm)
-    assert summary.parts == len(llm.calls) > 1
+    assert summary.parts == len(llm.scripted_calls) > 1
     # the same point from several parts appears once
     texts = [p.text for p in summary.points if p.supported]
     assert len(texts) == len(set(texts))
@@ -143,7 +144,7 @@ def test_credit_lines_bare_names_and_same_span_repeats_are_not_points(library, t
         "- Sailings resumed after a two-week repair on Monday [1].\n"
         "- Tomas Berg [2].\n"
     )
-    llm = ScriptedLLM([reply])
+    llm = ScriptedLLM([reply], verdict=lambda messages: "NO")  # no headline point added
     # WHEN it is summarised
     summary = summarize(source_id, library=library, llm=llm)
     # THEN the credit line was never shown to the model
@@ -169,7 +170,7 @@ def test_the_model_is_held_to_a_few_short_points_citing_only_the_parts_sentences
     summarize(source_id, library=library, llm=llm)
     # THEN the call is constrained by a grammar that llama.cpp accepts, that allows at most
     # the source's points plus one and cites only the sentences the prompt numbers
-    [grammar] = llm.grammars
+    grammar = llm.grammars[0]
     shown = re.findall(r"^\[(\d+)\]", llm.calls[0][-1]["content"], re.MULTILINE)
     from llama_cpp import LlamaGrammar
 
@@ -197,7 +198,8 @@ def test_a_point_the_grammar_cut_off_at_its_word_limit_is_dropped(harbour):
     cut = " ".join(cut[: summaries_module.POINT_WORDS])
     reply = f"- Mayor Klein said the project would create 400 jobs [3].\n- {cut} [2].\nANGLE: none"
     # WHEN the source is summarised
-    summary = summarize(source_id, library=library, llm=ScriptedLLM([reply]))
+    no_headline_point = ScriptedLLM([reply], verdict=lambda messages: "NO")
+    summary = summarize(source_id, library=library, llm=no_headline_point)
     # THEN only the finished point is kept
     assert [p.text for p in summary.points] == [
         "Mayor Klein said the project would create 400 jobs."
@@ -213,7 +215,8 @@ def test_a_last_point_cut_by_the_token_limit_is_dropped(harbour, monkeypatch):
         "- The council approved the harbour plan on Tuesday by a vote of 7 to 2 [2].\n"
     )
     # WHEN the source is summarised
-    summary = summarize(source_id, library=library, llm=ScriptedLLM([reply]))
+    no_headline_point = ScriptedLLM([reply], verdict=lambda messages: "NO")
+    summary = summarize(source_id, library=library, llm=no_headline_point)
     # THEN only the point the model finished is kept
     assert [p.text for p in summary.points] == [
         "Mayor Klein said the project would create 400 jobs."
