@@ -338,6 +338,8 @@ def cmd_gui(args) -> int:
         argv += ["--dossier", args.dossier]
     if args.model:
         argv += ["--model", args.model]
+    if args.library:
+        argv += ["--library", args.library]
     return gui_main(argv)
 
 

@@ -1,7 +1,7 @@
 """Start the desktop app: the window first, then the library and model load in the background.
 
-`python -m desktop [--data-dir DIR] [--dossier NAME] [--model NAME|PATH] [--timings]`, or
-`dossier gui`.
+`python -m desktop [--data-dir DIR] [--dossier NAME] [--model NAME|PATH] [--library URL]
+[--timings]`, or `dossier gui`.
 """
 
 from __future__ import annotations
@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dossier", help="the dossier to open (default: the last one used)")
     parser.add_argument("--model", help="catalog name (default, fast, tiny) or .gguf path")
     parser.add_argument(
+        "--library", metavar="URL", help="a shared library, postgresql://user@host:port/db"
+    )
+    parser.add_argument(
         "--timings", action="store_true", help="print time to window and to ready-to-answer"
     )
     parser.add_argument(
@@ -110,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         prefs.dossier = args.dossier
     if args.model:
         prefs.model = args.model
+    if args.library:
+        prefs.library_url = args.library
     launched = launch(prefs, settings, report=args.timings)
     if args.quit_when_ready:
         engine = launched.engine

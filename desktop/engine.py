@@ -26,19 +26,25 @@ ConversationsFactory = Callable[[Preferences], Any]
 _NOT_USING_A_LIBRARY = frozenset({"llm", "library", "conversations", "dossiers"})
 
 
-def runtime_of(prefs: Preferences):
-    """The core's construction point for the window's preferences (empty = not chosen)."""
-    from dossier.runtime import Runtime, Settings
+def settings_of(prefs: Preferences):
+    """The core's settings for the window's preferences (empty = not chosen)."""
+    from dossier.runtime import Settings
 
-    return Runtime(
-        Settings.resolve(
-            data=prefs.data_dir or None,
-            dossier=prefs.dossier or None,
-            model=prefs.model or None,
-            threads=prefs.threads or None,
-            k=prefs.k,
-        )
+    return Settings.resolve(
+        data=prefs.data_dir or None,
+        dossier=prefs.dossier or None,
+        model=prefs.model or None,
+        threads=prefs.threads or None,
+        k=prefs.k,
+        library=prefs.library_url or None,
     )
+
+
+def runtime_of(prefs: Preferences):
+    """The core's construction point for the window's preferences."""
+    from dossier.runtime import Runtime
+
+    return Runtime(settings_of(prefs))
 
 
 def real_library(prefs: Preferences, progress: Callable[[Any], None]):
@@ -221,6 +227,11 @@ class Engine(QObject):
         if self.llm is None:
             raise RuntimeError(f"the model could not be loaded: {self._llm_error}")
         return self.llm
+
+    def reopen_library(self) -> None:
+        """Put the library in use away and open the one the preferences name now (another
+        library URL): as a dossier switch, without changing the dossier."""
+        self.open_dossier(self.prefs.dossier)
 
     def open_dossier(self, name: str) -> None:
         """Put the dossier in use away and open `name`'s library and conversations.

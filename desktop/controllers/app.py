@@ -169,6 +169,8 @@ class AppController(QObject):
             self.engine.open_library()
             self.dossiers.current = None
             self.dossiers.refresh()
+        elif prefs.library_url != old.library_url:
+            self.engine.reopen_library()
         if (prefs.model, prefs.threads, prefs.background_summaries) != (
             old.model,
             old.threads,
@@ -196,6 +198,8 @@ class AppController(QObject):
         elif state.startswith("failed"):
             self.window.library_status.setText("Library: could not open")
             self.window.library_status.setToolTip(state)
+            why = state.removeprefix("failed: ")
+            self.window.job_status.setText(f"The library could not be opened: {why}")
 
     def shutdown(self) -> None:
         self.watch.shutdown()

@@ -1,5 +1,5 @@
 """Settings: model (catalog, any GGUF file or a model server on this machine), CPU threads,
-passages per question, data folder."""
+passages per question, data folder, shared library URL."""
 
 from __future__ import annotations
 
@@ -64,6 +64,17 @@ class SettingsDialog(QDialog):
         data_row.addWidget(self.data_dir, 1)
         data_row.addWidget(choose)
 
+        self.library_url = QLineEdit(prefs.library_url)
+        self.library_url.setPlaceholderText(
+            "Default ($DOSSIER_LIBRARY_URL, else the dossier's library in the data folder)"
+        )
+        self.library_url.setToolTip(
+            "A shared library in PostgreSQL: postgresql://user@host:port/database"
+        )
+        self.library_url.textChanged.connect(lambda _text: self.library_url_error.clear())
+        self.library_url_error = QLabel()
+        self.library_url_error.setStyleSheet("color: #b00020")
+
         self.background_summaries = QCheckBox("Prepare summaries in the background")
         self.background_summaries.setToolTip(
             "Summarise new sources on an idle worker, so the briefing is ready when you are"
@@ -75,14 +86,29 @@ class SettingsDialog(QDialog):
         form.addRow("CPU threads:", self.threads)
         form.addRow("Passages per question:", self.k)
         form.addRow("Data folder:", _wrap(data_row))
+        form.addRow("Shared library:", self.library_url)
+        form.addRow("", self.library_url_error)
         form.addRow("", self.background_summaries)
-        form.addRow(QLabel("A new model or data folder loads in the background."))
+        form.addRow(QLabel("A new model, data folder or library loads in the background."))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def accept(self) -> None:
+        """OK keeps the dialog open while the library URL is not one (the CLI's own check)."""
+        from dossier.runtime import is_library_url  # the core loads after the window shows
+
+        url = self.library_url.text().strip()
+        if url and not is_library_url(url):
+            self.library_url_error.setText(
+                "Not a library URL: postgresql://user@host:port/database (or leave it empty)"
+            )
+            self.library_url.setFocus()
+            return
+        super().accept()
 
     def _browse_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF (*.gguf)")
@@ -116,6 +142,7 @@ class SettingsDialog(QDialog):
             threads=self.threads.value(),
             k=self.k.value(),
             data_dir=self.data_dir.text().strip(),
+            library_url=self.library_url.text().strip(),
             background_summaries=self.background_summaries.isChecked(),
         )
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from models.embedder import Embedder
 
+from ..dense import HNSW_EF_SEARCH
 from ..holders import hold_library
 from ..library import IngestProgressFn, Library, _Prepared, manifest_for
 from ..schema import Hit, IngestReport
@@ -29,7 +30,8 @@ from .connection import LibraryURL
 from .schema import CHUNKS_TABLE, LEXEME_FREQUENCIES, QUERY_LEXEMES, dense_query
 from .store import PgStore
 
-EF_SEARCH_MIN = 400  # HNSW candidate list (at least twice the depth): recall@10, bench/scale.py
+# HNSW candidate list at query time: the embedded index's efSearch (at least twice the depth).
+EF_SEARCH_MIN = HNSW_EF_SEARCH
 # Ranking every passage that holds any word of the question grows with the library (every
 # match is read and ranked). From this many passages on, a word found in more than
 # COMMON_SHARE of them no longer brings candidates on its own (it still counts in the rank):

@@ -3,7 +3,8 @@
 One database may hold one library (the tables are prefixed `dossier_` so it can share a
 database with other applications). Vectors are `vector(dim)` (float32) or `halfvec(dim)`
 (float16, half the memory; see the README's sizing section) with an HNSW index on cosine
-distance; keywords a stored `tsvector` (English stems, stop words out) with a GIN index.
+distance (made by `hnsw.ensure_index`, with the embedded index's parameters); keywords a
+stored `tsvector` (English stems, stop words out) with a GIN index.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ CHUNKS_TABLE = "dossier_chunks"
 
 
 def ddl(dim: int, vector_type: VectorType) -> list[str]:
-    """CREATE statements, idempotent (IF NOT EXISTS)."""
+    """CREATE statements, idempotent (IF NOT EXISTS); the HNSW index apart (see hnsw.py)."""
     if vector_type not in VECTOR_TYPES:
         raise ValueError(f"vector type must be one of {VECTOR_TYPES}, not {vector_type!r}")
     return [
@@ -43,8 +44,6 @@ def ddl(dim: int, vector_type: VectorType) -> list[str]:
         f" text text NOT NULL, embedding {vector_type}({int(dim)}) NOT NULL,"
         f" tsv tsvector GENERATED ALWAYS AS (to_tsvector('{TS_CONFIG}', text)) STORED)",
         f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_source ON {CHUNKS_TABLE} (source_id, ordinal)",
-        f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_hnsw ON {CHUNKS_TABLE}"
-        f" USING hnsw (embedding {vector_type}_cosine_ops)",
         f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_tsv ON {CHUNKS_TABLE} USING gin (tsv)",
     ]
 

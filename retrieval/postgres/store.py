@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import LibraryError, LibraryMismatch, LibraryUnavailable
 from ..schema import Chunk, Source, SourceMeta
 from ..store import source_from_row, sources_query
-from . import schema
+from . import hnsw, schema
 from .connection import LibraryURL, connect, unreachable
 from .schema import CHUNKS_TABLE, KV_TABLE, SOURCES_TABLE
 
@@ -50,6 +50,7 @@ class PgStore:
     """
 
     read_only = False
+    notice: str | None = None  # something the owner should do (an index with old parameters)
 
     def __init__(self, url: LibraryURL, manifest: dict) -> None:
         self.url = url
@@ -107,12 +108,16 @@ class PgStore:
                 "SELECT to_regclass(%s) IS NOT NULL", (KV_TABLE,)
             ).fetchone()[0] and self._kv(self._write, "manifest")
             if stored:
-                self._check_manifest(json.loads(stored), manifest)
+                stored = json.loads(stored)
+                self._check_manifest(stored, manifest)
+                vector_type = stored.get("vector_type", "vector")
             else:
-                for statement in schema.ddl(manifest["dim"], self.url.vector_type):
+                vector_type = self.url.vector_type
+                for statement in schema.ddl(manifest["dim"], vector_type):
                     self._write.execute(statement)
-                first = {**manifest, "format": 1, "vector_type": self.url.vector_type}
+                first = {**manifest, "format": 1, "vector_type": vector_type}
                 self._set_kv(self._write, "manifest", json.dumps(first))
+            self.notice = hnsw.ensure_index(self._write, vector_type, self.url.server)
         for conn in (self._read, self._write):
             register_vector(conn)
 

@@ -82,6 +82,8 @@ def test_python_m_desktop_and_dossier_gui_have_a_help_page():
         )
         assert result.returncode == 0, result.stderr
         assert "--model" in result.stdout
+        # a shared library: the desktop's own option, the CLI's global one before `gui`
+        assert ("--library URL" in result.stdout) == ("desktop" in args)
 
 
 def test_highlights_land_on_the_right_characters_after_emoji(qtbot):
