@@ -15,7 +15,7 @@ import numpy as np
 
 from retrieval.sentences import sentence_spans
 
-from .focus import answer_values, expected_answer, numbers_in_question
+from .focus import answer_values, expected_answer
 from .judge import Judge
 from .schema import AnswerSentence, Passage
 
@@ -78,14 +78,7 @@ def probe_order(
     one holding every value the answer gives (it restates it) goes last. When no passage
     gives another value, the most relevant one is the one probe.
     """
-    # A passage lacking a figure the question pins its subject to ("season 3", "in 2018") is
-    # about another one of its kind, not another account of this one.
-    pinned = numbers_in_question(question)
-    others = [
-        p
-        for p in sorted(passages, key=lambda p: -p.relevance)
-        if p.source_id not in cited and all(number in p.text for number in pinned)
-    ]
+    others = [p for p in sorted(passages, key=lambda p: -p.relevance) if p.source_id not in cited]
     kind = expected_answer(question)
     if kind is None or not others:
         return []
