@@ -6,6 +6,7 @@ from __future__ import annotations
 import _thread
 import io
 import json
+import signal
 import sys
 import threading
 
@@ -59,8 +60,14 @@ def watch_until(monkeypatch, argv, steps):
         finally:
             _thread.interrupt_main()  # what Ctrl-C does
 
+    # A process started in the background by a non-interactive shell ignores SIGINT, and
+    # interrupt_main() then does nothing: the terminal's Ctrl-C handler is set explicitly.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=drive, daemon=True).start()
-    code = main(argv)
+    try:
+        code = main(argv)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if problems:
         raise problems[0]
     return code, stdout.getvalue()
