@@ -27,6 +27,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from models.gguf import context_length
+from models.grammar_sampler import GreedyGrammarSampler
 from models.resolve import ResolvedModel, resolve_llm
 
 Message = dict[str, str]
@@ -310,6 +311,14 @@ def _metered_llama_class() -> type:
                     raise Cancelled
                 super().eval(tokens[start : start + self.n_batch])
             return None
+
+        def _init_sampler(self, **options):
+            if _greedy_under_grammar_only(options):
+                grammar = options["grammar"]
+                return GreedyGrammarSampler(
+                    self._model.vocab, grammar._grammar, grammar._root, self._n_vocab
+                )
+            return super()._init_sampler(**options)
 
         def sample(self, *args, **kwargs):
             token = super().sample(*args, **kwargs)
@@ -633,6 +642,20 @@ def _marker_tokens(llama: Any) -> dict[int, tuple[str, bool]]:
         if text and (rest == "" or rest.startswith("]")):
             shapes[token] = (digits, rest.startswith("]"))
     return shapes
+
+
+def _greedy_under_grammar_only(options: dict) -> bool:
+    """Whether llama-cpp-python's sampler chain would be: grammar, then greedy, nothing else
+    (no logits processor, every penalty neutral): `GreedyGrammarSampler` picks the same tokens
+    faster."""
+    return (
+        options.get("grammar") is not None
+        and options.get("temp") == 0.0
+        and options.get("logits_processor") is None
+        and options.get("repeat_penalty", 1.0) == 1.0
+        and options.get("frequency_penalty", 0.0) == 0.0
+        and options.get("presence_penalty", 0.0) == 0.0
+    )
 
 
 @functools.lru_cache(maxsize=16)
