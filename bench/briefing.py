@@ -15,6 +15,9 @@ call to `brief()` to the PDF written by `write_briefing`:
   (`dossier.prepare.summarize_missing` then `prepare_briefing`, timed apart as
   "background_prepare_s"): the export should run no model ("model_calls": 0).
 
+Each mode starts with the model's prompt cache empty (the weights are loaded again, off the
+clock), as a first export after a restart would.
+
 A stage is the time between two progress labels of `dossier.briefing.brief`, the labels the
 window and `dossier brief` show, then "Writing the PDF". Prints figures only; nothing here
 asserts on time.
@@ -94,6 +97,15 @@ def drop_prepared(library) -> None:
         cache.close()
 
 
+def forget_prompts(llm: CountingLLM) -> None:
+    """Start a mode with the model's prompt cache empty, as after a restart: otherwise the
+    "cached" export found the cold export's overview prompt already evaluated."""
+    model = llm._llm
+    if hasattr(model, "load"):
+        model.close()
+        model.load()
+
+
 def run_mode(mode: str, library, llm: CountingLLM, out: Path) -> dict:
     """One export in `mode` (the modes run in the order of MODES on the same library)."""
     prepare_s = None
@@ -106,6 +118,7 @@ def run_mode(mode: str, library, llm: CountingLLM, out: Path) -> dict:
         summarize_missing(library, llm)
         prepare_briefing(library, llm)
         prepare_s = time.perf_counter() - t0
+    forget_prompts(llm)
     calls = llm.calls
     print(f"timing the {mode} export…", file=sys.stderr, flush=True)
     stages, wall = timed_export(library, llm, out)

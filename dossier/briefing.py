@@ -38,8 +38,11 @@ from .stories import STORY_RULES, group_sources, representative, source_vectors,
 from .summaries import cached_summaries, content_sentences, summarize
 from .timeline import find_events, sort_events
 
+OVERVIEW_PASSAGES = 8  # summary points' sentences shown to the model, whatever the sources
+OVERVIEW_CLAUSES = 4  # the prompt asks for 3 sentences: a sentence citing mid-way uses two
+OVERVIEW_CLAUSE_WORDS = 35  # the prompt asks for fewer than 30
+# Room for the longest overview the grammar allows; the grammar ends it well before, usually.
 OVERVIEW_MAX_TOKENS = 300
-OVERVIEW_POINTS_PER_SOURCE = 4  # summary points per source shown to the model for the overview
 PROMPT_NAMES = (
     "summary_system",
     "summary_user",
@@ -249,7 +252,9 @@ def _make_parts(run: _Run, summaries, groups, key: str, tick) -> PreparedBriefin
             SourceSpan(source_id=source.id, start=a, end=b, text=text[a:b])
             for a, b in content_sentences(text, ranges)
         ]
-    vectors = library.embedder.embed([s.text for s in sentences]) if sentences else None
+    # The sentence cache: a second briefing (and one after the summaries) embeds nothing again.
+    embedder = library.sentence_embedder
+    vectors = embedder.embed([s.text for s in sentences]) if sentences else None
     differences = (
         find_differences(sentences, vectors, groups, llm=run.llm, prompts=run.prompts,
                          cancel=run.cancel)
@@ -314,7 +319,7 @@ def _story_title(members: list[Source], vectors: np.ndarray | None, run: _Run) -
         return f"{len(members)} source{'s' if len(members) != 1 else ''}"
     if len(candidates) == 1 or vectors is None or not np.any(vectors):
         return candidates[0].meta.title
-    headlines = run.library.embedder.embed([m.meta.title for m in candidates])
+    headlines = run.library.sentence_embedder.embed([m.meta.title for m in candidates])
     return candidates[representative(headlines, vectors)].meta.title
 
 
@@ -335,34 +340,66 @@ def _store_parts(library: Library, parts: PreparedBriefing) -> None:
         cache.close()
 
 
-def _overview(summaries, library, llm, prompts, cancel):
-    """A short synthesis citing the summary points' evidence, checked like an answer."""
-    passages: list[Passage] = []
-    seen: set[tuple[str, int]] = set()
+def overview_passages(
+    summaries: list[SourceSummary], budget: int = OVERVIEW_PASSAGES
+) -> list[Passage]:
+    """The passages the overview is written from: each source's first point's evidence, then
+    each source's second, and so on, up to `budget`. The summaries list a source's main news
+    first, and a fixed budget keeps the overview's prompt (most of its time) the same size
+    however many sources the story has."""
+    queues = []
     for summary in summaries:
         # A headline (or outlet) line given as a passage gets joined to the next one, its lede,
         # into one sentence of the overview: it is left out, the lede says it in full.
         lines = {_words(summary.title), _words(summary.outlet)} - {""}
-        for point in [p for p in summary.points if p.supported][:OVERVIEW_POINTS_PER_SOURCE]:
-            for span in point.evidence[:1]:
-                if (span.source_id, span.start) in seen or _words(span.text) in lines:
-                    continue
-                seen.add((span.source_id, span.start))
-                passages.append(
-                    Passage(
-                        n=len(passages) + 1,
-                        source_id=span.source_id,
-                        start=span.start,
-                        end=span.end,
-                        text=span.text,
-                    )
-                )
+        spans = [p.evidence[0] for p in summary.points if p.supported and p.evidence]
+        queues.append([s for s in spans if _words(s.text) not in lines])
+    passages: list[Passage] = []
+    seen: set[tuple[str, int]] = set()
+    for rank in range(max((len(q) for q in queues), default=0)):
+        for queue in queues:
+            if rank >= len(queue) or len(passages) >= budget:
+                continue
+            span = queue[rank]
+            if (span.source_id, span.start) in seen:
+                continue
+            seen.add((span.source_id, span.start))
+            passages.append(Passage(n=len(passages) + 1, source_id=span.source_id,
+                                    start=span.start, end=span.end, text=span.text))  # fmt: skip
+    return passages
+
+
+def overview_grammar(passages: int) -> str:
+    """A llama.cpp grammar for the overview: up to OVERVIEW_CLAUSES stretches of at most
+    OVERVIEW_CLAUSE_WORDS words, each ending with citations of passages 1..`passages` (a
+    sentence is one stretch, or several when it cites in the middle). Asked for "3 to 5
+    sentences" without it, the model wrote until the token limit cut it off."""
+    numbers = " | ".join(f'"{n}"' for n in range(passages, 0, -1))
+    return "\n".join(
+        [
+            f'root ::= clause (" " clause){{1,{OVERVIEW_CLAUSES - 1}}}',
+            f'clause ::= word (" " word){{2,{OVERVIEW_CLAUSE_WORDS - 1}}} cite{{1,3}} "."?',
+            'cite ::= " [" number "]"',
+            f"number ::= {numbers}",
+            r"word ::= [^ \n\[\]]+",
+        ]
+    )
+
+
+def _overview(summaries, library, llm, prompts, cancel):
+    """A short synthesis citing the summary points' evidence, checked like an answer."""
+    passages = overview_passages(summaries)
     if not passages:
         return [], []
     system = prompts.render("overview_system")
     user = prompts.render("overview_user", passages=format_passages(passages))
     messages = chat_messages(system, user)
-    completion = llm.stream(messages, max_tokens=OVERVIEW_MAX_TOKENS, cancel=cancel)
+    completion = llm.stream(
+        messages,
+        max_tokens=OVERVIEW_MAX_TOKENS,
+        cancel=cancel,
+        grammar=overview_grammar(len(passages)),
+    )
     text = completion.text()
     timings = completion.timings
     if timings is not None and timings.completion_tokens >= OVERVIEW_MAX_TOKENS:

@@ -155,7 +155,8 @@ def summarize(
     spans = content_sentences(text, [(c.start, c.end) for c in library.chunks_of(source_id)])
     spans = [(a, b) for a, b in spans if not is_credit_line(text[a:b])]
     sentences = [text[a:b] for a, b in spans]
-    vectors = library.embedder.embed(sentences) if sentences else np.zeros((0, 1), np.float32)
+    embedder = library.sentence_embedder  # its cache serves the briefing's comparison after this
+    vectors = embedder.embed(sentences) if sentences else np.zeros((0, 1), np.float32)
     parts = split_parts(sentences, llm.count_tokens_many(sentences), PART_TOKENS)
     title = source.meta.title or source_id
     timings = Timings()

@@ -16,6 +16,7 @@ import dossier.runtime
 from cli.main import EXIT_OK, main
 from dossier.briefing import brief
 from dossier.export import FORMATS, export_briefing
+from dossier.schema import ModelInfo, SourceSpan, SourceSummary, SummaryPoint
 from tests.conftest import SEEDS
 from tests.fakes import ScriptedLLM
 
@@ -149,3 +150,59 @@ def test_an_overview_cut_by_its_token_limit_loses_its_unfinished_sentence(librar
     # THEN every overview sentence is a finished one
     assert result.overview
     assert all(s.text.rstrip().endswith((".", "!", "?", '"', "”")) for s in result.overview)
+
+
+def _summary(source_id: str, title: str, evidence: list[str]) -> SourceSummary:
+    points = []
+    at = 0
+    for text in evidence:
+        span = SourceSpan(source_id=source_id, start=at, end=at + len(text),
+                                         text=text)  # fmt: skip
+        points.append(SummaryPoint(text=text, supported=True, evidence=[span]))
+        at += len(text) + 1
+    return SourceSummary(
+        source_id=source_id,
+        title=title,
+        points=points,
+        model=ModelInfo(id="m", sha256="0"),
+        prompt_hash="p",
+        content_hash="h",
+    )
+
+
+def test_overview_passages_take_each_sources_first_points_first_within_a_budget():
+    # GIVEN three sources with four supported points each; the second source's first point
+    # rests on its headline line
+    summaries = [
+        _summary(sid, f"Headline {sid}", [f"{sid} point {n} says something." for n in range(4)])
+        for sid in ("a", "b", "c")
+    ]
+    summaries[1].points[0].evidence[0].text = "Headline b"
+    # WHEN the overview's passages are chosen with room for five
+    passages = briefing_module.overview_passages(summaries, budget=5)
+    # THEN every source's main point comes before any source's second one, the headline line
+    # is left out, and the budget holds
+    assert [p.text for p in passages] == [
+        "a point 0 says something.",
+        "b point 1 says something.",
+        "c point 0 says something.",
+        "a point 1 says something.",
+        "b point 2 says something.",
+    ]
+    assert [p.n for p in passages] == [1, 2, 3, 4, 5]
+
+
+def test_the_overview_is_written_under_a_grammar_that_cites_only_its_passages(library):
+    # GIVEN the seed library and a scripted model
+    assert library.ingest([SEEDS]).ok
+    llm = ScriptedLLM(scripted_reply)
+    # WHEN the briefing is made
+    brief(library=library, llm=llm)
+    # THEN the overview call (the last scripted one) is constrained, and its citation numbers
+    # are exactly those of the passages it was shown
+    overview = [g for g in llm.grammars if g and g.startswith("root ::= clause")]
+    assert len(overview) == 1
+    shown = re.findall(r"^\[(\d+)\] ", llm.scripted_calls[-1][-1]["content"], re.M)
+    numbers = re.search(r"^number ::= (.+)$", overview[0], re.M).group(1)
+    assert sorted(re.findall(r'"(\d+)"', numbers), key=int) == shown
+    assert len(shown) <= briefing_module.OVERVIEW_PASSAGES
