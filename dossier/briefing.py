@@ -38,7 +38,7 @@ from .stories import STORY_RULES, group_sources, representative, source_vectors,
 from .summaries import cached_summaries, content_sentences, summarize
 from .timeline import find_events, sort_events
 
-OVERVIEW_PASSAGES = 8  # summary points' sentences shown to the model, whatever the sources
+OVERVIEW_PASSAGES = 6  # summary points' sentences shown to the model, whatever the sources
 OVERVIEW_CLAUSES = 4  # the prompt asks for 3 sentences: a sentence citing mid-way uses two
 OVERVIEW_CLAUSE_WORDS = 35  # the prompt asks for fewer than 30
 # Room for the longest overview the grammar allows; the grammar ends it well before, usually.
