@@ -43,6 +43,9 @@ class LibraryBackend(Protocol):
     folder: Path  # a local folder for what stays on this machine (summary cache)
     store: LibraryStore
     on_lock_wait: Callable[[str], None] | None
+    # What the user should know about this library since it opened (an index built with other
+    # parameters and left as it was, say): front ends show them.
+    notices: list[str]
 
     def sources(self) -> list[Source]: ...
     def is_empty(self) -> bool: ...

@@ -89,6 +89,7 @@ class Library:
         self._dense_generation = -1  # the commit `_dense` reflects
         # Told when a write must wait for another process's write (the CLI prints it).
         self.on_lock_wait: Callable[[str], None] | None = None
+        self.notices: list[str] = []  # see retrieval.backend.LibraryBackend
         self._bm25: tuple[int, Bm25Index, np.ndarray] | None = None  # (generation, index, ids)
 
     def _manifest(self) -> dict:

@@ -193,13 +193,24 @@ class AppController(QObject):
             self.window.chat.status.setText(f"The model could not be loaded: {why}")
 
     def _library_state(self, state: str) -> None:
-        if state == "loading":
+        if state == "ready":
+            self._show_library_notices()
+        elif state == "loading":
             self.window.library_status.setText("Library: opening…")
         elif state.startswith("failed"):
             self.window.library_status.setText("Library: could not open")
             self.window.library_status.setToolTip(state)
             why = state.removeprefix("failed: ")
             self.window.job_status.setText(f"The library could not be opened: {why}")
+
+    def _show_library_notices(self) -> None:
+        """What the library says the user should know (an index left with older parameters):
+        its first sentence in the status bar, the whole of it (the fix) in the tooltip."""
+        notices = getattr(self.engine.library, "notices", None) or []
+        if notices:
+            first = notices[0].split(". ")[0].rstrip(".")
+            self.window.job_status.setText(f"{first}. (More in the tooltip.)")
+            self.window.job_status.setToolTip("\n\n".join(notices))
 
     def shutdown(self) -> None:
         self.watch.shutdown()

@@ -68,6 +68,11 @@ class PgLibrary:
         self._stats: tuple[float, dict[str, float], float] = (-STATS_TTL_S, {}, 0.0)
 
     @property
+    def notices(self) -> list[str]:
+        """See retrieval.backend.LibraryBackend: the vector index left with older parameters."""
+        return [self.store.notice] if self.store.notice else []
+
+    @property
     def location(self) -> str:
         return f"postgresql://{self.url.server}"
 

@@ -90,6 +90,40 @@ def test_an_unreachable_server_is_said_and_the_window_stays_usable(qtbot, open_w
     assert isinstance(app.engine.library, Library)  # the embedded one, in the data folder
 
 
+def test_what_the_library_says_on_opening_is_shown(qtbot, tmp_path, fake_embedder):
+    # GIVEN a library that opens with a notice (as a PostgreSQL library whose vector index was
+    # built with older parameters does)
+    notice = (
+        "The vector index of the library at db:5432/archive was built with m = 16: searches "
+        "work, with the recall of the old parameters. To rebuild it once, run: DROP INDEX x;"
+    )
+
+    def library_factory(prefs, progress):
+        library = Runtime(settings_of(prefs), embedder=fake_embedder).library(progress=progress)
+        library.notices = [notice]
+        return library
+
+    engine = Engine(
+        Preferences(background_summaries=False),
+        library_factory=library_factory,
+        llm_factory=lambda p: ScriptedLLM([]),
+    )
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window, controller = build(engine, settings)
+    qtbot.addWidget(window)
+    try:
+        # WHEN the window opens it
+        engine.start()
+        qtbot.waitUntil(lambda: engine.library_status == "ready", timeout=30000)
+        # THEN the status bar says the notice's first sentence, and its tooltip the whole fix
+        assert window.job_status.text().startswith(
+            "The vector index of the library at db:5432/archive was built with m = 16"
+        )
+        assert "DROP INDEX x;" in window.job_status.toolTip()
+    finally:
+        controller.shutdown()
+
+
 @pytest.mark.postgres
 def test_the_window_opens_the_library_of_a_real_server(
     qtbot, open_window, pg_url, fake_embedder, tmp_path

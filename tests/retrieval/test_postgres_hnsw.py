@@ -75,7 +75,7 @@ def test_an_index_built_with_pgvector_defaults_is_rebuilt_on_opening(
     library = open_pg(pg_url, fake_embedder, tmp_path)
     # THEN the index has the embedded parameters, nothing to tell, and it still finds passages
     assert options_of(pg_url) == hnsw.OPTIONS
-    assert library.store.notice is None
+    assert library.store.notice is None and library.notices == []
     assert sorted(s.id for s in library.sources()) == sources
     query = library.chunks_of("article-3")[0].text
     hits = library.search_with_vector(query, fake_embedder.embed([query])[0], k=3)
@@ -95,6 +95,7 @@ def test_a_large_library_keeps_its_old_index_and_says_how_to_rebuild_it(
     # THEN the index is left as it was, and the notice names both parameter sets and the fix
     assert options_of(pg_url) == hnsw.PGVECTOR_DEFAULTS
     notice = library.store.notice
+    assert library.notices == [notice]
     assert "m = 16, ef_construction = 64" in notice and "m = 32, ef_construction = 80" in notice
     assert f"DROP INDEX {hnsw.INDEX}" in notice
     # AND the statements of the notice do rebuild it
