@@ -18,7 +18,7 @@ from pathlib import Path
 
 from _common import DEV_QUESTIONS, peak_rss_mb  # also puts the repo on sys.path, models offline
 
-from dossier.ask import MAX_ANSWER_TOKENS, ask
+from dossier.ask import MAX_ANSWER_TOKENS, AskEvents, ask
 from dossier.evaluate import load_questions
 from dossier.runtime import Runtime, Settings
 from dossier.schema import Turn
@@ -124,7 +124,9 @@ def main() -> None:
                 seen.append(time.perf_counter())
 
         started = time.perf_counter()
-        answer = ask(q.question, library=library, llm=recording, on_token=on_token)
+        answer = ask(
+            q.question, library=library, llm=recording, events=AskEvents(on_token=on_token)
+        )
         e2e = first_piece[0] - started if first_piece else None
         if recording.last_messages is None:  # refused before the model: nothing to compare
             print(f"{q.id:4} refused without a model call")

@@ -24,6 +24,7 @@ asked once that warm-up has finished (its time is printed).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -159,12 +160,15 @@ def main() -> int:
 
     real_ask = dossier.ask.ask
 
-    def timed_ask(*a, on_passages=None, **kw):
+    def timed_ask(*a, events=None, **kw):
+        events = events or dossier.ask.AskEvents()
+
         def noted(passages):
             core_passages.append(time.perf_counter())
-            on_passages(passages)
+            events.on_passages(passages)
 
-        return real_ask(*a, on_passages=noted if on_passages else None, **kw)
+        timed = dataclasses.replace(events, on_passages=noted if events.on_passages else None)
+        return real_ask(*a, events=timed, **kw)
 
     dossier.ask.ask = timed_ask  # the chat controller imports it when it asks
     answers = []

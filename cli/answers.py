@@ -111,7 +111,7 @@ def _print_answer_tail(answer) -> None:
 
 
 def cmd_ask(args) -> int:
-    from dossier.ask import ask
+    from dossier.ask import AskEvents, AskOptions, ask
 
     library = open_cli_library(args, quiet=args.json)
     llm = _llm(args)
@@ -130,10 +130,12 @@ def cmd_ask(args) -> int:
                 args.question,
                 library=library,
                 llm=llm,
-                k=runtime_of(args).settings.k,
-                on_token=on_token,
-                cancel=cancel,
-                on_passages=None if args.json else _reading_printer(library),
+                options=AskOptions(k=runtime_of(args).settings.k),
+                events=AskEvents(
+                    on_token=on_token,
+                    on_passages=None if args.json else _reading_printer(library),
+                    cancel=cancel,
+                ),
             )
         except KeyboardInterrupt:
             cancel.set()
@@ -169,7 +171,7 @@ def _read_question() -> str | None:
 
 
 def cmd_chat(args) -> int:
-    from dossier.ask import ask
+    from dossier.ask import AskEvents, AskOptions, ask
     from dossier.schema import Turn
 
     library = open_cli_library(args)
@@ -199,10 +201,8 @@ def cmd_chat(args) -> int:
                     history=history,
                     library=library,
                     llm=llm,
-                    k=runtime_of(args).settings.k,
-                    on_token=on_token,
-                    cancel=cancel,
-                    on_passages=show_reading,
+                    options=AskOptions(k=runtime_of(args).settings.k),
+                    events=AskEvents(on_token=on_token, on_passages=show_reading, cancel=cancel),
                 )
             except KeyboardInterrupt:
                 cancel.set()
@@ -300,7 +300,7 @@ def _suite_library(args, spec):
 
 def _run_suite(args, llm, spec, questions, out) -> tuple[str | None, list]:
     """Ask every question of one suite; (its data folder, per-question scores)."""
-    from dossier.ask import ask
+    from dossier.ask import AskOptions, ask
     from dossier.eval_suites import write_result
     from dossier.evaluate import run, score_question
 
@@ -309,7 +309,10 @@ def _run_suite(args, llm, spec, questions, out) -> tuple[str | None, list]:
     scores = []
     try:
         answers = run(
-            questions, lambda q, history: ask(q, history=history, library=library, llm=llm, k=k)
+            questions,
+            lambda q, history: ask(
+                q, history=history, library=library, llm=llm, options=AskOptions(k=k)
+            ),
         )
         for q, record in zip(questions, answers, strict=True):  # in order: ids may repeat
             scored = score_question(q, record, conflict=spec.conflict)

@@ -6,6 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel
@@ -41,26 +42,42 @@ KINDS_AN_ANSWER_MUST_HOLD = ("figure",)
 TokenFn = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class AskOptions:
+    """How to answer: how many passages to retrieve, the prompt templates, and the judge of
+    entailment (default: the model itself)."""
+
+    k: int = DEFAULT_K
+    prompts: PromptSet | None = None
+    judge: Judge | None = None
+
+
+@dataclass(frozen=True)
+class AskEvents:
+    """What a front end hears while an answer is made (`on_token`: each piece of text;
+    `on_passages`: the passages chosen, see `ask`), and the event that stops it."""
+
+    on_token: TokenFn | None = None
+    on_passages: Callable[[list[Passage]], None] | None = None
+    cancel: threading.Event | None = None
+
+
 def ask(
     question: str,
     *,
-    history: list[Turn] | None = None,
     library: Library,
     llm: LLM,
-    k: int = DEFAULT_K,
-    on_token: TokenFn | None = None,
-    cancel: threading.Event | None = None,
-    prompts: PromptSet | None = None,
-    judge: Judge | None = None,
-    on_passages: Callable[[list[Passage]], None] | None = None,
+    history: list[Turn] | None = None,
+    options: AskOptions = AskOptions(),
+    events: AskEvents = AskEvents(),
 ) -> Answer:
-    """Answer `question` from the library, streaming the model's text to `on_token`.
+    """Answer `question` from the library, streaming the model's text to `events.on_token`.
 
     Every sentence is checked after the text has streamed: it stays only when a passage it
-    cites entails it (`judge`, by default the model itself), and the answer stands only when
+    cites entails it (`options.judge`, by default the model itself), and the answer stands only when
     what remains answers the question. Times count from the call, condensing included.
 
-    `on_passages` is called once with the selected passages (numbered, best first) as soon as
+    `events.on_passages` is called once with the selected passages (numbered, best first) as soon as
     they are chosen and before the model is asked, so a front end can show the evidence while
     the model writes; these are the passages the answer reports unless a second look narrows
     them. A follow-up is condensed by the model first: before that, `on_passages` gets what the
@@ -68,7 +85,9 @@ def ask(
     of the condensed question. It is not called when nothing relevant is found: the refusal
     is returned at once then.
     """
-    prompts = prompts or PromptSet()
+    k, prompts = options.k, options.prompts or PromptSet()
+    on_token, on_passages, cancel = events.on_token, events.on_passages, events.cancel
+    judge = options.judge
     run = _Run(
         llm=llm,
         prompts=prompts,

@@ -97,7 +97,11 @@ class ChatController(QObject):
         )
 
         def work(job):
-            from dossier.ask import ask  # imported off the GUI thread, like everything slow
+            from dossier.ask import (
+                AskEvents,
+                AskOptions,
+                ask,
+            )  # imported off the GUI thread, like everything slow
 
             llm = self.engine.wait_llm(job.cancel)
             if llm is None:
@@ -107,10 +111,12 @@ class ChatController(QObject):
                 history=history,
                 library=library,
                 llm=llm,
-                k=k,
-                on_token=job.token,
-                cancel=job.cancel,
-                on_passages=job.progress,  # queued to the GUI thread, before any token
+                options=AskOptions(k=k),
+                events=AskEvents(
+                    on_token=job.token,
+                    on_passages=job.progress,  # queued to the GUI thread, before any token
+                    cancel=job.cancel,
+                ),
             )
             # Saved here, on the worker, as soon as the answer is complete (or stopped).
             return answer, save_turn(store, conversation_id, question, answer)

@@ -126,9 +126,9 @@ def test_chat_ctrl_c_saves_the_answer_as_interrupted(capsys, scripted_model, mon
     import dossier.ask
 
     # GIVEN an answer the user stops with Ctrl-C after three words
-    def ask_then_interrupt(question, *, on_token, **kwargs):
+    def ask_then_interrupt(question, *, events, **kwargs):
         for piece in ["Blinken", " spoke", " in"]:
-            on_token(piece)
+            events.on_token(piece)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(dossier.ask, "ask", ask_then_interrupt)

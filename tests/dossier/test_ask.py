@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from dossier.ask import ask
+from dossier.ask import AskEvents, AskOptions, ask
 from dossier.judge import YES_NO_GRAMMAR
 from dossier.schema import Turn
 from prompts import REFUSAL, PromptSet
@@ -59,7 +59,10 @@ def test_answer_cites_the_passage_that_supports_it(seeded_library):
     )
     streamed = []
     answer = ask(
-        "What does ATACMS stand for?", library=seeded_library, llm=llm, on_token=streamed.append
+        "What does ATACMS stand for?",
+        library=seeded_library,
+        llm=llm,
+        events=AskEvents(on_token=streamed.append),
     )
     assert not answer.refused
     assert "".join(streamed).startswith("ATACMS stands for")
@@ -111,7 +114,10 @@ def test_a_refusal_gets_a_second_look_at_the_closest_passages_only(seeded_librar
     streamed = []
     # WHEN the question is asked
     answer = ask(
-        "What does ATACMS stand for?", library=seeded_library, llm=llm, on_token=streamed.append
+        "What does ATACMS stand for?",
+        library=seeded_library,
+        llm=llm,
+        events=AskEvents(on_token=streamed.append),
     )
     # THEN the second look, over fewer passages, gives the supported answer
     first, second = (call[-1]["content"] for call in answer_calls(llm))
@@ -302,7 +308,12 @@ def test_instructions_inside_a_source_do_not_change_the_answer(library, tmp_path
     )
     library.ingest([tmp_path])
     llm = ScriptedLLM(["PWNED", "PWNED"])
-    answer = ask("When did the harbour reopen?", library=library, llm=llm, judge=WordJudge())
+    answer = ask(
+        "When did the harbour reopen?",
+        library=library,
+        llm=llm,
+        options=AskOptions(judge=WordJudge()),
+    )
     # the model obeyed the source; the check does not let that through as an answer
     assert answer.refused and "PWNED" not in answer.answer
     assert answer.refusal_reason == "does_not_answer"
@@ -330,8 +341,7 @@ def test_cancel_mid_stream_returns_a_partial_cancelled_answer(seeded_library):
         "What does ATACMS stand for?",
         library=seeded_library,
         llm=llm,
-        on_token=on_token,
-        cancel=cancel,
+        events=AskEvents(on_token=on_token, cancel=cancel),
     )
     # THEN the answer is what came, unchecked, and not a refusal
     assert answer.cancelled and len(pieces) < 50 and not answer.refused
@@ -363,8 +373,7 @@ def test_cancel_while_the_answer_is_checked_stops_judging_and_keeps_the_text(see
         "What does ATACMS stand for?",
         library=seeded_library,
         llm=llm,
-        on_token=pieces.append,
-        cancel=cancel,
+        events=AskEvents(on_token=pieces.append, cancel=cancel),
     )
     # THEN no judgment and no answer call came after the cancel
     assert llm.grammars == [None, YES_NO_GRAMMAR]

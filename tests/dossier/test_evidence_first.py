@@ -5,7 +5,7 @@ A scripted model over the seed library (fake embedder); every judgment says YES.
 
 from __future__ import annotations
 
-from dossier.ask import ask
+from dossier.ask import AskEvents, ask
 from dossier.schema import Turn
 from prompts import REFUSAL
 from tests.fakes import ScriptedLLM
@@ -49,8 +49,10 @@ def test_the_passages_come_once_before_the_model_is_asked(seeded_library):
         QUESTION,
         library=seeded_library,
         llm=llm,
-        on_passages=lambda passages: log.append(("passages", passages)),
-        on_token=lambda piece: log.append(("token", piece)),
+        events=AskEvents(
+            on_token=lambda piece: log.append(("token", piece)),
+            on_passages=lambda passages: log.append(("passages", passages)),
+        ),
     )
     # THEN the passages came exactly once, before the model's first call and its first word
     kinds = [kind for kind, _ in log]
@@ -86,7 +88,7 @@ def test_a_follow_up_shows_passages_before_condensing_and_again_after(seeded_lib
         history=history,
         library=seeded_library,
         llm=llm,
-        on_passages=lambda passages: log.append(("passages", passages)),
+        events=AskEvents(on_passages=lambda passages: log.append(("passages", passages))),
     )
     # THEN passages found for the follow-up read with the question before it came first,
     # before any model call; then the model condensed it, the passages of the rewritten
@@ -105,7 +107,7 @@ def test_nothing_relevant_calls_neither_on_passages_nor_the_model(library, tmp_p
     llm = ScriptedLLM([])
     shown = []
     # WHEN it is asked
-    answer = ask("zzz qqq", library=library, llm=llm, on_passages=shown.append)
+    answer = ask("zzz qqq", library=library, llm=llm, events=AskEvents(on_passages=shown.append))
     # THEN the refusal comes at once, with no passages shown first
     assert answer.refused and answer.answer == REFUSAL
     assert shown == [] and llm.calls == []

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from dossier.ask import ask
+from dossier.ask import AskEvents, ask
 from dossier.runtime import Runtime, Settings
 from dossier.warmup import warm_sentences
 from models.vector_cache import CachingEmbedder
@@ -67,7 +67,9 @@ def test_the_warm_up_embeds_what_a_question_selects_from(seeded_library, tmp_pat
             question,
             library=seeded_library,
             llm=ScriptedLLM(reply),
-            on_passages=lambda _, seen=at_passages: seen.append(inner.texts_embedded),
+            events=AskEvents(
+                on_passages=lambda _, seen=at_passages: seen.append(inner.texts_embedded)
+            ),
         )
         assert at_passages == [before + 1]
     assert warm_sentences(seeded_library).embedded == 0  # nothing left to do

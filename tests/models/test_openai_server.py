@@ -617,7 +617,7 @@ def test_cancel_while_the_server_reads_the_prompt(server):
 @loopback_only
 def test_ask_answers_through_a_real_server_streaming_and_cancellable(server, tmp_path):
     # GIVEN the app built from settings that name the server as the model
-    from dossier.ask import ask
+    from dossier.ask import AskEvents, ask
     from dossier.runtime import Runtime, Settings
     from tests.conftest import FakeEmbedder
 
@@ -628,7 +628,7 @@ def test_ask_answers_through_a_real_server_streaming_and_cancellable(server, tmp
     question = "How far can the missiles fly, according to the officials?"
     # WHEN a question is asked, THEN the model's words stream in and timings come back
     pieces: list[str] = []
-    answer = ask(question, library=library, llm=llm, on_token=pieces.append)
+    answer = ask(question, library=library, llm=llm, events=AskEvents(on_token=pieces.append))
     assert pieces and answer.draft.strip()
     assert answer.timings.ttft_s is not None and answer.timings.completion_tokens > 0
     # WHEN another answer is cancelled after its first piece, THEN it stops there
@@ -640,7 +640,10 @@ def test_ask_answers_through_a_real_server_streaming_and_cancellable(server, tmp
         cancel.set()
 
     stopped = ask(
-        question, library=library, llm=llm, on_token=first_piece_then_cancel, cancel=cancel
+        question,
+        library=library,
+        llm=llm,
+        events=AskEvents(on_token=first_piece_then_cancel, cancel=cancel),
     )
     assert stopped.cancelled and len(cancelled) <= 2
     runtime.close()
