@@ -20,7 +20,7 @@ from retrieval.schema import Source
 from .answer_check import check_answer
 from .ask import format_passages
 from .cache import SummaryCache
-from .citations import without_unfinished_end
+from .citations import cited_text_grammar, without_unfinished_end
 from .differences import find_differences
 from .progress import StepProgressFn
 from .quotes import find_quotes, group_quotes
@@ -374,15 +374,13 @@ def overview_grammar(passages: int) -> str:
     OVERVIEW_CLAUSE_WORDS words, each ending with citations of passages 1..`passages` (a
     sentence is one stretch, or several when it cites in the middle). Asked for "3 to 5
     sentences" without it, the model wrote until the token limit cut it off."""
-    numbers = " | ".join(f'"{n}"' for n in range(passages, 0, -1))
-    return "\n".join(
+    return cited_text_grammar(
         [
             f'root ::= clause (" " clause){{1,{OVERVIEW_CLAUSES - 1}}}',
             f'clause ::= word (" " word){{2,{OVERVIEW_CLAUSE_WORDS - 1}}} cite{{1,3}} "."?',
             'cite ::= " [" number "]"',
-            f"number ::= {numbers}",
-            r"word ::= [^ \n\[\]]+",
-        ]
+        ],
+        passages,
     )
 
 

@@ -130,3 +130,10 @@ def names_found(sentence: str, text: str) -> bool:
         return [w for w in words if len(w) >= NAME_STEM] or words
 
     return all(any(found(w) for w in telling(name)) for name in names_in(sentence))
+
+
+def cited_text_grammar(rules: list[str], passages: int) -> str:
+    """A llama.cpp grammar from `rules` that may use `word` (text without spaces or brackets)
+    and `number` (a citation number, 1..`passages`; larger first, so "12" is tried before "1")."""
+    numbers = " | ".join(f'"{n}"' for n in range(passages, 0, -1))
+    return "\n".join([*rules, f"number ::= {numbers}", r"word ::= [^ \n\[\]]+"])

@@ -13,7 +13,7 @@ from retrieval.library import Library
 from retrieval.sentences import sentence_spans
 
 from .cache import SummaryCache
-from .citations import parse_citations
+from .citations import cited_text_grammar, parse_citations
 from .headline import cover_headline
 from .judge import ModelJudge
 from .progress import StepProgressFn
@@ -300,15 +300,13 @@ def summary_grammar(points: int, sentences: int) -> str:
     the token limit; the grammar holds it to what was asked, and generation is the larger
     share of a summary's time on a CPU.
     """
-    numbers = " | ".join(f'"{n}"' for n in range(sentences, 0, -1))
-    return "\n".join(
+    return cited_text_grammar(
         [
             f'root ::= point{{1,{points}}} "ANGLE: " word (" " word){{0,{ANGLE_WORDS - 1}}}',
             f'point ::= "- " word (" " word){{2,{POINT_WORDS - 1}}} " "? cite "."? "\\n"',
             'cite ::= "[" number "]" ("[" number "]"){0,2}',
-            f"number ::= {numbers}",
-            r"word ::= [^ \n\[\]]+",
-        ]
+        ],
+        sentences,
     )
 
 
