@@ -23,10 +23,10 @@ from .passages import select_passages
 from .schema import Answer, AnswerSentence, Citation, ModelInfo, Passage, Turn
 from .settings import DEFAULT_K
 
-# Prompt evaluation dominates time to first token on a CPU (~1.8 s per 100 tokens here); at 375
-# the passages shown hold every key fact for 0.933 to 1.000 of each suite's questions, against
-# 0.900 to 1.000 at 300 (bench/results/evidence.md).
-PASSAGE_BUDGET_TOKENS = 375
+# Prompt evaluation dominates time to first token on a CPU (~1.8 s per 100 tokens here). More
+# tokens show more key facts (0.944 -> 0.971 at 375) but the 1.5B model did not answer better
+# with them: bench/results/eval-budget375-2026-12-03.md.
+PASSAGE_BUDGET_TOKENS = 300
 SECOND_LOOK_BUDGET_TOKENS = 90  # the closest two or three sentences
 # Why a draft may get a second look over only the closest sentences: a small model often
 # balks at, or wanders off, a longer context that does hold the answer.
