@@ -1,5 +1,6 @@
-"""A library in PostgreSQL: pgvector HNSW for meaning, full-text search for words, fused by
-reciprocal rank exactly as the embedded library fuses FAISS and BM25.
+"""A library in PostgreSQL: pgvector HNSW for meaning, the embedded library's BM25 computed in
+SQL for words (keywords.py), fused by reciprocal rank exactly as the embedded library fuses
+FAISS and BM25.
 
 Ingest is the embedded library's own pipeline (reading, parsing, chunking, metadata,
 skipping stored files, batches, progress, cancel): its methods are reused as they are, and
@@ -26,8 +27,9 @@ from ..holders import hold_library
 from ..library import IngestProgressFn, Library, _Prepared, manifest_for
 from ..schema import Hit, IngestReport
 from ..search import hits_from_rankings
+from . import keywords
 from .connection import LibraryURL
-from .schema import CHUNKS_TABLE, LEXEME_FREQUENCIES, QUERY_LEXEMES, dense_query
+from .schema import CHUNKS_TABLE, LEXEME_FREQUENCIES, dense_query
 from .store import PgStore
 
 # HNSW candidate list at query time: the embedded index's efSearch (at least twice the depth).
@@ -39,11 +41,6 @@ EF_SEARCH_MIN = HNSW_EF_SEARCH
 GATED_FROM_PASSAGES = 20_000
 COMMON_SHARE = 0.02
 STATS_TTL_S = 60.0  # the planner statistics are re-read at most this often
-
-
-def _q(lexeme: str) -> str:
-    """A lexeme as a tsquery literal (lexemes with a quote or backslash never get here)."""
-    return f"'{lexeme}'"
 
 
 class PgLibrary:
@@ -66,6 +63,7 @@ class PgLibrary:
         self._dense = None  # the shared ingest pipeline passes it on; nothing to keep here
         self._ef_search = 0
         self._stats: tuple[float, dict[str, float], float] = (-STATS_TTL_S, {}, 0.0)
+        self._totals: tuple[float, float, float] = (-STATS_TTL_S, 0.0, 1.0)
 
     @property
     def notices(self) -> list[str]:
@@ -106,7 +104,8 @@ class PgLibrary:
         )
 
     def _keyword_ids(self, db, query: str, depth: int) -> list[int]:
-        lexemes = [r[0] for r in db.execute(QUERY_LEXEMES, {"query": query})]
+        counts = keywords.query_weights(query)
+        lexemes = list(counts)
         if not lexemes:
             return []
         share, passages = self._lexeme_shares(db)
@@ -114,35 +113,44 @@ class PgLibrary:
         if passages >= GATED_FROM_PASSAGES:
             pick = [x for x in lexemes if share.get(x, 0.0) <= COMMON_SHARE]
             pick = pick or [min(lexemes, key=lambda x: share.get(x, 0.0))]
-        weights = self._idf(db, lexemes, share, passages)
-        # Each word's ts_rank (its frequency in the passage, length-normalised) weighted by
-        # its BM25 inverse document frequency: rare words count more, as in the embedded BM25.
-        rank = " + ".join(["ts_rank(c.tsv, %s::tsquery, 1) * %s"] * len(lexemes))
-        params: list = [f for x, w in zip(lexemes, weights, strict=True) for f in (_q(x), w)]
+        frequencies, passages, average = self._collection(db, lexemes, share, passages)
+        weights = [counts[x] * keywords.idf(frequencies[x], passages) for x in lexemes]
         rows = db.execute(
-            f"SELECT c.id FROM {CHUNKS_TABLE} c WHERE c.tsv @@ %s::tsquery "
-            f"ORDER BY ({rank}) DESC, c.id LIMIT %s",
-            [" | ".join(map(_q, pick)), *params, depth],
+            keywords.RANKED_QUERY,
+            {
+                "lexemes": lexemes,
+                "weights": weights,
+                "average": average,
+                "candidates": keywords.any_of(pick),
+                "depth": depth,
+            },
         )
         return [r[0] for r in rows]
 
-    def _idf(self, db, lexemes: list[str], share: dict, passages: float) -> list[float]:
-        """BM25's idf of each lexeme: document counts from the planner statistics for the
-        frequent lexemes of a large library, counted through the GIN index otherwise (rare
-        lexemes, or a small library, where that is cheap)."""
-        counts = {x: share[x] * passages for x in lexemes if passages and x in share}
+    def _collection(
+        self, db, lexemes: list[str], share: dict, passages: float
+    ) -> tuple[dict[str, float], float, float]:
+        """What BM25 needs of the whole library: each lexeme's document frequency, the number
+        of passages and their average number of terms. Exact in a small library (counted
+        through the GIN index, at every search); in a large one the frequent lexemes' counts
+        come from the planner statistics, and the totals are re-read at most every
+        STATS_TTL_S seconds."""
+        large = passages >= GATED_FROM_PASSAGES
+        counts = {x: share[x] * passages for x in lexemes if large and x in share}
         rest = [x for x in lexemes if x not in counts]
-        if rest or not passages:
+        if rest:
             columns = ", ".join(["count(*) FILTER (WHERE tsv @@ %s::tsquery)"] * len(rest))
             row = db.execute(
-                f"SELECT (SELECT count(*) FROM {CHUNKS_TABLE}){', ' if rest else ''}{columns} "
-                f"FROM {CHUNKS_TABLE} WHERE tsv @@ %s::tsquery",
-                [*map(_q, rest), " | ".join(map(_q, rest or lexemes))],
+                f"SELECT {columns} FROM {CHUNKS_TABLE} WHERE tsv @@ %s::tsquery",
+                [*map(keywords.tsquery_literal, rest), keywords.any_of(rest)],
             ).fetchone()
-            passages = passages or float(row[0] or 0)
-            counts.update(zip(rest, map(float, row[1:]), strict=True))
-        n = max(passages, 1.0)
-        return [float(np.log(1 + (n - counts[x] + 0.5) / (counts[x] + 0.5))) for x in lexemes]
+            counts.update(zip(rest, map(float, row), strict=True))
+        read_at, total, average = self._totals
+        if not large or time.monotonic() - read_at >= STATS_TTL_S:
+            row = db.execute(keywords.TOTALS).fetchone()
+            total, average = float(row[0] or 0), float(row[1] or 1)
+            self._totals = (time.monotonic(), total, average)
+        return counts, max(total, 1.0), average
 
     def _lexeme_shares(self, db) -> tuple[dict[str, float], float]:
         read_at, shares, passages = self._stats

@@ -3,8 +3,8 @@
 One database may hold one library (the tables are prefixed `dossier_` so it can share a
 database with other applications). Vectors are `vector(dim)` (float32) or `halfvec(dim)`
 (float16, half the memory; see the README's sizing section) with an HNSW index on cosine
-distance (made by `hnsw.ensure_index`, with the embedded index's parameters); keywords a
-stored `tsvector` (English stems, stop words out) with a GIN index.
+distance (made by `hnsw.ensure_index`, with the embedded index's parameters); keywords the
+embedded BM25's terms as a `tsvector` with a GIN index, and their number (see keywords.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Literal
 
 VectorType = Literal["vector", "halfvec"]
 VECTOR_TYPES: tuple[str, ...] = ("vector", "halfvec")
-TS_CONFIG = "english"
+# 2: the keyword column holds the embedded BM25's terms (1: PostgreSQL's English stems, a
+# generated column; converted when opened, see PgStore._convert_keywords).
+FORMAT = 2
 # Taken (transaction-scoped) by every write: two Dossier processes writing at once commit
 # one after the other, and each re-checks paths and content hashes under it, so a source is
 # never duplicated nor lost. Readers never take it.
@@ -23,6 +25,8 @@ SCHEMA_LOCK_KEY = 0x0D05_51E5  # creating the tables, once, whoever opens first
 KV_TABLE = "dossier_kv"
 SOURCES_TABLE = "dossier_sources"
 CHUNKS_TABLE = "dossier_chunks"
+
+KEYWORD_INDEX = f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_tsv ON {CHUNKS_TABLE} USING gin (tsv)"
 
 
 def ddl(dim: int, vector_type: VectorType) -> list[str]:
@@ -42,26 +46,15 @@ def ddl(dim: int, vector_type: VectorType) -> list[str]:
         f" source_id text NOT NULL REFERENCES {SOURCES_TABLE}(id) ON DELETE CASCADE,"
         ' ordinal integer NOT NULL, start integer NOT NULL, "end" integer NOT NULL,'
         f" text text NOT NULL, embedding {vector_type}({int(dim)}) NOT NULL,"
-        f" tsv tsvector GENERATED ALWAYS AS (to_tsvector('{TS_CONFIG}', text)) STORED)",
+        " tsv tsvector NOT NULL, n_terms integer NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_source ON {CHUNKS_TABLE} (source_id, ordinal)",
-        f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_tsv ON {CHUNKS_TABLE} USING gin (tsv)",
+        KEYWORD_INDEX,
     ]
 
 
-QUERY_LEXEMES = f"""
-SELECT DISTINCT lexeme FROM unnest(to_tsvector('{TS_CONFIG}', %(query)s))
-WHERE lexeme !~ '[''\\\\]'
-"""
-
-# The question's content words (QUERY_LEXEMES: stemmed by the configuration of the stored
-# column; lexemes with a quote or a backslash left out, as they cannot be written safely into
-# to_tsquery) are OR-ed: like BM25, a passage needs not contain them all. PgLibrary ranks the
-# matches by each word's ts_rank with length normalisation (1 + log length) times its BM25
-# idf. Measured on the 17 dev questions over the seeds against the embedded BM25 + FAISS
-# (real embedder): the fused top 8 share 7.1 passages with idf, 6.5 without; ts_rank_cd
-# agreed less than ts_rank (fake embedder: keyword top 1 the same for 13 against 16) and
-# ranks ~3x slower. Candidates are the passages holding one of the `pick` lexemes (all of
-# them, or in a large library only the rarer ones: see PgLibrary._keyword_ids).
+# The question's terms are OR-ed: like BM25, a passage needs not contain them all. The
+# candidates are the passages holding one of them (all of them, or in a large library only
+# the rarer ones: see PgLibrary._keyword_ids), ranked by BM25 (keywords.RANKED_QUERY).
 
 # How often each frequent lexeme occurs (share of passages), from the statistics the server
 # keeps for the planner (ANALYZE, run by autovacuum), and the number of passages: nothing to

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 from collections.abc import Iterator
 
@@ -18,9 +19,11 @@ import numpy as np
 from ..errors import LibraryError, LibraryMismatch, LibraryUnavailable
 from ..schema import Chunk, Source, SourceMeta
 from ..store import source_from_row, sources_query
-from . import hnsw, schema
+from . import hnsw, keywords, schema
 from .connection import LibraryURL, connect, unreachable
 from .schema import CHUNKS_TABLE, KV_TABLE, SOURCES_TABLE
+
+log = logging.getLogger(__name__)
 
 _CHUNK_COLUMNS = 'id, source_id, ordinal, start, "end", text'
 CHECKED_KEYS = ("embedder", "dim", "chunker")
@@ -111,15 +114,56 @@ class PgStore:
                 stored = json.loads(stored)
                 self._check_manifest(stored, manifest)
                 vector_type = stored.get("vector_type", "vector")
+                if stored.get("format", 1) < schema.FORMAT:
+                    self._convert_keywords()
+                    stored["format"] = schema.FORMAT
+                    self._set_kv(self._write, "manifest", json.dumps(stored))
             else:
                 vector_type = self.url.vector_type
                 for statement in schema.ddl(manifest["dim"], vector_type):
                     self._write.execute(statement)
-                first = {**manifest, "format": 1, "vector_type": vector_type}
+                first = {**manifest, "format": schema.FORMAT, "vector_type": vector_type}
                 self._set_kv(self._write, "manifest", json.dumps(first))
             self.notice = hnsw.ensure_index(self._write, vector_type, self.url.server)
         for conn in (self._read, self._write):
             register_vector(conn)
+            keywords.register(conn)
+
+    def _convert_keywords(self, batch: int = 5_000) -> None:
+        """A library of format 1 (PostgreSQL's own stems in a generated column) gets the
+        embedded BM25's terms, once, inside the opening transaction: read the passages in
+        batches, compute their terms here, write them back in one UPDATE."""
+        db = self._write
+        log.info("converting the keyword column of the library at %s", self.url.server)
+        keywords.register(db)
+        db.execute(f"ALTER TABLE {CHUNKS_TABLE} DROP COLUMN IF EXISTS tsv")
+        db.execute(
+            f"ALTER TABLE {CHUNKS_TABLE} ADD COLUMN tsv tsvector, ADD COLUMN n_terms integer"
+        )
+        db.execute(
+            "CREATE TEMP TABLE dossier_terms (id bigint, tsv tsvector, n_terms integer) "
+            "ON COMMIT DROP"
+        )
+        last = 0
+        while rows := db.execute(
+            f"SELECT id, text FROM {CHUNKS_TABLE} WHERE id > %s ORDER BY id LIMIT %s",
+            (last, batch),
+        ).fetchall():
+            with db.cursor().copy("COPY dossier_terms FROM STDIN WITH (FORMAT BINARY)") as copy:
+                copy.set_types(["int8", "tsvector", "int4"])
+                for chunk_id, text in rows:
+                    terms = keywords.terms_of(text)
+                    copy.write_row([chunk_id, terms, terms.length])
+            last = rows[-1][0]
+        db.execute(
+            f"UPDATE {CHUNKS_TABLE} c SET tsv = t.tsv, n_terms = t.n_terms "
+            "FROM dossier_terms t WHERE c.id = t.id"
+        )
+        db.execute(
+            f"ALTER TABLE {CHUNKS_TABLE} ALTER COLUMN tsv SET NOT NULL, "
+            "ALTER COLUMN n_terms SET NOT NULL"
+        )
+        db.execute(schema.KEYWORD_INDEX)
 
     def _check_manifest(self, stored: dict, expected: dict) -> None:
         different = [k for k in CHECKED_KEYS if stored.get(k) != expected.get(k)]
@@ -245,14 +289,18 @@ class PgStore:
 
     # -- chunks ---------------------------------------------------------------------------
     def insert_chunks(self, db, rows: list[tuple[str, int, int, int, str]], vectors: np.ndarray):
-        """COPY (source_id, ordinal, start, end, text) rows with their vectors, in binary."""
+        """COPY (source_id, ordinal, start, end, text) rows with their vectors and keyword
+        terms (keywords.terms_of), in binary."""
         with db.cursor().copy(
-            f'COPY {CHUNKS_TABLE} (source_id, ordinal, start, "end", text, embedding) '
-            "FROM STDIN WITH (FORMAT BINARY)"
+            f'COPY {CHUNKS_TABLE} (source_id, ordinal, start, "end", text, embedding, tsv,'
+            " n_terms) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["text", "int4", "int4", "int4", "text", self.vector_type])
+            copy.set_types(
+                ["text", "int4", "int4", "int4", "text", self.vector_type, "tsvector", "int4"]
+            )
             for row, vector in zip(rows, np.asarray(vectors, np.float32), strict=True):
-                copy.write_row([*row[:4], _text(row[4]), self._vector(vector)])
+                terms = keywords.terms_of(row[4])
+                copy.write_row([*row[:4], _text(row[4]), self._vector(vector), terms, terms.length])
 
     def _vector(self, vector: np.ndarray):
         from pgvector import HalfVector

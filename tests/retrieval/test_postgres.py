@@ -195,3 +195,71 @@ def test_in_a_large_library_common_words_do_not_bring_candidates_alone(
     keyword = [h for h in library.search_with_vector("report", vector, k=50) if h.bm25_rank]
     assert len(keyword) > 10 and all("report" in h.chunk.text for h in keyword)
     library.close()
+
+
+def keyword_ranking(library, question: str, embedder) -> list[tuple[str, int]]:
+    """The passages the keyword half ranks for `question`, best first, as (source, ordinal)."""
+    vector = embedder.embed([question])[0]
+    hits = library.search_with_vector(question, vector, k=1000, candidates=1000)
+    ranked = sorted((h for h in hits if h.bm25_rank), key=lambda h: h.bm25_rank)
+    return [(h.chunk.source_id, h.chunk.ordinal) for h in ranked]
+
+
+QUESTIONS = [
+    "What did the council say about the harbour budget?",
+    "Which tram and railway reports were read aloud?",
+    "flood flood museum",  # a repeated word counts twice, as in the embedded BM25
+    "When was the election told to the court?",
+    "the of and",  # stop words only: no keyword match at all
+]
+
+
+def test_keyword_ranking_is_the_embedded_bm25(pg_url, fake_embedder, tmp_path):
+    # GIVEN the same files, of different lengths, in an embedded and a PostgreSQL library
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in range(25):
+        (folder / f"a-{seed:02d}.txt").write_text(article(seed, sentences=3 + seed % 9))
+    (folder / "said.txt").write_text("Notes\n\nThe council told them; it says the ferry said no.\n")
+    embedded = retrieval.library.Library(tmp_path / "lib", embedder=fake_embedder)
+    postgres = open_pg(pg_url, fake_embedder, tmp_path)
+    for library in (embedded, postgres):
+        library.ingest([folder])
+    # WHEN both rank the passages for each question by their keywords
+    # THEN the rankings are the same, passage for passage
+    for question in QUESTIONS:
+        expected = keyword_ranking(embedded, question, fake_embedder)
+        assert keyword_ranking(postgres, question, fake_embedder) == expected, question
+    assert keyword_ranking(postgres, QUESTIONS[0], fake_embedder)  # the questions do match
+    assert keyword_ranking(postgres, "the of and", fake_embedder) == []
+    embedded.close()
+    postgres.close()
+
+
+def test_a_library_of_the_first_format_gets_the_bm25_terms_when_opened(
+    pg_url, fake_embedder, tmp_path
+):
+    # GIVEN a library written by a Dossier whose keyword column held PostgreSQL's own stems
+    folder = tmp_path / "in"
+    write_articles(folder, range(6))
+    library = open_pg(pg_url, fake_embedder, tmp_path)
+    library.ingest([folder])
+    expected = keyword_ranking(library, QUESTIONS[0], fake_embedder)
+    with library.store.transaction() as db:
+        db.execute("ALTER TABLE dossier_chunks DROP COLUMN tsv, DROP COLUMN n_terms")
+        db.execute(
+            "ALTER TABLE dossier_chunks ADD COLUMN tsv tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED"
+        )
+        db.execute("CREATE INDEX dossier_chunks_tsv ON dossier_chunks USING gin (tsv)")
+    library.store.update_manifest({"format": 1})
+    library.close()
+    # WHEN a Dossier of this version opens it
+    reopened = open_pg(pg_url, fake_embedder, tmp_path)
+    # THEN it is converted: the same keyword ranking as a library written by this version,
+    # and new files go in alongside
+    assert reopened.store.read_manifest()["format"] == 2
+    assert keyword_ranking(reopened, QUESTIONS[0], fake_embedder) == expected
+    write_articles(folder, range(6, 8))
+    assert len(reopened.ingest([folder]).added) == 2
+    reopened.close()
