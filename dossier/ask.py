@@ -88,27 +88,26 @@ def ask(
     of the condensed question. It is not called when nothing relevant is found: the refusal
     is returned at once then.
     """
-    k, prompts = options.k, options.prompts or PromptSet()
-    on_token, on_passages, cancel = events.on_token, events.on_passages, events.cancel
-    judge = options.judge
+    prompts = options.prompts or PromptSet()
     run = _Run(
         llm=llm,
         prompts=prompts,
-        judge=judge or ModelJudge(llm, prompts, cancel=cancel),
-        on_token=on_token,
-        cancel=cancel,
+        judge=options.judge or ModelJudge(llm, prompts, cancel=events.cancel),
+        on_token=events.on_token,
+        cancel=events.cancel,
     )
     # Passage selection and the citation check embed the same sentences: embed them once per
     # question here; the library's sentence embedder (a cache on disk) keeps them for the next.
     run.embedder = MemoEmbedder(library.sentence_embedder)
-    if history and on_passages is not None:
+    if history and events.on_passages is not None:
         # Condensing a follow-up costs a model call of seconds; meanwhile the user sees what
         # the follow-up finds read with the question before it, replaced once condensed.
-        early = _evidence(f"{history[-1].question} {question}", library, run.embedder, llm, k)
+        read_with_previous = f"{history[-1].question} {question}"
+        early = _evidence(read_with_previous, library, run.embedder, llm, options.k)
         if early.passages and _relevant(early.hits):
-            on_passages(list(early.passages))
-    standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=cancel)
-    found = _evidence(standalone, library, run.embedder, llm, k)
+            events.on_passages(list(early.passages))
+    standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=events.cancel)
+    found = _evidence(standalone, library, run.embedder, llm, options.k)
     query_vector, hits, texts, passages = found.vector, found.hits, found.texts, found.passages
     run.sources = texts
     model = ModelInfo(id=llm.model_id, sha256=llm.sha256)
@@ -117,8 +116,8 @@ def ask(
             question, standalone, passages, "no_relevant_passage",
             model=model, prompt_hash=run.system.hash, timings=run.timings(None),
         )  # fmt: skip
-    if on_passages is not None:
-        on_passages(list(passages))
+    if events.on_passages is not None:
+        events.on_passages(list(passages))
 
     attempt = run.attempt(standalone, passages)
     problem = run.problem(standalone, attempt)
@@ -145,8 +144,8 @@ def ask(
             and (must_improve or run.judge.answers(standalone, " ".join(p.text for p in closest)))
         )
         if worth_it:
-            if on_token:
-                on_token(SECOND_LOOK_NOTE)
+            if events.on_token:
+                events.on_token(SECOND_LOOK_NOTE)
             second = run.attempt(standalone, closest)
             second_problem = run.problem(standalone, second)
             better = second_problem is None and not _missing_figures(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings
 
+from dossier.citations import split_answer
+
 from ..engine import Engine, model_label
 from ..preferences import Preferences
 from ..views.main_window import MainWindow
@@ -206,9 +208,9 @@ class AppController(QObject):
     def _show_library_notices(self) -> None:
         """What the library says the user should know (an index left with older parameters):
         its first sentence in the status bar, the whole of it (the fix) in the tooltip."""
-        notices = getattr(self.engine.library, "notices", None) or []
+        notices = self.engine.library.notices
         if notices:
-            first = notices[0].split(". ")[0].rstrip(".")
+            first = split_answer(notices[0])[0].strip().rstrip(".")
             self.window.job_status.setText(f"{first}. (More in the tooltip.)")
             self.window.job_status.setToolTip("\n\n".join(notices))
 
