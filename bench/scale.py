@@ -176,6 +176,8 @@ def run_worker(args, backend: str, work: Path) -> dict:
         cmd += ["--bulk-from", str(args.bulk_from)]
         cmd += ["--maintenance-work-mem", args.maintenance_work_mem]
         cmd += ["--parallel-workers", str(args.parallel_workers)]
+    if args.keyword_baseline:
+        cmd += ["--keyword-baseline"]
     subprocess.run(cmd, check=True)
     return json.loads(out.read_text())
 
@@ -269,6 +271,36 @@ def build_hnsw(library, args) -> dict:
     }
 
 
+def keyword_timings(library, queries: list[str], args) -> dict:
+    """PostgreSQL: the keyword half alone (the depth a search asks for), p50/p95; with
+    --keyword-baseline also the ranking it replaced (bench/_pg_keyword_baseline.py) on the
+    same rows and questions, in the same run, and how many of the top 10 the two share."""
+    import _pg_keyword_baseline as baseline
+
+    depth = 50  # search_with_vector's default candidates
+    result: dict = {}
+    if args.keyword_baseline:
+        result["keyword_baseline_column_s"] = round(baseline.add_column(library), 1)
+    ways = {"keyword_bm25": library._keyword_ids}
+    if args.keyword_baseline:
+        ways["keyword_baseline_ts_rank"] = baseline.keyword_ids
+    top: dict = {name: [] for name in ways}
+    for name, rank in ways.items():
+        with library.store.reading() as db:
+            for q in queries[:5]:  # warm caches
+                rank(db, q, depth)
+            lat = []
+            for q in queries:
+                t0 = time.perf_counter()
+                top[name].append(rank(db, q, depth)[:10])
+                lat.append(time.perf_counter() - t0)
+        result[name] = stats_ms(lat)
+    if args.keyword_baseline:
+        shared = [len(set(a) & set(b)) for a, b in zip(*top.values(), strict=True)]
+        result["keyword_top10_shared"] = round(float(np.mean(shared)), 2)
+    return result
+
+
 def worker(args) -> None:
     work = Path(args.work)
     inputs = np.load(work / "inputs.npz")
@@ -313,6 +345,7 @@ def worker(args) -> None:
                 ]
             )
             del cache
+            keyword = keyword_timings(library, queries, args) if args.worker == "postgres" else {}
             parts: dict = {}
             if args.worker == "embedded":
                 disk = folder_bytes(work / "embedded")
@@ -336,6 +369,7 @@ def worker(args) -> None:
                     "search": stats_ms(lat),
                     "search_dense_only": stats_ms(dense_lat),
                     "recall_at_10": round(float(recall), 4),
+                    **keyword,
                     "client_peak_rss_mb": round(peak_rss_of_this_process_mb(), 1),
                     "disk_mb": round(disk / 2**20, 1),
                     "relations_mb": parts,
@@ -375,6 +409,12 @@ def main() -> None:
     )
     ap.add_argument("--maintenance-work-mem", default="4GB", help="for the index build")
     ap.add_argument("--parallel-workers", type=int, default=1, help="for the index build")
+    ap.add_argument(
+        "--keyword-baseline",
+        action="store_true",
+        help="PostgreSQL: also time the keyword ranking used before BM25 (ts_rank over "
+        "PostgreSQL's English stems) on the same rows",
+    )
     ap.add_argument("--queries", type=int, default=50)
     ap.add_argument("--fit", type=int, default=N_FIT)
     ap.add_argument("--seed", type=int, default=1234)

@@ -29,7 +29,7 @@ from ..schema import Hit, IngestReport
 from ..search import hits_from_rankings
 from . import keywords
 from .connection import LibraryURL
-from .schema import CHUNKS_TABLE, LEXEME_FREQUENCIES, dense_query
+from .schema import LEXEME_FREQUENCIES, dense_query
 from .store import PgStore
 
 # HNSW candidate list at query time: the embedded index's efSearch (at least twice the depth).
@@ -105,44 +105,37 @@ class PgLibrary:
 
     def _keyword_ids(self, db, query: str, depth: int) -> list[int]:
         counts = keywords.query_weights(query)
-        lexemes = list(counts)
-        if not lexemes:
+        terms = list(counts)
+        if not terms:
             return []
-        share, passages = self._lexeme_shares(db)
-        pick = lexemes
+        share, passages = self._term_shares(db)
+        pick = terms
         if passages >= GATED_FROM_PASSAGES:
-            pick = [x for x in lexemes if share.get(x, 0.0) <= COMMON_SHARE]
-            pick = pick or [min(lexemes, key=lambda x: share.get(x, 0.0))]
-        frequencies, passages, average = self._collection(db, lexemes, share, passages)
-        weights = [counts[x] * keywords.idf(frequencies[x], passages) for x in lexemes]
-        rows = db.execute(
-            keywords.RANKED_QUERY,
-            {
-                "lexemes": lexemes,
-                "weights": weights,
-                "average": average,
-                "candidates": keywords.any_of(pick),
-                "depth": depth,
-            },
-        )
+            pick = [x for x in terms if share.get(x, 0.0) <= COMMON_SHARE]
+            pick = pick or [min(terms, key=lambda x: share.get(x, 0.0))]
+        frequencies, passages, average = self._collection(db, terms, share, passages)
+        params: dict = {"average": average, "candidates": pick, "depth": depth}
+        for i, x in enumerate(terms):
+            params[f"l{i}"] = x
+            params[f"w{i}"] = counts[x] * keywords.idf(frequencies[x], passages)
+        rows = db.execute(keywords.ranked_query(len(terms)), params)
         return [r[0] for r in rows]
 
     def _collection(
-        self, db, lexemes: list[str], share: dict, passages: float
+        self, db, terms: list[int], share: dict, passages: float
     ) -> tuple[dict[str, float], float, float]:
-        """What BM25 needs of the whole library: each lexeme's document frequency, the number
+        """What BM25 needs of the whole library: each term's document frequency, the number
         of passages and their average number of terms. Exact in a small library (counted
-        through the GIN index, at every search); in a large one the frequent lexemes' counts
+        through the GIN index, at every search); in a large one the frequent terms' counts
         come from the planner statistics, and the totals are re-read at most every
         STATS_TTL_S seconds."""
         large = passages >= GATED_FROM_PASSAGES
-        counts = {x: share[x] * passages for x in lexemes if large and x in share}
-        rest = [x for x in lexemes if x not in counts]
+        counts = {x: share[x] * passages for x in terms if large and x in share}
+        rest = [x for x in terms if x not in counts]
         if rest:
-            columns = ", ".join(["count(*) FILTER (WHERE tsv @@ %s::tsquery)"] * len(rest))
+            params = {f"l{i}": x for i, x in enumerate(rest)}
             row = db.execute(
-                f"SELECT {columns} FROM {CHUNKS_TABLE} WHERE tsv @@ %s::tsquery",
-                [*map(keywords.tsquery_literal, rest), keywords.any_of(rest)],
+                keywords.document_frequencies(len(rest)), {**params, "candidates": rest}
             ).fetchone()
             counts.update(zip(rest, map(float, row), strict=True))
         read_at, total, average = self._totals
@@ -152,7 +145,7 @@ class PgLibrary:
             self._totals = (time.monotonic(), total, average)
         return counts, max(total, 1.0), average
 
-    def _lexeme_shares(self, db) -> tuple[dict[str, float], float]:
+    def _term_shares(self, db) -> tuple[dict[int, float], float]:
         read_at, shares, passages = self._stats
         if time.monotonic() - read_at >= STATS_TTL_S:
             row = db.execute(LEXEME_FREQUENCIES).fetchone()

@@ -4,7 +4,7 @@ One database may hold one library (the tables are prefixed `dossier_` so it can 
 database with other applications). Vectors are `vector(dim)` (float32) or `halfvec(dim)`
 (float16, half the memory; see the README's sizing section) with an HNSW index on cosine
 distance (made by `hnsw.ensure_index`, with the embedded index's parameters); keywords the
-embedded BM25's terms as a `tsvector` with a GIN index, and their number (see keywords.py).
+embedded BM25's terms (an array with a GIN index) and their frequencies (see keywords.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ KV_TABLE = "dossier_kv"
 SOURCES_TABLE = "dossier_sources"
 CHUNKS_TABLE = "dossier_chunks"
 
-KEYWORD_INDEX = f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_tsv ON {CHUNKS_TABLE} USING gin (tsv)"
+KEYWORD_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_terms ON {CHUNKS_TABLE} USING gin (terms)"
+)
 
 
 def ddl(dim: int, vector_type: VectorType) -> list[str]:
@@ -46,7 +48,7 @@ def ddl(dim: int, vector_type: VectorType) -> list[str]:
         f" source_id text NOT NULL REFERENCES {SOURCES_TABLE}(id) ON DELETE CASCADE,"
         ' ordinal integer NOT NULL, start integer NOT NULL, "end" integer NOT NULL,'
         f" text text NOT NULL, embedding {vector_type}({int(dim)}) NOT NULL,"
-        " tsv tsvector NOT NULL, n_terms integer NOT NULL)",
+        " terms bigint[] NOT NULL, tfs smallint[] NOT NULL, n_terms integer NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {CHUNKS_TABLE}_source ON {CHUNKS_TABLE} (source_id, ordinal)",
         KEYWORD_INDEX,
     ]
@@ -56,13 +58,13 @@ def ddl(dim: int, vector_type: VectorType) -> list[str]:
 # candidates are the passages holding one of them (all of them, or in a large library only
 # the rarer ones: see PgLibrary._keyword_ids), ranked by BM25 (keywords.RANKED_QUERY).
 
-# How often each frequent lexeme occurs (share of passages), from the statistics the server
+# How often each frequent term occurs (share of passages), from the statistics the server
 # keeps for the planner (ANALYZE, run by autovacuum), and the number of passages: nothing to
-# maintain at ingest. Lexemes not listed are rarer than every listed one.
+# maintain at ingest. Terms not listed are rarer than every listed one.
 LEXEME_FREQUENCIES = f"""
-SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs,
+SELECT s.most_common_elems::text::int8[], s.most_common_elem_freqs,
        (SELECT reltuples FROM pg_class WHERE oid = '{CHUNKS_TABLE}'::regclass)
-FROM pg_stats s WHERE s.tablename = '{CHUNKS_TABLE}' AND s.attname = 'tsv'
+FROM pg_stats s WHERE s.tablename = '{CHUNKS_TABLE}' AND s.attname = 'terms'
 """
 
 

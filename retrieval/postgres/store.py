@@ -127,22 +127,21 @@ class PgStore:
             self.notice = hnsw.ensure_index(self._write, vector_type, self.url.server)
         for conn in (self._read, self._write):
             register_vector(conn)
-            keywords.register(conn)
 
     def _convert_keywords(self, batch: int = 5_000) -> None:
-        """A library of format 1 (PostgreSQL's own stems in a generated column) gets the
+        """A library of format 1 (PostgreSQL's own stems in a generated `tsvector`) gets the
         embedded BM25's terms, once, inside the opening transaction: read the passages in
         batches, compute their terms here, write them back in one UPDATE."""
         db = self._write
-        log.info("converting the keyword column of the library at %s", self.url.server)
-        keywords.register(db)
+        log.info("converting the keyword columns of the library at %s", self.url.server)
         db.execute(f"ALTER TABLE {CHUNKS_TABLE} DROP COLUMN IF EXISTS tsv")
         db.execute(
-            f"ALTER TABLE {CHUNKS_TABLE} ADD COLUMN tsv tsvector, ADD COLUMN n_terms integer"
+            f"ALTER TABLE {CHUNKS_TABLE} ADD COLUMN terms bigint[], ADD COLUMN tfs smallint[], "
+            "ADD COLUMN n_terms integer"
         )
         db.execute(
-            "CREATE TEMP TABLE dossier_terms (id bigint, tsv tsvector, n_terms integer) "
-            "ON COMMIT DROP"
+            "CREATE TEMP TABLE dossier_terms (id bigint, terms bigint[], tfs smallint[], "
+            "n_terms integer) ON COMMIT DROP"
         )
         last = 0
         while rows := db.execute(
@@ -150,18 +149,18 @@ class PgStore:
             (last, batch),
         ).fetchall():
             with db.cursor().copy("COPY dossier_terms FROM STDIN WITH (FORMAT BINARY)") as copy:
-                copy.set_types(["int8", "tsvector", "int4"])
+                copy.set_types(["int8", "int8[]", "int2[]", "int4"])
                 for chunk_id, text in rows:
                     terms = keywords.terms_of(text)
-                    copy.write_row([chunk_id, terms, terms.length])
+                    copy.write_row([chunk_id, terms.terms, terms.frequencies, terms.length])
             last = rows[-1][0]
         db.execute(
-            f"UPDATE {CHUNKS_TABLE} c SET tsv = t.tsv, n_terms = t.n_terms "
+            f"UPDATE {CHUNKS_TABLE} c SET terms = t.terms, tfs = t.tfs, n_terms = t.n_terms "
             "FROM dossier_terms t WHERE c.id = t.id"
         )
         db.execute(
-            f"ALTER TABLE {CHUNKS_TABLE} ALTER COLUMN tsv SET NOT NULL, "
-            "ALTER COLUMN n_terms SET NOT NULL"
+            f"ALTER TABLE {CHUNKS_TABLE} ALTER COLUMN terms SET NOT NULL, "
+            "ALTER COLUMN tfs SET NOT NULL, ALTER COLUMN n_terms SET NOT NULL"
         )
         db.execute(schema.KEYWORD_INDEX)
 
@@ -292,15 +291,17 @@ class PgStore:
         """COPY (source_id, ordinal, start, end, text) rows with their vectors and keyword
         terms (keywords.terms_of), in binary."""
         with db.cursor().copy(
-            f'COPY {CHUNKS_TABLE} (source_id, ordinal, start, "end", text, embedding, tsv,'
-            " n_terms) FROM STDIN WITH (FORMAT BINARY)"
+            f'COPY {CHUNKS_TABLE} (source_id, ordinal, start, "end", text, embedding, terms,'
+            " tfs, n_terms) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
             copy.set_types(
-                ["text", "int4", "int4", "int4", "text", self.vector_type, "tsvector", "int4"]
+                ["text", "int4", "int4", "int4", "text", self.vector_type]
+                + ["int8[]", "int2[]", "int4"]
             )
             for row, vector in zip(rows, np.asarray(vectors, np.float32), strict=True):
                 terms = keywords.terms_of(row[4])
-                copy.write_row([*row[:4], _text(row[4]), self._vector(vector), terms, terms.length])
+                keyword_columns = [terms.terms, terms.frequencies, terms.length]
+                copy.write_row([*row[:4], _text(row[4]), self._vector(vector), *keyword_columns])
 
     def _vector(self, vector: np.ndarray):
         from pgvector import HalfVector

@@ -246,7 +246,9 @@ def test_a_library_of_the_first_format_gets_the_bm25_terms_when_opened(
     library.ingest([folder])
     expected = keyword_ranking(library, QUESTIONS[0], fake_embedder)
     with library.store.transaction() as db:
-        db.execute("ALTER TABLE dossier_chunks DROP COLUMN tsv, DROP COLUMN n_terms")
+        db.execute(
+            "ALTER TABLE dossier_chunks DROP COLUMN terms, DROP COLUMN tfs, DROP COLUMN n_terms"
+        )
         db.execute(
             "ALTER TABLE dossier_chunks ADD COLUMN tsv tsvector "
             "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED"
