@@ -1,6 +1,6 @@
 # ruff: noqa: E501  (benchmark output lines read better unwrapped)
 """Library backends at scale: the embedded folder (SQLite + FAISS + BM25) against PostgreSQL
-(pgvector HNSW + full-text), both through the library protocol.
+(pgvector HNSW + BM25 in SQL), both through the library protocol.
 
     .venv/bin/python bench/scale.py [--sizes 10000,100000] [--backends embedded,postgres]
                                     [--vector-type vector|halfvec] [--url URL] [--queries 50]

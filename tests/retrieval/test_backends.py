@@ -1,5 +1,5 @@
 """The library protocol, the same tests on both backends: the embedded folder (SQLite, FAISS,
-BM25) and PostgreSQL (pgvector, full-text search) on a real server started for the session."""
+BM25) and PostgreSQL (pgvector, BM25 in SQL) on a real server started for the session."""
 
 from __future__ import annotations
 
