@@ -161,7 +161,7 @@ def main() -> None:
         claim = pair["claim"].rstrip(".") + " [1]."
         for name in verdicts:
             started = time.perf_counter()
-            if name == "judge":
+            if name == "judge" and args.sweep:
                 judge.reset()
             if name == "model alone":
                 verdict = judge.entails(pair["passage"], pair["claim"])
