@@ -131,9 +131,17 @@ class PgStore:
     def _convert_keywords(self, batch: int = 5_000) -> None:
         """A library of format 1 (PostgreSQL's own stems in a generated `tsvector`) gets the
         embedded BM25's terms, once, inside the opening transaction: read the passages in
-        batches, compute their terms here, write them back in one UPDATE."""
+        batches, compute their terms here, write them back in one UPDATE, the vector index
+        dropped meanwhile (the caller's ensure_index builds it again)."""
         db = self._write
-        log.info("converting the keyword columns of the library at %s", self.url.server)
+        log.warning(
+            "converting the keyword columns of the library at %s to this Dossier's, once "
+            "(minutes for a large library)",
+            self.url.server,
+        )
+        # Every updated row would otherwise be inserted into the HNSW graph again, one by one;
+        # ensure_index builds it once afterwards, far faster (README, sizing).
+        db.execute(f"DROP INDEX IF EXISTS {hnsw.INDEX}")
         db.execute(f"ALTER TABLE {CHUNKS_TABLE} DROP COLUMN IF EXISTS tsv")
         db.execute(
             f"ALTER TABLE {CHUNKS_TABLE} ADD COLUMN terms bigint[], ADD COLUMN tfs smallint[], "

@@ -10,6 +10,7 @@ import pytest
 
 import retrieval.library
 from retrieval.errors import LibraryMismatch, LibraryUnavailable
+from retrieval.postgres import hnsw
 from retrieval.postgres.connection import LibraryURL
 from retrieval.postgres.library import PgLibrary
 from tests.retrieval.test_backends import article, write_articles
@@ -262,6 +263,9 @@ def test_a_library_of_the_first_format_gets_the_bm25_terms_when_opened(
     # and new files go in alongside
     assert reopened.store.read_manifest()["format"] == 2
     assert keyword_ranking(reopened, QUESTIONS[0], fake_embedder) == expected
+    # AND the vector index, dropped while the rows were rewritten, is there again
+    with reopened.store.reading() as db:
+        assert hnsw.index_options(db) == hnsw.OPTIONS
     write_articles(folder, range(6, 8))
     assert len(reopened.ingest([folder]).added) == 2
     reopened.close()
