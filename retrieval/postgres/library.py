@@ -62,7 +62,7 @@ class PgLibrary:
         self.on_lock_wait = None  # writers wait on the server's lock, briefly, per batch
         self._dense = None  # the shared ingest pipeline passes it on; nothing to keep here
         self._ef_search = 0
-        self._stats: tuple[float, dict[str, float], float] = (-STATS_TTL_S, {}, 0.0)
+        self._stats: tuple[float, dict[int, float], float] = (-STATS_TTL_S, {}, 0.0)
         self._totals: tuple[float, float, float] = (-STATS_TTL_S, 0.0, 1.0)
 
     @property
@@ -123,7 +123,7 @@ class PgLibrary:
 
     def _collection(
         self, db, terms: list[int], share: dict, passages: float
-    ) -> tuple[dict[str, float], float, float]:
+    ) -> tuple[dict[int, float], float, float]:
         """What BM25 needs of the whole library: each term's document frequency, the number
         of passages and their average number of terms. Exact in a small library (counted
         through the GIN index, at every search); in a large one the frequent terms' counts
