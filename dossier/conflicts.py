@@ -17,7 +17,6 @@ from retrieval.sentences import sentence_spans
 
 from .focus import answer_values, expected_answer
 from .judge import Judge
-from .quantities import figures
 from .schema import AnswerSentence, Passage
 
 DIFFERENT_ACCOUNT = "The sources differ."
@@ -74,44 +73,26 @@ def probe_order(
 
     A source that disagrees usually says the same thing with another value ("the bridge cost
     45 million" against "40 million"). When the question asks for a kind of value (a figure,
-    a date, a name), only passages with a sentence giving one the answer lacks can answer it
-    otherwise. Those giving a figure of the answer's measure go first (a share against a
-    share, a count of ships against ships: `quantities.figures`), then the passage whose such
-    sentence reads most like the answer (the same statement with another value); one holding
-    every value the answer gives (it restates it) goes last. When no passage gives another
-    value, the most relevant one is the one probe.
+    a date, a name), only passages whose sentences closest to the question give one the
+    answer lacks can answer it otherwise: those reading most like the answer go first, and
+    one holding every value the answer gives (it restates it) goes last. When no passage
+    gives another value, the most relevant one is the one probe.
     """
     others = [p for p in sorted(passages, key=lambda p: -p.relevance) if p.source_id not in cited]
     kind = expected_answer(question)
     if kind is None or not others:
         return []
     mine = answer_values(kind, answer, question)
-    giving = {p.n: _sentences_giving_another(p, kind, mine, question) for p in others}
-    giving_another = [p for p in others if giving[p.n]]
-    if not giving_another:
-        return others[:1]
-    sentences = [s for p in giving_another for s in giving[p.n]]
-    vectors = embedder.embed([answer, *sentences])
-    similarity = iter((vectors[1:] @ vectors[0]).tolist())
-    likeness = {p.n: max(next(similarity) for _ in giving[p.n]) for p in giving_another}
+    closest = {p.n: closest_sentences(p, question, embedder) for p in others}
+    vectors = embedder.embed([answer, *(closest_sentences(p, answer, embedder) for p in others)])
+    likeness = {p.n: float(v @ vectors[0]) for p, v in zip(others, vectors[1:], strict=True)}
 
     def restates(p: Passage) -> bool:
         return bool(mine) and all(value in p.text.lower() for value in mine)
 
-    measures = {f.family for f in figures(answer)} if kind == "figure" else set()
-
-    def same_measure(p: Passage) -> bool:
-        # "27 per cent" against "31 per cent", not against "45 cubic metres per second"
-        return any(f.family in measures for s in giving[p.n] for f in figures(s))
-
-    return sorted(giving_another, key=lambda p: (restates(p), not same_measure(p), -likeness[p.n]))
-
-
-def _sentences_giving_another(passage: Passage, kind, mine: set[str], question: str) -> list[str]:
-    """The passage's sentences giving a value of that kind that is not among `mine`."""
-    spans = sentence_spans(passage.text) or [(0, len(passage.text))]
-    pieces = [passage.text[a:b].strip() for a, b in spans]
-    return [p for p in pieces if answer_values(kind, p, question) - mine]
+    giving_another = [p for p in others if answer_values(kind, closest[p.n], question) - mine]
+    ordered = sorted(giving_another, key=lambda p: (restates(p), -likeness[p.n]))
+    return ordered or others[:1]
 
 
 def differs(

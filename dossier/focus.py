@@ -55,26 +55,12 @@ _NUMBER_WORDS = re.compile(
     r"billions?|half|double|twice)\b",
     re.IGNORECASE,
 )
-_MONTHS = "|".join(calendar.month_name[1:])
-_DAY_OF_MONTH = r"\d{1,2}(?:st|nd|rd|th)?"
-# A day of the month goes with its month ("24 January", "January 27th"): two sources giving
-# different days of one month give different dates.
 _CALENDAR = re.compile(
-    rf"\b(?:{_DAY_OF_MONTH}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+{_DAY_OF_MONTH}|{_MONTHS}|"
-    + "|".join(calendar.day_name)
+    r"\b(?:"
+    + "|".join([*calendar.month_name[1:], *calendar.day_name])
     + r"|yesterday|today|tomorrow|tonight)\b|\b\d{4}\b|\b\d{1,2}:\d\d\b"
 )
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]+")
-
-
-def _same_form(date: str) -> str:
-    """ "24 January", "January 24" and "January 24th" as one value: "January 24"."""
-    words = date.split()
-    if len(words) != 2:
-        return date
-    day, month = sorted(words, key=lambda w: w[0].isalpha())
-    digits = re.sub(r"\D", "", day)
-    return f"{month} {digits}"
 
 
 def expected_answer(question: str) -> AnswerKind | None:
@@ -101,10 +87,9 @@ def answer_values(kind: AnswerKind, text: str, question: str) -> set[str]:
     if kind == "figure":
         found = [n.replace(",", "") for n in NUMBER.findall(text)] + _NUMBER_WORDS.findall(text)
     elif kind == "date":
-        found = [_same_form(v) for v in _CALENDAR.findall(text)]
+        found = _CALENDAR.findall(text)
     else:  # a month or a weekday is a date, not a name
         found = [w for w in _CAPITALISED.findall(text) if not _CALENDAR.fullmatch(w)]
     asked = {w.lower().replace(",", "") for w in re.findall(r"[\w.,'’-]+", question)}
     asked |= {w.lower() for w in re.findall(r"[\w'’-]+", question)}
-    # a value is the question's own when all its words are ("24 January" asked about)
-    return {v.lower() for v in found if not set(v.lower().split()) <= asked}
+    return {v.lower() for v in found if v.lower() not in asked}

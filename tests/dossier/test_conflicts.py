@@ -157,35 +157,3 @@ def test_a_second_passage_is_probed_when_the_first_agrees(fake_embedder):
     # THEN b, reading most like the answer, was probed first and agreed; c is the other account
     assert [call[1] for call in judge.asked][:1] == [shown[1].text]
     assert found is not None and found.source_id == "c"
-
-
-def test_a_figure_of_the_answers_measure_is_probed_first(fake_embedder):
-    # GIVEN an answer giving a share, and two other sources with other figures: a flow rate
-    # in a passage more relevant and more like the answer, a share in one less so
-    shown = [
-        passage(
-            1, "a", "The reservoir stood at 27 per cent of capacity when releases were cut.", 0.9
-        ),
-        passage(2, "b", "The reservoir releases were cut to 45 cubic metres a second.", 0.8),
-        passage(3, "c", "The minister said the reservoir had fallen to 31 per cent.", 0.3),
-    ]
-    answer = [said("The reservoir stood at 27 per cent of capacity when releases were cut.", 1)]
-    judge = ScriptedJudge(answers=["31 per cent", "45 cubic"])
-    # WHEN another account is looked for
-    found = other_account("How full was the reservoir?", answer, shown, fake_embedder, judge)
-    # THEN the share is probed first: the same measure with another value
-    assert found is not None and found.source_id == "c"
-
-
-def test_two_days_of_one_month_are_two_dates(fake_embedder):
-    # GIVEN an answer giving 27 January, and another source giving 24 January
-    shown = [
-        passage(1, "a", "The company found the breach on 27 January, it said.", 0.9),
-        passage(2, "b", "Its team discovered the intrusion on 24 January.", 0.5),
-    ]
-    answer = [said("The company found the breach on 27 January.", 1)]
-    judge = ScriptedJudge(answers=["24 January"])
-    # WHEN another account is looked for on a "when" question
-    found = other_account("When was the breach found?", answer, shown, fake_embedder, judge)
-    # THEN the other date is found (not taken for the same month)
-    assert found is not None and found.source_id == "b"

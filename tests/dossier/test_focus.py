@@ -68,17 +68,3 @@ def test_a_sentence_holds_the_kind_of_answer_asked_for():
     assert not holds_answer_kind("name", "The talks in Lindale were chaired by a judge.", question)
     assert not holds_answer_kind("name", "Officials said the talks went on.", question)
     assert not holds_answer_kind("name", "The talks in Lindale began in March.", question)
-
-
-def test_a_day_goes_with_its_month_in_one_date_however_written():
-    from dossier.focus import answer_values
-
-    text = "It began on 24 January, was confirmed on January 27th and ended in May 2024."
-    assert answer_values("date", text, "When did it begin?") == {
-        "january 24",
-        "january 27",
-        "may",
-        "2024",
-    }
-    # a date the question gives is not a value of the answer
-    assert answer_values("date", "It began on 24 January.", "What began on January 24?") == set()
