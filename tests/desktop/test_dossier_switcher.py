@@ -98,7 +98,7 @@ def test_two_dossiers_each_show_their_own_sources_and_conversations(
     assert titles(app) == {"Harbour Council Approves New Ferry Route"}
     # AND the switcher shows each dossier with its source count
     qtbot.waitUntil(lambda: "Ferry — 1 source ·" in window.dossiers.combo.currentText())
-    assert window.windowTitle() == "Ferry — Dossier"
+    qtbot.waitUntil(lambda: window.windowTitle() == "Ferry — Dossier", timeout=10000)
     # WHEN the user switches back to the Demo
     pick(window, "demo")
     wait_opened(qtbot, app, "demo")
@@ -106,7 +106,7 @@ def test_two_dossiers_each_show_their_own_sources_and_conversations(
     assert app.library.model.rowCount() == 5
     assert "Harbour Council Approves New Ferry Route" not in titles(app)
     qtbot.waitUntil(lambda: window.chat.conversations.list.count() == 1, timeout=10000)
-    assert window.windowTitle() == "Demo — Dossier"
+    qtbot.waitUntil(lambda: window.windowTitle() == "Demo — Dossier", timeout=10000)
     # AND switching again shows the article alone; the choice is remembered in the data folder
     pick(window, "ferry")
     wait_opened(qtbot, app, "ferry")
