@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
+from retrieval.postgres import keywords
 from retrieval.postgres import library as pg_library
 from retrieval.postgres.schema import CHUNKS_TABLE
 
@@ -73,8 +72,7 @@ def keyword_ids(db, query: str, depth: int) -> list[int]:
         ).fetchone()
         passages = passages or float(row[0] or 0)
         counts.update(zip(rest, map(float, row[1:]), strict=True))
-    n = max(passages, 1.0)
-    weights = [float(np.log(1 + (n - counts[x] + 0.5) / (counts[x] + 0.5))) for x in lexemes]
+    weights = [keywords.idf(counts[x], max(passages, 1.0)) for x in lexemes]
     rank = " + ".join([f"ts_rank(c.{COLUMN}, %s::tsquery, 1) * %s"] * len(lexemes))
     params: list = [f for x, w in zip(lexemes, weights, strict=True) for f in (_q(x), w)]
     rows = db.execute(

@@ -29,7 +29,7 @@ from ..schema import Hit, IngestReport
 from ..search import hits_from_rankings
 from . import keywords
 from .connection import LibraryURL
-from .schema import LEXEME_FREQUENCIES, dense_query
+from .schema import TERM_SHARES, dense_query
 from .store import PgStore
 
 # HNSW candidate list at query time: the embedded index's efSearch (at least twice the depth).
@@ -148,7 +148,7 @@ class PgLibrary:
     def _term_shares(self, db) -> tuple[dict[int, float], float]:
         read_at, shares, passages = self._stats
         if time.monotonic() - read_at >= STATS_TTL_S:
-            row = db.execute(LEXEME_FREQUENCIES).fetchone()
+            row = db.execute(TERM_SHARES).fetchone()
             if row and row[0]:
                 shares, passages = dict(zip(row[0], row[1], strict=False)), float(row[2] or 0)
             else:  # not analysed yet: a new or small library, where ranking all is cheap

@@ -56,12 +56,12 @@ def ddl(dim: int, vector_type: VectorType) -> list[str]:
 
 # The question's terms are OR-ed: like BM25, a passage needs not contain them all. The
 # candidates are the passages holding one of them (all of them, or in a large library only
-# the rarer ones: see PgLibrary._keyword_ids), ranked by BM25 (keywords.RANKED_QUERY).
+# the rarer ones: see PgLibrary._keyword_ids), ranked by BM25 (keywords.ranked_query).
 
 # How often each frequent term occurs (share of passages), from the statistics the server
 # keeps for the planner (ANALYZE, run by autovacuum), and the number of passages: nothing to
 # maintain at ingest. Terms not listed are rarer than every listed one.
-LEXEME_FREQUENCIES = f"""
+TERM_SHARES = f"""
 SELECT s.most_common_elems::text::int8[], s.most_common_elem_freqs,
        (SELECT reltuples FROM pg_class WHERE oid = '{CHUNKS_TABLE}'::regclass)
 FROM pg_stats s WHERE s.tablename = '{CHUNKS_TABLE}' AND s.attname = 'terms'
