@@ -165,6 +165,21 @@ class WordJudge:
         return bool(set(content_terms(question)) & set(content_terms(answer)))
 
 
+_JUDGED = re.compile(r"Text: (.*)\nClaim: (.*) ->", re.DOTALL)
+
+
+def judged_pair(messages) -> tuple[str, str]:
+    """The (evidence, claim) of an entailment judgment, read back from its rendered prompt."""
+    found = _JUDGED.search(messages[-1]["content"])
+    assert found, messages[-1]["content"]
+    return found.group(1), found.group(2)
+
+
+def word_verdict(messages) -> str:
+    """A scripted model's judgment: YES when the evidence has every content word of the claim."""
+    return "YES" if WordJudge().entails(*judged_pair(messages)) else "NO"
+
+
 def citing_reply(asked: str, needle: str, sentence: str, *, condensed: str | None = None):
     """A scripted model's replies: to a question holding `asked` whose passages include one
     with `needle`, `sentence` citing that passage; to a lone user message (condensing a

@@ -9,7 +9,7 @@ from dossier.source_guide import SourceBody
 from dossier.summaries import max_points, summarize
 from retrieval.sentences import sentence_spans
 from tests.conftest import FakeEmbedder
-from tests.fakes import ScriptedLLM, WordJudge
+from tests.fakes import ScriptedLLM, WordJudge, word_verdict
 
 BODY = (
     "Dock workers walked out at dawn. "
@@ -114,13 +114,8 @@ def test_summarize_adds_the_headline_point_citing_its_span(library, tmp_path):
         "ANGLE: none\n"
     )
 
-    def verdict(messages):
-        user = messages[-1]["content"]
-        text, claim = user.split("Text: ")[-1].split("\nClaim: ")
-        return "YES" if WordJudge().entails(text, claim.removesuffix(" ->")) else "NO"
-
     # WHEN it is summarised
-    summary = summarize(source_id, library=library, llm=ScriptedLLM([reply], verdict=verdict))
+    summary = summarize(source_id, library=library, llm=ScriptedLLM([reply], verdict=word_verdict))
     # THEN the first point is the body sentence that supports the headline, cited to it
     text = library.source_text(source_id)
     first = summary.points[0]

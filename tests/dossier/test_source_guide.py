@@ -1,7 +1,5 @@
 """The source guide: the model's sentences the source entails, and whom it quotes."""
 
-import re
-
 import pytest
 
 import dossier.source_guide as guide_module
@@ -13,7 +11,7 @@ from dossier.source_guide import (
 )
 from dossier.summaries import summarize, summary_prompt_hash
 from prompts import PromptSet
-from tests.fakes import ScriptedLLM, WordJudge
+from tests.fakes import ScriptedLLM, word_verdict
 
 ARTICLE = (
     "Harbour plan approved\n"
@@ -27,14 +25,6 @@ POINTS = (
     "- Mayor Klein said the project would create 400 jobs [3].\n"
     "ANGLE: none\n"
 )
-
-
-def word_verdict(messages) -> str:
-    """A judge's reply: YES when the text holds every content word of the claim."""
-    user = messages[-1]["content"]
-    text = re.search(r"Text: (.*)\nClaim: ", user, re.DOTALL).group(1)
-    claim = re.search(r"Claim: (.*) ->", user, re.DOTALL).group(1)
-    return "YES" if WordJudge().entails(text, claim) else "NO"
 
 
 @pytest.fixture
