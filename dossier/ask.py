@@ -16,6 +16,7 @@ from prompts import REFUSAL, PromptSet, chat_messages
 from retrieval.library import Library
 
 from .answer_check import check_answer, is_refusal, render_answer
+from .condense import condense, read_with_previous
 from .conflicts import DIFFERENT_ACCOUNT, differs, other_account
 from .focus import answer_values, expected_answer, numbers_in_question
 from .judge import Judge, ModelJudge
@@ -34,7 +35,6 @@ SECOND_LOOK_PROBLEMS = {"model_refused", "unsupported", "does_not_answer"}
 SECOND_LOOK_NOTE = "\n\n(Checking the closest passages again…)\n\n"
 SECOND_ACCOUNT_NOTE = "\n\n(Another source may say otherwise; checking…)\n\n"
 MAX_ANSWER_TOKENS = 300
-HISTORY_TURNS = 3
 # Below this cosine no passage is about the question at all: refuse without asking the model.
 MIN_RELEVANCE = 0.2
 # An answer to "how many" that gives no figure beyond the question's own does not answer it.
@@ -102,8 +102,9 @@ def ask(
     if history and events.on_passages is not None:
         # Condensing a follow-up costs a model call of seconds; meanwhile the user sees what
         # the follow-up finds read with the question before it, replaced once condensed.
-        read_with_previous = f"{history[-1].question} {question}"
-        early = _evidence(read_with_previous, library, run.embedder, llm, options.k)
+        early = _evidence(
+            read_with_previous(question, history), library, run.embedder, llm, options.k
+        )
         if early.passages and _relevant(early.hits):
             events.on_passages(list(early.passages))
     standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=events.cancel)
@@ -391,29 +392,6 @@ def _relevant(hits) -> bool:
     """Some passage shares a content word with the question or is close to it in meaning."""
     best = max((h.dense_score or 0.0 for h in hits), default=0.0)
     return best >= MIN_RELEVANCE or any(h.bm25_rank is not None for h in hits)
-
-
-def condense(
-    question: str,
-    history: list[Turn],
-    *,
-    llm: LLM,
-    prompts: PromptSet,
-    cancel: threading.Event | None = None,
-) -> str:
-    """A follow-up rewritten to stand alone (the model does it); the question itself otherwise."""
-    if not history:
-        return question
-    lines = []
-    for turn in history[-HISTORY_TURNS:]:
-        lines.append(f"User: {turn.question}")
-        lines.append(f"Assistant: {' '.join(turn.answer.split())[:400]}")
-    prompt = prompts.render("condense", history="\n".join(lines), question=question)
-    reply = llm.stream(
-        [{"role": "user", "content": prompt.text}], max_tokens=60, stop=["\n"], cancel=cancel
-    ).text()
-    rewritten = reply.strip().strip('"').strip()
-    return rewritten if len(rewritten) > 3 else question
 
 
 _CONTROL_TOKEN = re.compile(r"<\|[^|<>]{0,40}\|>")
