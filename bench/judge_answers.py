@@ -1,0 +1,119 @@
+"""The does-it-answer judgment on labelled pairs: precision and recall, against asking YES/NO.
+
+`tests/data/answers_pairs.jsonl` holds (question, checked answer, gives what is asked?) pairs:
+the supported sentences of answers from eval runs of the seed and own suites, labelled by
+reading. "Gives what is asked" is the judgment's own question: the kind of detail asked for
+(a date, a figure, a name, what someone said) about the subject the question names; whether
+the answer is true is the entailment check's business, not this one's.
+
+Two ways of asking the model are compared on the same pairs:
+- `phrase` (the app's): the model copies the phrase of the answer that gives what is asked, or
+  says NONE; the answer answers when the phrase has a word or number the question lacks;
+- `yes/no` (the way before): the model's probability of YES to "does the answer give what the
+  question asks?" (prompts `yes_no_answers_*` below), at 0.5 and at each threshold.
+
+"Positive" is "answers": precision is the share of pairs judged to answer that do, recall the
+share of answering pairs judged so.
+
+    python bench/judge_answers.py [--model default|fast|PATH] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from _common import REPO_ROOT, machine  # also puts the repo on sys.path, models offline
+from judge import THRESHOLDS, at_threshold, scores
+
+from dossier.judge import ModelJudge, gives_more_than
+from dossier.runtime import Runtime, Settings
+from models.llm import ChoiceScorer
+
+PAIRS = REPO_ROOT / "tests" / "data" / "answers_pairs.jsonl"
+
+# The YES/NO prompt the app used before the phrase, kept here as the baseline.
+YES_NO_SYSTEM = """\
+You decide whether an answer gives what a question asks for.
+It does only if it gives the kind of information asked for (a person, a place, a date, a \
+number, a reason, what someone said) about the very subject the question names: the same \
+person, organisation, event, place and time. An answer about a different subject, a different \
+event or a different year, or one that only gives background, does not. Reply YES or NO.
+
+Examples:
+Question: When did the mayor open the new bridge?
+Answer: The mayor opened the bridge on 3 May. -> YES
+Answer: The bridge cost 12 million euros. -> NO (no date)
+Answer: The mayor opened a new school on 3 May. -> NO (a school, not the bridge)
+Question: Who won the 2019 city marathon?
+Answer: Rosa Tal won the 2018 city marathon. -> NO (2018, not 2019)
+Answer: Rosa Tal won the city marathon in 2019. -> YES"""
+
+
+def yes_no_probability(llm: ChoiceScorer, question: str, answer: str) -> float:
+    messages = [
+        {"role": "system", "content": YES_NO_SYSTEM},
+        {"role": "user", "content": f"Question: {question}\nAnswer: {answer} ->"},
+    ]
+    return llm.choice_probabilities(messages, ("YES", "NO"))["YES"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line]
+    runtime = Runtime(Settings.resolve(model=args.model))
+    llm = runtime.llm()
+    llm.load()
+    judge = ModelJudge(llm)
+    labels = [bool(p["label"]) for p in pairs]
+    ids = [p["id"] for p in pairs]
+
+    started = time.perf_counter()
+    phrases = [judge.answer_phrase(p["question"], p["answer"]) for p in pairs]
+    phrase_s = (time.perf_counter() - started) / len(pairs)
+    # what `ModelJudge.answers` decides from the phrase
+    verdicts = [
+        phrase is not None and gives_more_than(phrase, p["question"])
+        for phrase, p in zip(phrases, pairs, strict=True)
+    ]
+    started = time.perf_counter()
+    yes = [yes_no_probability(llm, p["question"], p["answer"]) for p in pairs]
+    yes_no_s = (time.perf_counter() - started) / len(pairs)
+
+    report = {
+        "pairs": len(pairs),
+        "answering": sum(labels),
+        "model": llm.model_id,
+        "phrase": {**scores(labels, verdicts, ids), "seconds_per_pair": round(phrase_s, 3)},
+        "yes_no": {
+            str(t): scores(labels, at_threshold(yes, t), ids) for t in (0.5, *THRESHOLDS[1:])
+        },
+        "yes_no_seconds_per_pair": round(yes_no_s, 3),
+        "phrases": dict(zip(ids, phrases, strict=True)),
+        "yes_probabilities": dict(zip(ids, yes, strict=True)),
+        "machine": machine(load_before),
+    }
+    print(f"{len(pairs)} labelled pairs ({sum(labels)} answer), model {llm.model_id}")
+    print(f"{'judgment':<16} {'precision':>9} {'recall':>9} {'false+':>9} {'missed':>9}")
+    rows = [("phrase", report["phrase"])]
+    rows += [(f"yes/no at {t}", row) for t, row in report["yes_no"].items()]
+    for name, row in rows:
+        print(
+            f"{name:<16} {row['precision']!s:>9} {row['recall']!s:>9}"
+            f" {row['false_supported']:>9} {row['missed']:>9}"
+        )
+    print(f"s a pair: phrase {phrase_s:.2f}, yes/no {yes_no_s:.2f}; machine: {report['machine']}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
