@@ -7,10 +7,11 @@ reading. "Gives what is asked" is the judgment's own question: the kind of detai
 the answer is true is the entailment check's business, not this one's.
 
 Two ways of asking the model are compared on the same pairs:
-- `phrase` (the app's): the model copies the phrase of the answer that gives what is asked, or
-  says NONE; the answer answers when the phrase has a word or number the question lacks;
-- `yes/no` (the way before): the model's probability of YES to "does the answer give what the
-  question asks?" (prompts `yes_no_answers_*` below), at 0.5 and at each threshold.
+- `yes/no` (the app's, `ModelJudge.answers`): the model's probability of YES to "does the
+  answer give what the question asks?", at 0.5 (the app) and at each threshold;
+- `phrase` (tried, not adopted): the model copies the phrase of the answer that gives what is
+  asked, or says NONE; the answer answers when the phrase has a word or number the question
+  lacks (prompt below).
 
 "Positive" is "answers": precision is the share of pairs judged to answer that do, recall the
 share of answering pairs judged so.
@@ -23,41 +24,59 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import time
 from pathlib import Path
 
 from _common import REPO_ROOT, machine  # also puts the repo on sys.path, models offline
 from judge import THRESHOLDS, at_threshold, scores
 
-from dossier.judge import ModelJudge, gives_more_than
 from dossier.runtime import Runtime, Settings
 from models.llm import ChoiceScorer
+from prompts import PromptSet, chat_messages
+from retrieval.search import content_terms
 
 PAIRS = REPO_ROOT / "tests" / "data" / "answers_pairs.jsonl"
 
-# The YES/NO prompt the app used before the phrase, kept here as the baseline.
-YES_NO_SYSTEM = """\
-You decide whether an answer gives what a question asks for.
-It does only if it gives the kind of information asked for (a person, a place, a date, a \
-number, a reason, what someone said) about the very subject the question names: the same \
-person, organisation, event, place and time. An answer about a different subject, a different \
-event or a different year, or one that only gives background, does not. Reply YES or NO.
+PHRASE_SYSTEM = (
+    "You answer a question from a text. Reply with the shortest phrase of the text that gives"
+    " exactly what the question asks for, about the subject the question names. If the text"
+    " does not give it, reply NONE."
+)
+PHRASE_GRAMMAR = r"root ::= [^\n]+"
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
-Examples:
-Question: When did the mayor open the new bridge?
-Answer: The mayor opened the bridge on 3 May. -> YES
-Answer: The bridge cost 12 million euros. -> NO (no date)
-Answer: The mayor opened a new school on 3 May. -> NO (a school, not the bridge)
-Question: Who won the 2019 city marathon?
-Answer: Rosa Tal won the 2018 city marathon. -> NO (2018, not 2019)
-Answer: Rosa Tal won the city marathon in 2019. -> YES"""
+
+def answer_phrase(llm, question: str, answer: str) -> str | None:
+    messages = [
+        {"role": "system", "content": PHRASE_SYSTEM},
+        {"role": "user", "content": f"Text: {answer}\nQuestion: {question}\nPhrase:"},
+    ]
+    reply = llm.stream(messages, max_tokens=24, stop=["\n"], grammar=PHRASE_GRAMMAR).text()
+    phrase = reply.strip().strip('"').strip()
+    return None if not phrase or phrase.upper().startswith("NONE") else phrase
+
+
+def gives_more_than(phrase: str, question: str) -> bool:
+    """`phrase` has a content word or a number that `question` lacks."""
+
+    def words(text: str) -> set[str]:
+        return set(content_terms(text)) | set(_NUMBER.findall(text))
+
+    return bool(words(phrase) - words(question))
 
 
 def yes_no_probability(llm: ChoiceScorer, question: str, answer: str) -> float:
-    messages = [
-        {"role": "system", "content": YES_NO_SYSTEM},
-        {"role": "user", "content": f"Question: {question}\nAnswer: {answer} ->"},
-    ]
+    """The app's judgment (`ModelJudge.answers` compares this with 0.5)."""
+    prompts = PromptSet()
+    messages = chat_messages(
+        prompts.render("judge_answers_system"),
+        prompts.render(
+            "judge_answers_user",
+            question=" ".join(question.split()),
+            answer=" ".join(answer.split()),
+        ),
+    )
     return llm.choice_probabilities(messages, ("YES", "NO"))["YES"]
 
 
@@ -71,14 +90,12 @@ def main() -> None:
     runtime = Runtime(Settings.resolve(model=args.model))
     llm = runtime.llm()
     llm.load()
-    judge = ModelJudge(llm)
     labels = [bool(p["label"]) for p in pairs]
     ids = [p["id"] for p in pairs]
 
     started = time.perf_counter()
-    phrases = [judge.answer_phrase(p["question"], p["answer"]) for p in pairs]
+    phrases = [answer_phrase(llm, p["question"], p["answer"]) for p in pairs]
     phrase_s = (time.perf_counter() - started) / len(pairs)
-    # what `ModelJudge.answers` decides from the phrase
     verdicts = [
         phrase is not None and gives_more_than(phrase, p["question"])
         for phrase, p in zip(phrases, pairs, strict=True)

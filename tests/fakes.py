@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from dossier.judge import ANSWER_PHRASE_GRAMMAR, YES_NO_GRAMMAR
+from dossier.judge import YES_NO_GRAMMAR
 from dossier.source_guide import GUIDE_GRAMMAR
 from models.llm import Completion, Message, Timings
 
@@ -39,9 +39,8 @@ class ScriptedLLM:
         guide: Callable[[list[Message]], str] | None = None,
     ) -> None:
         self._replies = replies if callable(replies) else list(replies)
-        # The judge's calls (a YES/NO grammar, or the phrase that answers a question) are
-        # answered by `verdict`, apart from the script; by default every judgment is YES.
-        # Other grammars are not enforced.
+        # Calls constrained by a YES/NO grammar (the judge's) are answered by `verdict`, apart
+        # from the script; by default every judgment is YES. Other grammars are not enforced.
         self.verdict = verdict or (lambda messages: "YES")
         # Calls for a source guide (its grammar) are answered by `guide`, apart from the
         # script too; by default the model writes no guide sentence.
@@ -58,15 +57,8 @@ class ScriptedLLM:
         return [
             call
             for call, grammar in zip(self.calls, self.grammars, strict=True)
-            if grammar not in (YES_NO_GRAMMAR, ANSWER_PHRASE_GRAMMAR, GUIDE_GRAMMAR)
+            if grammar not in (YES_NO_GRAMMAR, GUIDE_GRAMMAR)
         ]
-
-    def _phrase(self, messages: list[Message]) -> str:
-        """A does-it-answer judgment, scripted by `verdict` like the YES/NO ones: YES copies the
-        whole answer as the phrase that gives what is asked, NO finds none."""
-        if self.verdict(messages).strip().upper().startswith("YES"):
-            return messages[-1]["content"].split("Text: ", 1)[1].split("\nQuestion: ")[0]
-        return "NONE"
 
     def _reply_for(self, messages: list[Message]) -> str:
         if callable(self._replies):
@@ -102,10 +94,9 @@ class ScriptedLLM:
         self.calls.append(copy.deepcopy(messages))
         self.grammars.append(grammar)
         self.markers.append(list(markers) if markers else None)
-        if grammar == YES_NO_GRAMMAR:
+        judging = grammar == YES_NO_GRAMMAR
+        if judging:
             reply = self.verdict(messages)
-        elif grammar == ANSWER_PHRASE_GRAMMAR:
-            reply = self._phrase(messages)
         elif grammar == GUIDE_GRAMMAR:
             reply = self.guide(messages)
         else:

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from dossier.ask import AskEvents, AskOptions, ask
-from dossier.judge import ANSWER_PHRASE_GRAMMAR, YES_NO_GRAMMAR
+from dossier.judge import YES_NO_GRAMMAR
 from dossier.schema import Turn
 from prompts import REFUSAL, PromptSet
 from tests.fakes import ScriptedLLM, WordJudge
@@ -34,7 +34,7 @@ def verdicts(entails="YES", answers="YES"):
 
 
 def field(judgment, name):
-    """A field of a rendered judge prompt ("Text: ...", "Claim: ... ->", "Question: ...")."""
+    """A field of a rendered judge prompt ("Text: ...", "Claim: ... ->")."""
     [line] = [line for line in judgment.splitlines() if line.startswith(f"{name}: ")]
     return line[len(name) + 2 :].removesuffix(" ->")
 
@@ -146,7 +146,7 @@ def test_a_sentence_the_judge_rejects_is_unsupported_and_the_answer_a_refusal(se
     # AND nothing was left to ask whether it answers the question: the one such judgment
     # asked whether the closest sentences themselves answer it, before the second look
     [gate] = judge_calls(llm, ANSWERS_SYSTEM)
-    assert "Claim" not in gate and "ATACMS stands for" not in field(gate, "Text")
+    assert "Claim" not in gate and "ATACMS stands for" not in field(gate, "Answer")
     # AND it got a second look, judged the same way
     assert len(answer_calls(llm)) == 2 and answer.first_draft
 
@@ -175,7 +175,7 @@ def test_an_answer_to_how_many_that_gives_no_figure_is_refused_without_asking_th
     # (only, for the second look, whether the closest passages do)
     assert answer.refused and answer.refusal_reason == "does_not_answer"
     drafted = "The U.S. has provided the ATACMS surface-to-surface missile."
-    asked = [field(call, "Text") for call in judge_calls(llm, ANSWERS_SYSTEM)]
+    asked = [field(call, "Answer") for call in judge_calls(llm, ANSWERS_SYSTEM)]
     assert drafted not in asked
 
 
@@ -196,9 +196,9 @@ def test_supported_sentences_that_do_not_answer_the_question_are_refused(seeded_
     # AND the judge was asked with the question and the supported sentence only
     check, gate = judge_calls(llm, ANSWERS_SYSTEM)
     assert field(check, "Question") == field(gate, "Question") == question
-    assert field(check, "Text") == "The shorter-range versions have a range of about 100 miles."
+    assert field(check, "Answer") == "The shorter-range versions have a range of about 100 miles."
     # AND since the closest passages do not answer it either (the gate), no second look
-    assert "A swarm" not in field(gate, "Text")
+    assert "A swarm" not in field(gate, "Answer")
     assert len(answer_calls(llm)) == 1 and not answer.first_draft
 
 
@@ -209,19 +209,18 @@ def test_the_same_supported_sentences_stand_when_they_answer(seeded_library):
     assert not answer.refused and "100 miles" in answer.answer
 
 
-def test_the_judgments_are_constrained_by_their_grammars(seeded_library):
+def test_the_judge_may_only_say_yes_or_no(seeded_library):
     # GIVEN the default judge, which is the model itself
     llm = ScriptedLLM(
         citing("Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System")
     )
     # WHEN an answer is checked
     ask("What does ATACMS stand for?", library=seeded_library, llm=llm)
-    # THEN the answer call is free, every entailment is YES or NO, and what answers the
-    # question is a phrase on one line
+    # THEN the answer call is free and every judgment is constrained to YES or NO
     assert llm.grammars[0] is None
-    expected = {ENTAILS_SYSTEM: YES_NO_GRAMMAR, ANSWERS_SYSTEM: ANSWER_PHRASE_GRAMMAR}
     for call, grammar in zip(llm.calls, llm.grammars, strict=True):
-        assert grammar == expected.get(call[0]["content"])
+        judging = call[0]["content"] in (ENTAILS_SYSTEM, ANSWERS_SYSTEM)
+        assert grammar == (YES_NO_GRAMMAR if judging else None)
     # AND both kinds of judgment were made: entailed, and answers the question
     assert judge_calls(llm, ENTAILS_SYSTEM) and judge_calls(llm, ANSWERS_SYSTEM)
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from dossier.judge import ANSWER_PHRASE_GRAMMAR, YES_NO_GRAMMAR, ModelJudge
+from dossier.judge import YES_NO_GRAMMAR, ModelJudge
 from prompts import PromptSet
 from tests.fakes import ScriptedLLM, WordJudge
 
@@ -72,16 +72,14 @@ def test_the_instructions_are_the_same_for_every_judgment_so_the_prefix_is_cache
     assert first[1] != second[1]
 
 
-def test_every_judgment_is_constrained_and_kept_short():
+def test_every_judgment_is_constrained_to_yes_or_no_and_kept_short():
     llm = saying("YES", "NO")
     judge = ModelJudge(llm)
     judge.entails("Text.", "Claim.")
     judge.answers("Question?", "Answer.")
-    # entailment: one word, YES or NO; does it answer: one line of a few words
-    assert llm.grammars == [YES_NO_GRAMMAR, ANSWER_PHRASE_GRAMMAR]
-    entails, answers = llm.options
-    assert 0 < entails["max_tokens"] <= 4
-    assert 0 < answers["max_tokens"] <= 32 and answers["stop"] == ["\n"]
+    assert llm.grammars == [YES_NO_GRAMMAR, YES_NO_GRAMMAR]
+    assert all(o["grammar"] == YES_NO_GRAMMAR for o in llm.options)
+    assert all(0 < o["max_tokens"] <= 4 for o in llm.options)
     assert all(o.get("temperature", 0.0) == 0.0 for o in llm.options)
 
 
@@ -191,42 +189,8 @@ def test_a_scoring_model_entails_only_when_yes_reaches_the_threshold(yes, thresh
     assert judge.entailment_probability("a", "b") == pytest.approx(yes)
 
 
-class CopyingLLM(ScriptedLLM):
-    """A model whose reading of an answer is a fixed phrase."""
-
-    def __init__(self, phrase: str) -> None:
-        super().__init__([])
-        self.phrase = phrase
-
-    def _phrase(self, messages) -> str:
-        return self.phrase
-
-
-@pytest.mark.parametrize(
-    ("phrase", "answers"),
-    [
-        ("Ana Ruiz", True),  # a name the question does not have
-        ("9", True),  # a number, even of one digit
-        ("2.3 times", True),
-        ("the harbour", False),  # only the question's own words handed back
-        ("NONE", False),
-        ("None.", False),
-        ("  ", False),
-    ],
-)
-def test_an_answer_answers_when_the_phrase_the_model_copies_says_more_than_the_question(
-    phrase, answers
-):
-    # GIVEN a model that reads `phrase` as what gives the answer
-    judge = ModelJudge(CopyingLLM(phrase))
-    # WHEN it is asked whether an answer answers "Who reopened the harbour?"
-    verdict = judge.answers("Who reopened the harbour?", "Ana Ruiz reopened the harbour.")
-    # THEN it does exactly when there is a phrase with something the question lacks
-    assert verdict is answers
-
-
-def test_does_it_answer_is_not_moved_by_the_entailment_threshold():
-    judge = ModelJudge(saying("YES"), threshold=0.99)
+def test_does_it_answer_stays_the_likelier_word_whatever_the_entailment_threshold():
+    judge = ModelJudge(ScoringLLM(0.7), threshold=0.9)
     assert judge.answers("Who opened the bridge?", "The mayor opened it.") is True
 
 
