@@ -6,8 +6,8 @@ wrongly in ways that can be seen without another model call: it fills a pronoun 
 its prompt's own example (when the conversation had no answer to take a referent from), or it
 repeats the earlier question and drops the follow-up's own words. Such a rewrite is not used;
 the follow-up is read after the question before it instead, which keeps every word the user
-wrote and the referent's description. Words the model adds from what it knows ("ATACMS" ->
-"ATACMS missiles") are left to it: they are often right.
+wrote and the referent's description. Words the model adds from what it knows ("the bill" ->
+"the housing bill") are left to it: they are often right.
 """
 
 from __future__ import annotations
@@ -41,17 +41,16 @@ def condense(
     """A follow-up rewritten to stand alone (the model does it); the question itself otherwise."""
     if not history:
         return question
-    turns = history[-HISTORY_TURNS:]
     lines = []
-    for turn in turns:
+    for turn in history[-HISTORY_TURNS:]:
         lines.append(f"User: {turn.question}")
         lines.append(f"Assistant: {' '.join(turn.answer.split())[:400]}")
-    prompt = prompts.render("condense", history="\n".join(lines), question=question)
+    conversation = "\n".join(lines)
+    prompt = prompts.render("condense", history=conversation, question=question)
     reply = llm.stream(
         [{"role": "user", "content": prompt.text}], max_tokens=60, stop=["\n"], cancel=cancel
     ).text()
     rewritten = reply.strip().strip('"').strip()
-    conversation = "\n".join(lines)
     instructions = prompts.render("condense", history="", question="").text
     if rewrite_keeps_to_the_conversation(question, rewritten, conversation, instructions):
         return rewritten
