@@ -6,12 +6,13 @@ reading. "Gives what is asked" is the judgment's own question: the kind of detai
 (a date, a figure, a name, what someone said) about the subject the question names; whether
 the answer is true is the entailment check's business, not this one's.
 
-Two ways of asking the model are compared on the same pairs:
-- `yes/no` (the app's, `ModelJudge.answers`): the model's probability of YES to "does the
-  answer give what the question asks?", at 0.5 (the app) and at each threshold;
-- `phrase` (tried, not adopted): the model copies the phrase of the answer that gives what is
-  asked, or says NONE; the answer answers when the phrase has a word or number the question
-  lacks (prompt below).
+Three ways of asking the model are compared on the same pairs:
+- `yes/no`: the model's probability of YES to "does the answer give what the question
+  asks?", at 0.5 and at each threshold;
+- `phrase`: the model copies the phrase of the answer that gives what is asked, or says NONE;
+  the answer answers when the phrase has a word or number the question lacks
+  (`ModelJudge.answer_phrase`, `dossier.judge.gives_more_than`);
+- `both` (the app's, `ModelJudge.answers`): YES at 0.5 and then such a phrase.
 
 "Positive" is "answers": precision is the share of pairs judged to answer that do, recall the
 share of answering pairs judged so.
@@ -24,50 +25,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import time
 from pathlib import Path
 
 from _common import REPO_ROOT, machine  # also puts the repo on sys.path, models offline
 from judge import THRESHOLDS, at_threshold, scores
 
+from dossier.judge import ModelJudge, gives_more_than
 from dossier.runtime import Runtime, Settings
 from models.llm import ChoiceScorer
 from prompts import PromptSet, chat_messages
-from retrieval.search import content_terms
 
 PAIRS = REPO_ROOT / "tests" / "data" / "answers_pairs.jsonl"
 
-PHRASE_SYSTEM = (
-    "You answer a question from a text. Reply with the shortest phrase of the text that gives"
-    " exactly what the question asks for, about the subject the question names. If the text"
-    " does not give it, reply NONE."
-)
-PHRASE_GRAMMAR = r"root ::= [^\n]+"
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def answer_phrase(llm, question: str, answer: str) -> str | None:
-    messages = [
-        {"role": "system", "content": PHRASE_SYSTEM},
-        {"role": "user", "content": f"Text: {answer}\nQuestion: {question}\nPhrase:"},
-    ]
-    reply = llm.stream(messages, max_tokens=24, stop=["\n"], grammar=PHRASE_GRAMMAR).text()
-    phrase = reply.strip().strip('"').strip()
-    return None if not phrase or phrase.upper().startswith("NONE") else phrase
-
-
-def gives_more_than(phrase: str, question: str) -> bool:
-    """`phrase` has a content word or a number that `question` lacks."""
-
-    def words(text: str) -> set[str]:
-        return set(content_terms(text)) | set(_NUMBER.findall(text))
-
-    return bool(words(phrase) - words(question))
-
 
 def yes_no_probability(llm: ChoiceScorer, question: str, answer: str) -> float:
-    """The app's judgment (`ModelJudge.answers` compares this with 0.5)."""
+    """The first half of the app's judgment (`ModelJudge.answers` compares it with 0.5)."""
     prompts = PromptSet()
     messages = chat_messages(
         prompts.render("judge_answers_system"),
@@ -93,8 +66,9 @@ def main() -> None:
     labels = [bool(p["label"]) for p in pairs]
     ids = [p["id"] for p in pairs]
 
+    judge = ModelJudge(llm)
     started = time.perf_counter()
-    phrases = [answer_phrase(llm, p["question"], p["answer"]) for p in pairs]
+    phrases = [judge.answer_phrase(p["question"], p["answer"]) for p in pairs]
     phrase_s = (time.perf_counter() - started) / len(pairs)
     verdicts = [
         phrase is not None and gives_more_than(phrase, p["question"])
@@ -103,11 +77,13 @@ def main() -> None:
     started = time.perf_counter()
     yes = [yes_no_probability(llm, p["question"], p["answer"]) for p in pairs]
     yes_no_s = (time.perf_counter() - started) / len(pairs)
+    both = [y >= 0.5 and v for y, v in zip(yes, verdicts, strict=True)]
 
     report = {
         "pairs": len(pairs),
         "answering": sum(labels),
         "model": llm.model_id,
+        "both": scores(labels, both, ids),
         "phrase": {**scores(labels, verdicts, ids), "seconds_per_pair": round(phrase_s, 3)},
         "yes_no": {
             str(t): scores(labels, at_threshold(yes, t), ids) for t in (0.5, *THRESHOLDS[1:])
@@ -119,7 +95,7 @@ def main() -> None:
     }
     print(f"{len(pairs)} labelled pairs ({sum(labels)} answer), model {llm.model_id}")
     print(f"{'judgment':<16} {'precision':>9} {'recall':>9} {'false+':>9} {'missed':>9}")
-    rows = [("phrase", report["phrase"])]
+    rows = [("both (the app)", report["both"]), ("phrase", report["phrase"])]
     rows += [(f"yes/no at {t}", row) for t, row in report["yes_no"].items()]
     for name, row in rows:
         print(

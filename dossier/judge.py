@@ -8,15 +8,21 @@ likely each word is (`models.llm.ChoiceScorer`), the judge reads the probability
 against NO and a claim is entailed when it reaches `ENTAILMENT_THRESHOLD`. The prompt's
 instructions come first and never change, so the model's prompt cache evaluates them once
 per session; each judgment pays only for its evidence and claim.
+
+Whether an answer gives what its question asks is asked twice: YES/NO as above, and then, as
+a reading task, the model copies the phrase of the answer that gives it, or says NONE; a phrase
+that only hands back the question's own words does not count.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Protocol
 
 from models.llm import LLM, ChoiceScorer
 from prompts import PromptSet, chat_messages
+from retrieval.search import content_terms
 
 YES_NO_GRAMMAR = 'root ::= "YES" | "NO"'
 # The plain pick of the likelier word. A higher threshold trades answers for precision: 0.65,
@@ -26,6 +32,25 @@ YES_NO_GRAMMAR = 'root ::= "YES" | "NO"'
 # unsure of from a wrong-subject one, so no threshold fixes both; `ModelJudge(threshold=...)`
 # keeps the dial.
 ENTAILMENT_THRESHOLD = 0.5
+# Does an answer give what was asked? Asked for YES/NO, the model finds nearly every topical
+# answer to answer; asked to copy the phrase that gives it, it says NONE or copies the
+# question's own words for more of the non-answers, but it also copies a figure or a name from
+# an answer about another subject, which YES/NO catches. Each misses what the other catches,
+# so an answer must pass both (bench/judge_answers.py, bench/results/eval-all-2026-12-04.md).
+# The phrase is one line of a few words: a longer reply is not a phrase.
+ANSWER_PHRASE_GRAMMAR = r"root ::= [^\n]+"
+ANSWER_PHRASE_TOKENS = 24
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def gives_more_than(phrase: str, question: str) -> bool:
+    """`phrase` has a content word or a number that `question` lacks: it is not the question's
+    own words handed back ("What had Russia moved?" -> "Russia")."""
+
+    def words(text: str) -> set[str]:
+        return set(content_terms(text)) | set(_NUMBER.findall(text))
+
+    return bool(words(phrase) - words(question))
 
 
 class Judge(Protocol):
@@ -68,10 +93,39 @@ class ModelJudge:
         )
 
     def answers(self, question: str, answer: str) -> bool:
+        """The model finds YES likelier than NO to "does `answer` give what `question` asks?",
+        and then copies a phrase of `answer` that gives it and says more than the question."""
         yes = self._yes(
             "judge_answers", question=" ".join(question.split()), answer=" ".join(answer.split())
         )
-        return yes >= 0.5
+        if yes < 0.5:
+            return False
+        phrase = self.answer_phrase(question, answer)
+        return phrase is not None and gives_more_than(phrase, question)
+
+    def answer_phrase(self, question: str, answer: str) -> str | None:
+        """The shortest phrase of `answer` that gives what `question` asks for (the model's
+        reading), or None when the model finds none."""
+        if self.cancel is not None and self.cancel.is_set():
+            return None
+        messages = chat_messages(
+            self.prompts.render("judge_phrase_system"),
+            self.prompts.render(
+                "judge_phrase_user",
+                question=" ".join(question.split()),
+                answer=" ".join(answer.split()),
+            ),
+        )
+        self.calls += 1
+        reply = self.llm.stream(
+            messages,
+            max_tokens=ANSWER_PHRASE_TOKENS,
+            stop=["\n"],
+            grammar=ANSWER_PHRASE_GRAMMAR,
+            cancel=self.cancel,
+        ).text()
+        phrase = reply.strip().strip('"').strip()
+        return None if not phrase or phrase.upper().startswith("NONE") else phrase
 
     def _yes(self, name: str, **values: str) -> float:
         """The probability of YES for one judgment."""
@@ -92,4 +146,5 @@ class ModelJudge:
         """The judge's templates, as one short hash for the answer's provenance."""
         names = ("judge_entails_system", "judge_entails_user")
         names += ("judge_answers_system", "judge_answers_user")
+        names += ("judge_phrase_system", "judge_phrase_user")
         return "+".join(self.prompts.template_hash(n)[:8] for n in names)

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from dossier.judge import YES_NO_GRAMMAR
+from dossier.judge import ANSWER_PHRASE_GRAMMAR, YES_NO_GRAMMAR
 from dossier.source_guide import GUIDE_GRAMMAR
 from models.llm import Completion, Message, Timings
 
@@ -40,7 +40,9 @@ class ScriptedLLM:
     ) -> None:
         self._replies = replies if callable(replies) else list(replies)
         # Calls constrained by a YES/NO grammar (the judge's) are answered by `verdict`, apart
-        # from the script; by default every judgment is YES. Other grammars are not enforced.
+        # from the script; by default every judgment is YES. Asked for the phrase that answers
+        # a question (asked only after a YES), the model copies the whole answer. Other
+        # grammars are not enforced.
         self.verdict = verdict or (lambda messages: "YES")
         # Calls for a source guide (its grammar) are answered by `guide`, apart from the
         # script too; by default the model writes no guide sentence.
@@ -57,8 +59,13 @@ class ScriptedLLM:
         return [
             call
             for call, grammar in zip(self.calls, self.grammars, strict=True)
-            if grammar not in (YES_NO_GRAMMAR, GUIDE_GRAMMAR)
+            if grammar not in (YES_NO_GRAMMAR, ANSWER_PHRASE_GRAMMAR, GUIDE_GRAMMAR)
         ]
+
+    @staticmethod
+    def _whole_answer(messages: list[Message]) -> str:
+        """The answer text of a does-it-answer phrase prompt ("Text: ...\nQuestion: ...")."""
+        return messages[-1]["content"].split("Text: ", 1)[1].split("\nQuestion: ")[0]
 
     def _reply_for(self, messages: list[Message]) -> str:
         if callable(self._replies):
@@ -94,9 +101,10 @@ class ScriptedLLM:
         self.calls.append(copy.deepcopy(messages))
         self.grammars.append(grammar)
         self.markers.append(list(markers) if markers else None)
-        judging = grammar == YES_NO_GRAMMAR
-        if judging:
+        if grammar == YES_NO_GRAMMAR:
             reply = self.verdict(messages)
+        elif grammar == ANSWER_PHRASE_GRAMMAR:
+            reply = self._whole_answer(messages)
         elif grammar == GUIDE_GRAMMAR:
             reply = self.guide(messages)
         else:

@@ -1,9 +1,9 @@
 """The labelled (question, checked answer, gives what is asked?) pairs that measure whether the
 answer check can tell an answer from a topical non-answer (bench/judge_answers.py).
 
-tests/data/answers_pairs.jsonl holds the supported sentences of real answers (eval runs of the
-seed development questions and of the invented newsroom suite, the question as the model was
-asked it after condensing), each labelled by reading: true when the answer gives the kind of
+tests/data/answers_pairs.jsonl holds the supported sentences of real answers and drafts the
+check refused (eval runs of the seed development questions and of the invented newsroom suite,
+the question as the model was asked it after condensing), each labelled by reading: true when the answer gives the kind of
 detail asked for about the subject the question names, whether or not it is right. These
 checks need no model.
 """

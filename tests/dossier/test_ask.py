@@ -9,13 +9,14 @@ import threading
 import pytest
 
 from dossier.ask import AskEvents, AskOptions, ask
-from dossier.judge import YES_NO_GRAMMAR
+from dossier.judge import ANSWER_PHRASE_GRAMMAR, YES_NO_GRAMMAR
 from dossier.schema import Turn
 from prompts import REFUSAL, PromptSet
 from tests.fakes import ScriptedLLM, WordJudge
 
 ENTAILS_SYSTEM = PromptSet().render("judge_entails_system").text
 ANSWERS_SYSTEM = PromptSet().render("judge_answers_system").text
+PHRASE_SYSTEM = PromptSet().render("judge_phrase_system").text
 
 
 def answer_calls(llm):
@@ -82,7 +83,8 @@ def test_the_fixed_instructions_come_first_so_the_prefix_can_be_reused(seeded_li
     ask("What range do the missiles have?", library=seeded_library, llm=llm)
     ask("Who warned about escalation?", library=seeded_library, llm=llm)
     # a refusal is not judged; whether a second look could help is, once per question
-    assert len(answer_calls(llm)) == 4 and len(llm.calls) == 6
+    assert len(answer_calls(llm)) == 4 and len(judge_calls(llm, ANSWERS_SYSTEM)) == 2
+    assert not judge_calls(llm, ENTAILS_SYSTEM)
     first, second = answer_calls(llm)[0], answer_calls(llm)[2]
     assert first[0] == second[0] and first[0]["role"] == "system"
     assert "passages" in first[0]["content"].lower()
@@ -209,20 +211,25 @@ def test_the_same_supported_sentences_stand_when_they_answer(seeded_library):
     assert not answer.refused and "100 miles" in answer.answer
 
 
-def test_the_judge_may_only_say_yes_or_no(seeded_library):
+def test_the_judgments_are_constrained_by_their_grammars(seeded_library):
     # GIVEN the default judge, which is the model itself
     llm = ScriptedLLM(
         citing("Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System")
     )
     # WHEN an answer is checked
     ask("What does ATACMS stand for?", library=seeded_library, llm=llm)
-    # THEN the answer call is free and every judgment is constrained to YES or NO
+    # THEN the answer call is free, every YES/NO judgment is YES or NO, and the phrase that
+    # answers the question is one line
     assert llm.grammars[0] is None
+    expected = {
+        ENTAILS_SYSTEM: YES_NO_GRAMMAR,
+        ANSWERS_SYSTEM: YES_NO_GRAMMAR,
+        PHRASE_SYSTEM: ANSWER_PHRASE_GRAMMAR,
+    }
     for call, grammar in zip(llm.calls, llm.grammars, strict=True):
-        judging = call[0]["content"] in (ENTAILS_SYSTEM, ANSWERS_SYSTEM)
-        assert grammar == (YES_NO_GRAMMAR if judging else None)
-    # AND both kinds of judgment were made: entailed, and answers the question
-    assert judge_calls(llm, ENTAILS_SYSTEM) and judge_calls(llm, ANSWERS_SYSTEM)
+        assert grammar == expected.get(call[0]["content"])
+    # AND every kind of judgment was made: entailed, answers the question, and with what
+    assert all(judge_calls(llm, system) for system in expected)
 
 
 def test_the_judge_reads_the_cited_passages_closest_sentences_not_the_prompt(library, tmp_path):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from dossier.judge import YES_NO_GRAMMAR, ModelJudge
+from dossier.judge import ANSWER_PHRASE_GRAMMAR, YES_NO_GRAMMAR, ModelJudge, gives_more_than
 from prompts import PromptSet
 from tests.fakes import ScriptedLLM, WordJudge
 
@@ -67,20 +67,28 @@ def test_the_instructions_are_the_same_for_every_judgment_so_the_prefix_is_cache
     judge.entails("Text one.", "Claim one.")
     judge.entails("Another text entirely.", "Another claim.")
     judge.answers("A question?", "An answer.")
-    first, second, third = llm.calls
-    assert first[0] == second[0] and first[0] != third[0]
+    first, second, third, phrase = llm.calls
+    assert first[0] == second[0] and first[0] != third[0] != phrase[0]
     assert first[1] != second[1]
 
 
-def test_every_judgment_is_constrained_to_yes_or_no_and_kept_short():
-    llm = saying("YES", "NO")
+def test_every_judgment_is_constrained_and_kept_short():
+    llm = saying("YES", "YES")
     judge = ModelJudge(llm)
     judge.entails("Text.", "Claim.")
     judge.answers("Question?", "Answer.")
-    assert llm.grammars == [YES_NO_GRAMMAR, YES_NO_GRAMMAR]
-    assert all(o["grammar"] == YES_NO_GRAMMAR for o in llm.options)
-    assert all(0 < o["max_tokens"] <= 4 for o in llm.options)
+    # entailment and does-it-answer: one word, YES or NO; then, with what: one short line
+    assert llm.grammars == [YES_NO_GRAMMAR, YES_NO_GRAMMAR, ANSWER_PHRASE_GRAMMAR]
+    *yes_no, phrase = llm.options
+    assert all(0 < o["max_tokens"] <= 4 for o in yes_no)
+    assert 0 < phrase["max_tokens"] <= 32 and phrase["stop"] == ["\n"]
     assert all(o.get("temperature", 0.0) == 0.0 for o in llm.options)
+
+
+def test_a_no_is_final_and_no_phrase_is_asked_for():
+    llm = saying("NO")
+    assert ModelJudge(llm).answers("Question?", "Answer.") is False
+    assert llm.grammars == [YES_NO_GRAMMAR]
 
 
 @pytest.mark.parametrize(
@@ -135,6 +143,8 @@ def test_other_prompts_can_be_used(tmp_path):
         "judge_entails_user": "T={evidence} C={claim}",
         "judge_answers_system": "Answer?",
         "judge_answers_user": "Q={question} A={answer}",
+        "judge_phrase_system": "Which words?",
+        "judge_phrase_user": "Q={question} A={answer}",
     }.items():
         (tmp_path / f"{name}.txt").write_text(text)
     llm = saying("YES")
@@ -144,9 +154,9 @@ def test_other_prompts_can_be_used(tmp_path):
         {"role": "system", "content": "Check."},
         {"role": "user", "content": "T=e C=c"},
     ]
-    # AND its hash names the four templates, so another judge prompt changes the answer's hash
+    # AND its hash names the six templates, so another judge prompt changes the answer's hash
     assert judge.prompt_hash() != ModelJudge(llm).prompt_hash()
-    assert len(judge.prompt_hash().split("+")) == 4
+    assert len(judge.prompt_hash().split("+")) == 6
 
 
 def test_the_word_judge_used_by_other_tests_judges_by_content_words():
@@ -187,6 +197,51 @@ def test_a_scoring_model_entails_only_when_yes_reaches_the_threshold(yes, thresh
     assert llm.choices == [("YES", "NO")]
     assert llm.grammars == []
     assert judge.entailment_probability("a", "b") == pytest.approx(yes)
+
+
+class CopyingLLM(ScriptedLLM):
+    """A model that says YES to every judgment and reads `phrase` as what answers."""
+
+    def __init__(self, phrase: str) -> None:
+        super().__init__([])
+        self.phrase = phrase
+
+    def _whole_answer(self, messages) -> str:
+        return self.phrase
+
+
+@pytest.mark.parametrize(
+    ("phrase", "answers"),
+    [
+        ("Ana Ruiz", True),  # a name the question does not have
+        ("9", True),  # a number, even of one digit
+        ("2.3 times", True),
+        ("the harbour", False),  # only the question's own words handed back
+        ("NONE", False),
+        ("None.", False),
+        ("  ", False),
+    ],
+)
+def test_a_yes_stands_when_the_phrase_the_model_copies_says_more_than_the_question(phrase, answers):
+    # GIVEN a model that says YES and reads `phrase` as what gives the answer
+    judge = ModelJudge(CopyingLLM(phrase))
+    # WHEN it is asked whether an answer answers "Who reopened the harbour?"
+    verdict = judge.answers("Who reopened the harbour?", "Ana Ruiz reopened the harbour.")
+    # THEN it does exactly when there is a phrase with something the question lacks
+    assert verdict is answers
+
+
+@pytest.mark.parametrize(
+    ("phrase", "question", "more"),
+    [
+        ("in 2019", "What happened in 2019?", False),
+        ("in 2020", "What happened in 2019?", True),
+        ("the mayors", "Which mayor spoke?", False),  # the same word, plural
+        ("Oslo", "Which city?", True),
+    ],
+)
+def test_gives_more_than_compares_content_words_and_numbers(phrase, question, more):
+    assert gives_more_than(phrase, question) is more
 
 
 def test_does_it_answer_stays_the_likelier_word_whatever_the_entailment_threshold():
