@@ -3,9 +3,9 @@ answer check can tell an answer from a topical non-answer (bench/judge_answers.p
 
 tests/data/answers_pairs.jsonl holds the supported sentences of real answers and drafts the
 check refused (eval runs of the seed development questions and of the invented newsroom suite,
-the question as the model was asked it after condensing), each labelled by reading: true when the answer gives the kind of
-detail asked for about the subject the question names, whether or not it is right. These
-checks need no model.
+the question as the model was asked it after condensing), each labelled by reading: true when
+the answer gives the kind of detail asked for about the subject the question names, whether or
+not it is right. These checks need no model.
 """
 
 from __future__ import annotations
