@@ -10,12 +10,21 @@ export QT_QPA_PLATFORM ?= offscreen
 
 setup: $(STAMP)
 
+# llama-cpp-python compiles llama.cpp for this CPU (-march=native), but without its AMX
+# kernels: on a virtual machine whose CPU advertises AMX the app crashed at the first token
+# (general protection fault in libggml-cpu). Built without the pip cache, so a wheel built
+# another way on this machine is not reused; the project install then finds the pin satisfied.
+LLAMA_PIN := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -1)
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_BUILD_ENV := $(if $(filter x86_64,$(shell uname -m)),CFLAGS="$(NO_AMX)" CXXFLAGS="$(NO_AMX)",)
+
 # Re-runs only when pyproject.toml changes. torch comes first from the CPU build, so the
 # project's `torch==2.13.0` pin is already satisfied and pip pulls no CUDA packages.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
+	$(LLAMA_BUILD_ENV) $(PIP) install --quiet --no-cache-dir "$(LLAMA_PIN)"
 	$(PIP) install --quiet -e ".[dev]"
 	$(PY) -m models.prepare
 	touch $(STAMP)
