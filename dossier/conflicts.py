@@ -17,7 +17,7 @@ from retrieval.sentences import sentence_spans
 
 from .focus import answer_values, expected_answer
 from .judge import Judge
-from .quantities import figures
+from .quantities import Figure, figures
 from .schema import AnswerSentence, Passage
 
 DIFFERENT_ACCOUNT = "The sources differ."
@@ -101,7 +101,7 @@ def probe_order(
     return ordered or others[:1]
 
 
-def other_figure(stated, text: str) -> bool:
+def other_figure(stated: list[Figure], text: str) -> bool:
     """`text` gives a figure of the same measure as one of `stated` (a share, a sum of euros, a
     count of ships, a distance) that cannot be the same value: another account of the same
     quantity, where a figure of any other measure is only another fact."""
