@@ -17,6 +17,7 @@ from retrieval.sentences import sentence_spans
 
 from .focus import answer_values, expected_answer
 from .judge import Judge
+from .quantities import Figure, figures
 from .schema import AnswerSentence, Passage
 
 DIFFERENT_ACCOUNT = "The sources differ."
@@ -75,8 +76,9 @@ def probe_order(
     45 million" against "40 million"). When the question asks for a kind of value (a figure,
     a date, a name), only passages whose sentences closest to the question give one the
     answer lacks can answer it otherwise: those reading most like the answer go first, and
-    one holding every value the answer gives (it restates it) goes last. When no passage
-    gives another value, the most relevant one is the one probe.
+    one holding every value the answer gives (it restates it) goes last; before likeness, one
+    giving another figure of the same measure as the answer's (`other_figure`) goes first.
+    When no passage gives another value, the most relevant one is the one probe.
     """
     others = [p for p in sorted(passages, key=lambda p: -p.relevance) if p.source_id not in cited]
     kind = expected_answer(question)
@@ -91,8 +93,23 @@ def probe_order(
         return bool(mine) and all(value in p.text.lower() for value in mine)
 
     giving_another = [p for p in others if answer_values(kind, closest[p.n], question) - mine]
-    ordered = sorted(giving_another, key=lambda p: (restates(p), -likeness[p.n]))
+    stated = figures(answer)
+    ordered = sorted(
+        giving_another,
+        key=lambda p: (restates(p), not other_figure(stated, closest[p.n]), -likeness[p.n]),
+    )
     return ordered or others[:1]
+
+
+def other_figure(stated: list[Figure], text: str) -> bool:
+    """`text` gives a figure of the same measure as one of `stated` (a share, a sum of euros, a
+    count of ships, a distance) that cannot be the same value: another account of the same
+    quantity, where a figure of any other measure is only another fact."""
+    return any(
+        theirs.family == mine.family and not theirs.agrees_with(mine)
+        for theirs in figures(text)
+        for mine in stated
+    )
 
 
 def differs(

@@ -60,6 +60,13 @@ _CALENDAR = re.compile(
     + "|".join([*calendar.month_name[1:], *calendar.day_name])
     + r"|yesterday|today|tomorrow|tonight)\b|\b\d{4}\b|\b\d{1,2}:\d\d\b"
 )
+_MONTH_NAME = "|".join(calendar.month_name[1:])
+# A day of a month, either order ("24 January", "January 24th"): one value, so that two days
+# of the same month are two values, not one "january".
+_DAY_OF_MONTH = re.compile(
+    rf"\b(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_NAME})"
+    rf"|(?P<month2>{_MONTH_NAME})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?)\b(?!\d)"
+)
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]+")
 
 
@@ -83,13 +90,18 @@ def holds_answer_kind(kind: AnswerKind, sentence: str, question: str) -> bool:
 
 def answer_values(kind: AnswerKind, text: str, question: str) -> set[str]:
     """The values of that kind in `text` that the question does not already give, lower-case:
-    figures (digits or number words), dates and times, or capitalised words inside sentences."""
+    figures (digits or number words), dates ("24 january", "friday", "2019") and times, or
+    capitalised words inside sentences."""
     if kind == "figure":
         found = [n.replace(",", "") for n in NUMBER.findall(text)] + _NUMBER_WORDS.findall(text)
     elif kind == "date":
-        found = _CALENDAR.findall(text)
+        found = [
+            f"{int(m['day'] or m['day2'])} {m['month'] or m['month2']}"
+            for m in _DAY_OF_MONTH.finditer(text)
+        ]
+        found += _CALENDAR.findall(_DAY_OF_MONTH.sub(" ", text))
     else:  # a month or a weekday is a date, not a name
         found = [w for w in _CAPITALISED.findall(text) if not _CALENDAR.fullmatch(w)]
     asked = {w.lower().replace(",", "") for w in re.findall(r"[\w.,'’-]+", question)}
     asked |= {w.lower() for w in re.findall(r"[\w'’-]+", question)}
-    return {v.lower() for v in found if v.lower() not in asked}
+    return {v.lower() for v in found if not set(v.lower().split()) <= asked}

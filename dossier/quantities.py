@@ -23,8 +23,13 @@ _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
 }  # fmt: skip
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+# "thirty-seven" is one number, not "thirty" with a stray "seven"
+_WORD_NUMBERS |= {f"{t}-{o}": _WORD_NUMBERS[t] + _WORD_NUMBERS[o] for t in _TENS for o in _ONES}
 # "hundred" and "dozen" multiply the number before them ("two hundred"), like "million".
 _SCALES = {"dozen": 12, "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9,
            "trillion": 1e12}  # fmt: skip
@@ -61,7 +66,9 @@ FAMILY_NAMES = {
     "clock": "Time",
 }  # fmt: skip
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|" + "|".join(_WORD_NUMBERS)
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|" + "|".join(
+    sorted(_WORD_NUMBERS, key=len, reverse=True)
+)
 _UNIT_ALT = "|".join(
     sorted((re.escape(u) + ("s?" if u[-1].isalpha() else "") for u in _UNITS), key=len)[::-1]
 )

@@ -157,3 +157,31 @@ def test_a_second_passage_is_probed_when_the_first_agrees(fake_embedder):
     # THEN b, reading most like the answer, was probed first and agreed; c is the other account
     assert [call[1] for call in judge.asked][:1] == [shown[1].text]
     assert found is not None and found.source_id == "c"
+
+
+def test_a_passage_giving_the_same_measure_otherwise_is_probed_before_one_reading_closer(
+    fake_embedder,
+):
+    # GIVEN an answer that the reservoir was 27 per cent full (source a); source c, worded
+    # much like the answer, gives a flow in cubic metres; source b gives another share
+    shown = [
+        passage(
+            1, "a", "The reservoir stood at 27 per cent of capacity when releases were cut.", 0.9
+        ),
+        passage(3, "c", "The reservoir stood low when releases were cut to 45 cubic metres.", 0.8),
+        passage(2, "b", "Officials say storage has fallen to 31 per cent.", 0.3),
+    ]
+    answer = [said("The reservoir stood at 27 per cent of capacity when releases were cut.", 1)]
+    judge = ScriptedJudge(answers=["45 cubic", "31 per cent"])
+    # WHEN another account is looked for on "how full"
+    found = other_account("How full was the reservoir?", answer, shown, fake_embedder, judge)
+    # THEN the first probe went to source b: another value of the same measure, a share
+    assert found is not None and found.source_id == "b"
+
+
+def test_two_days_of_the_same_month_are_two_accounts():
+    judge = WordJudge()
+    first = [said("The breach was found on 27 January.", 1)]
+    asked = "When was the breach found?"
+    assert differs(asked, first, [said("Staff found the breach on 24 January.", 2)], judge)
+    assert not differs(asked, first, [said("Staff found the breach on 27 January.", 2)], judge)

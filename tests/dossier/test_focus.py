@@ -68,3 +68,16 @@ def test_a_sentence_holds_the_kind_of_answer_asked_for():
     assert not holds_answer_kind("name", "The talks in Lindale were chaired by a judge.", question)
     assert not holds_answer_kind("name", "Officials said the talks went on.", question)
     assert not holds_answer_kind("name", "The talks in Lindale began in March.", question)
+
+
+def test_a_day_of_a_month_is_one_date_value_whatever_the_order():
+    from dossier.focus import answer_values
+
+    question = "When did the talks open?"
+    assert answer_values("date", "They opened on 24 January.", question) == {"24 january"}
+    assert answer_values("date", "They opened on January 24th.", question) == {"24 january"}
+    # a weekday, a year and a time stay values of their own
+    found = answer_values("date", "They opened on Friday 3 May 2024 at 9:30.", question)
+    assert found == {"friday", "3 may", "2024", "9:30"}
+    # a date the question already gives is no answer to it
+    assert answer_values("date", "Talks resumed on 3 May.", "What happened on 3 May?") == set()

@@ -25,3 +25,10 @@ def test_a_qualifier_is_a_whole_word():
     # "thunder" ends in "under", "handsome" in "some": neither qualifies the figure after it
     assert (only("The thunder 5 km away").low, only("The thunder 5 km away").high) == (5, 5)
     assert only("Under 5 km away").low == 0
+
+
+def test_a_hyphenated_number_word_is_one_number():
+    ships = only("Thirty-seven ships waited offshore.")
+    assert (ships.family, ships.low) == ("count:ship", 37)
+    assert only("Sixty people were moved.").low == 60
+    assert only("Seventeen boats were moored.").low == 17  # not "seven"
