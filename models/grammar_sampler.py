@@ -13,6 +13,7 @@ Importing this module does not load the native library; `GreedyGrammarSampler` d
 from __future__ import annotations
 
 import ctypes
+import sys
 from typing import Any
 
 import numpy as np
@@ -74,4 +75,7 @@ class GreedyGrammarSampler:
             self._grammar = None
 
     def __del__(self) -> None:
-        self.close()
+        # At interpreter exit llama_cpp's bindings may already be torn down (the call raised
+        # TypeError after the test run); the process's memory is freed with it then.
+        if not sys.is_finalizing():
+            self.close()
