@@ -162,26 +162,26 @@ def test_a_second_passage_is_probed_when_the_first_agrees(fake_embedder):
 def test_a_passage_giving_the_same_measure_otherwise_is_probed_before_one_reading_closer(
     fake_embedder,
 ):
-    # GIVEN an answer that the reservoir was 27 per cent full (source a); source c, worded
+    # GIVEN an answer that the lake was 62 per cent full (source a); source c, worded
     # much like the answer, gives a flow in cubic metres; source b gives another share
     shown = [
         passage(
-            1, "a", "The reservoir stood at 27 per cent of capacity when releases were cut.", 0.9
+            1, "a", "The lake stood at 62 per cent of capacity when the gates were closed.", 0.9
         ),
-        passage(3, "c", "The reservoir stood low when releases were cut to 45 cubic metres.", 0.8),
-        passage(2, "b", "Officials say storage has fallen to 31 per cent.", 0.3),
+        passage(3, "c", "The lake stood low when the gates were closed to 120 cubic metres.", 0.8),
+        passage(2, "b", "Officials say storage has fallen to 58 per cent.", 0.3),
     ]
-    answer = [said("The reservoir stood at 27 per cent of capacity when releases were cut.", 1)]
-    judge = ScriptedJudge(answers=["45 cubic", "31 per cent"])
+    answer = [said("The lake stood at 62 per cent of capacity when the gates were closed.", 1)]
+    judge = ScriptedJudge(answers=["120 cubic", "58 per cent"])
     # WHEN another account is looked for on "how full"
-    found = other_account("How full was the reservoir?", answer, shown, fake_embedder, judge)
+    found = other_account("How full was the lake?", answer, shown, fake_embedder, judge)
     # THEN the first probe went to source b: another value of the same measure, a share
     assert found is not None and found.source_id == "b"
 
 
 def test_two_days_of_the_same_month_are_two_accounts():
     judge = WordJudge()
-    first = [said("The breach was found on 27 January.", 1)]
-    asked = "When was the breach found?"
-    assert differs(asked, first, [said("Staff found the breach on 24 January.", 2)], judge)
-    assert not differs(asked, first, [said("Staff found the breach on 27 January.", 2)], judge)
+    first = [said("The leak was found on 15 March.", 1)]
+    asked = "When was the leak found?"
+    assert differs(asked, first, [said("Staff found the leak on 12 March.", 2)], judge)
+    assert not differs(asked, first, [said("Staff found the leak on 15 March.", 2)], judge)
