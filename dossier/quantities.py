@@ -26,10 +26,14 @@ _WORD_NUMBERS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 # "thirty-seven" is one number, not "thirty" with a stray "seven"
-_WORD_NUMBERS |= {f"{t}-{o}": _WORD_NUMBERS[t] + _WORD_NUMBERS[o] for t in _TENS for o in _ONES}
+_WORD_NUMBERS |= {
+    f"{tens}-{ones}": _WORD_NUMBERS[tens] + _WORD_NUMBERS[ones]
+    for tens in _WORD_NUMBERS
+    if _WORD_NUMBERS[tens] >= 20
+    for ones in _WORD_NUMBERS
+    if _WORD_NUMBERS[ones] < 10
+}
 # "hundred" and "dozen" multiply the number before them ("two hundred"), like "million".
 _SCALES = {"dozen": 12, "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9,
            "trillion": 1e12}  # fmt: skip

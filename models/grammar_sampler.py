@@ -75,7 +75,7 @@ class GreedyGrammarSampler:
             self._grammar = None
 
     def __del__(self) -> None:
-        # At interpreter exit llama_cpp's bindings may already be torn down (the call raised
-        # TypeError after the test run); the process's memory is freed with it then.
+        # At interpreter exit llama_cpp's bindings may already be torn down (calling one
+        # raises TypeError); the process's memory is freed with it then.
         if not sys.is_finalizing():
             self.close()
