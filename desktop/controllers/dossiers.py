@@ -132,6 +132,11 @@ class DossiersController(QObject):
             self.current_changed.emit(info.name)
         self.listed.emit()
 
+    @property
+    def idle(self) -> bool:
+        """No registry job is running or waiting (what was asked is written and listed)."""
+        return self._job is None and not self._queue
+
     def info(self, slug: str | None):
         return next((d for d in self.dossiers if d.slug == slug), None)
 

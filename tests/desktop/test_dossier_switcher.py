@@ -111,7 +111,10 @@ def test_two_dossiers_each_show_their_own_sources_and_conversations(
     pick(window, "ferry")
     wait_opened(qtbot, app, "ferry")
     assert titles(app) == {"Harbour Council Approves New Ferry Route"}
-    qtbot.waitUntil(lambda: Dossiers(isolated_data_dir).current().slug == "ferry")
+    # (read once the switcher's registry jobs are done: polling the registry here would take
+    # its lock over and over from the GUI thread, and could keep the worker's write waiting)
+    qtbot.waitUntil(lambda: app.dossiers.idle, timeout=30000)
+    assert Dossiers(isolated_data_dir).current().slug == "ferry"
 
 
 def test_a_switch_waits_for_the_users_own_work(qtbot, open_window, isolated_data_dir):
