@@ -97,7 +97,9 @@ def test_two_dossiers_each_show_their_own_sources_and_conversations(
         app.library.ingest([article])
     assert titles(app) == {"Harbour Council Approves New Ferry Route"}
     # AND the switcher shows each dossier with its source count
-    qtbot.waitUntil(lambda: "Ferry — 1 source ·" in window.dossiers.combo.currentText())
+    qtbot.waitUntil(
+        lambda: "Ferry — 1 source ·" in window.dossiers.combo.currentText(), timeout=10000
+    )
     qtbot.waitUntil(lambda: window.windowTitle() == "Ferry — Dossier", timeout=10000)
     # WHEN the user switches back to the Demo
     pick(window, "demo")
