@@ -125,9 +125,10 @@ def names_found(sentence: str, text: str) -> bool:
         return low in words or (len(low) >= NAME_STEM and low[:NAME_STEM] in stems)
 
     def telling(name: str) -> list[str]:
-        # "The" or "La" opening a run says nothing about which name it is
+        # "The" or "La" opening a run says nothing about which name it is, also before a short
+        # one ("The UN", "The SRC"): of a run of short words, its first is not enough
         words = name.split()
-        return [w for w in words if len(w) >= NAME_STEM] or words
+        return [w for w in words if len(w) >= NAME_STEM] or words[1:] or words
 
     return all(any(found(w) for w in telling(name)) for name in names_in(sentence))
 

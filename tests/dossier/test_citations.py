@@ -84,6 +84,9 @@ def test_a_name_is_found_through_one_of_its_words_or_a_shared_stem():
     assert not names_found("The lead actress in La La Land is Liu Yifei.", "Its lead, Liu Yifei.")
     # "The" opening a run does not make the run found
     assert not names_found("The London mayor spoke.", "the mayor spoke")
+    assert not names_found("The SRC's chair spoke.", "The chair spoke.")
+    assert names_found("The SRC's chair spoke.", "The chair of the SRC spoke.")
+    assert names_found("The UN said so.", "The UN agency said so.")
 
 
 def test_an_unfinished_last_sentence_is_cut_from_a_reply_that_hit_its_token_limit():
