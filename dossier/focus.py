@@ -15,6 +15,7 @@ import re
 from typing import Literal
 
 from .citations import NUMBER
+from .quantities import NUMBER_WORDS, SCALE_WORDS
 
 AnswerKind = Literal["figure", "date", "name"]
 
@@ -49,10 +50,11 @@ _ASKS_DATE = re.compile(
 _ASKS_NAME = re.compile(
     r"^\s*(?:who|whom|where|which)\b|^\s*what (?:is|was|are|were) the names?\b", re.IGNORECASE
 )
+# A figure in words: "seventeen", "thirty-seven" (one value), "two hundred", "dozens", "half".
 _NUMBER_WORDS = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|twenty|"
-    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|"
-    r"billions?|half|double|twice)\b",
+    r"\b(?:"
+    + "|".join([*NUMBER_WORDS, *(f"{scale}s?" for scale in SCALE_WORDS), "half", "double", "twice"])
+    + r")\b",
     re.IGNORECASE,
 )
 _CALENDAR = re.compile(

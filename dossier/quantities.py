@@ -70,15 +70,16 @@ FAMILY_NAMES = {
     "clock": "Time",
 }  # fmt: skip
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|" + "|".join(
-    sorted(_WORD_NUMBERS, key=len, reverse=True)
-)
+# Number words and scale words, longest first (a regex alternation takes the first that fits).
+NUMBER_WORDS = tuple(sorted(_WORD_NUMBERS, key=len, reverse=True))
+SCALE_WORDS = tuple(_SCALES)
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS)
 _UNIT_ALT = "|".join(
     sorted((re.escape(u) + ("s?" if u[-1].isalpha() else "") for u in _UNITS), key=len)[::-1]
 )
 _QUANTITY = re.compile(
     rf"(?P<cur>US\$|[$€£¥])?\s?(?<!\w)(?P<num>{_NUM})\b"
-    rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b)?"
+    rf"(?:\s?(?P<scale>{'|'.join(SCALE_WORDS)})\b)?"
     rf"(?:(?:\s?-\s?|\s)(?P<deg>degrees?\s+)?(?P<unit>(?:{_UNIT_ALT}))(?![\w/])"
     r"|(?P<temp>\s?°\s?[CF]\b|\s+degrees?\s+(?:Celsius|Fahrenheit|centigrade)\b)"
     r"|(?P<pct>\s?%))?",

@@ -81,3 +81,12 @@ def test_a_day_of_a_month_is_one_date_value_whatever_the_order():
     assert found == {"friday", "3 may", "2024", "9:30"}
     # a date the question already gives is no answer to it
     assert answer_values("date", "Talks resumed on 3 May.", "What happened on 3 May?") == set()
+
+
+def test_a_figure_in_words_is_one_value_from_the_teens_to_compounds():
+    from dossier.focus import answer_values
+
+    question = "How many boats were stopped?"
+    assert answer_values("figure", "Seventeen boats were stopped.", question) == {"seventeen"}
+    assert answer_values("figure", "Thirty-seven boats were stopped.", question) == {"thirty-seven"}
+    assert answer_values("figure", "Dozens of boats were stopped.", question) == {"dozens"}
