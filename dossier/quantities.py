@@ -107,6 +107,9 @@ _AT_LEAST = {"more than", "over", "above", "at least", "upwards of", "in excess 
 # per cent" is a change of exactly 5.
 _AT_MOST = {"less than", "under", "below", "fewer than", "at most", "up to", "as many as",
             "as much as", "no more than"}  # fmt: skip
+# These give the highest value found ("up to 2.3 times the limit"), not just a bound: two
+# sources giving different highest values of one thing disagree.
+_PEAK = {"up to", "as many as", "as much as"}
 _NOUN = re.compile(r"\s+(?P<noun>[a-z][a-z-]+)")
 _NOT_COUNTED = {"a", "an", "the", "of", "and", "or", "to", "in", "on", "at", "for", "by", "per"}
 _NOT_COUNTED |= {"from", "with", "as", "was", "were", "is", "are", "had", "has", "have", "said"}
@@ -123,9 +126,13 @@ class Figure:
     low: float
     high: float
     noun: str = ""  # the counted noun as written, for counts
+    peak: bool = False  # the highest value reported ("up to 2.3 times"): `high` is that value
 
     def agrees_with(self, other: Figure) -> bool:
         """The two can be the same value (after rounding and unit conversion)."""
+        if self.peak and other.peak:
+            slack = CONVERSION_TOLERANCE * max(abs(self.high), abs(other.high))
+            return abs(self.high - other.high) <= slack
         if self.family == "temperature":
             slack = TEMPERATURE_TOLERANCE
         elif self.family == "clock":
@@ -204,7 +211,9 @@ def _quantity(text: str, match: re.Match) -> Figure | None:
             return None
     start, qualifier = _qualifier(text, start)
     low, high = _value_range(value, qualifier)
-    return Figure(start, end, text[start:end].strip(), family, low, high, noun)
+    return Figure(
+        start, end, text[start:end].strip(), family, low, high, noun, peak=qualifier in _PEAK
+    )
 
 
 def _qualifier(text: str, start: int) -> tuple[int, str]:

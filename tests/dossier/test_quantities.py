@@ -32,3 +32,14 @@ def test_a_hyphenated_number_word_is_one_number():
     assert (ships.family, ships.low) == ("count:ship", 37)
     assert only("Sixty people were moved.").low == 60
     assert only("Seventeen boats were moored.").low == 17  # not "seven"
+
+
+def test_two_highest_values_of_one_thing_differ_unless_equal():
+    # "up to" gives the highest value found: two sources giving two of them disagree
+    low = only("Tests found the dye at up to 1.6 times the safe level.")
+    high = only("Tests found the dye at up to 2.4 times the safe level.")
+    assert not low.agrees_with(high) and not high.agrees_with(low)
+    assert low.agrees_with(only("Tests found the dye at up to 1.6 times the safe level."))
+    # a plain bound still agrees with any value within it
+    assert only("The dye was at less than 2.4 times the safe level.").agrees_with(low)
+    assert only("The dye was at 1.6 times the safe level.").agrees_with(high)
