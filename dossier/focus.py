@@ -16,6 +16,7 @@ from typing import Literal
 
 from .citations import NUMBER
 from .quantities import NUMBER_WORDS, SCALE_WORDS
+from .timeline import DAY_OF_MONTH, month_number
 
 AnswerKind = Literal["figure", "date", "name"]
 
@@ -62,13 +63,6 @@ _CALENDAR = re.compile(
     + "|".join([*calendar.month_name[1:], *calendar.day_name])
     + r"|yesterday|today|tomorrow|tonight)\b|\b\d{4}\b|\b\d{1,2}:\d\d\b"
 )
-_MONTH_NAME = "|".join(calendar.month_name[1:])
-# A day of a month, either order ("24 January", "January 24th"): one value, so that two days
-# of the same month are two values, not one "january".
-_DAY_OF_MONTH = re.compile(
-    rf"\b(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_NAME})"
-    rf"|(?P<month2>{_MONTH_NAME})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?)\b(?!\d)"
-)
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]+")
 
 
@@ -97,11 +91,13 @@ def answer_values(kind: AnswerKind, text: str, question: str) -> set[str]:
     if kind == "figure":
         found = [n.replace(",", "") for n in NUMBER.findall(text)] + _NUMBER_WORDS.findall(text)
     elif kind == "date":
+        # A day of a month, either order, is one value ("24 january"), so that two days of
+        # the same month are two values, not one "january".
         found = [
-            f"{int(m['day'] or m['day2'])} {m['month'] or m['month2']}"
-            for m in _DAY_OF_MONTH.finditer(text)
+            f"{int(m['d1'] or m['d2'])} {calendar.month_name[month_number(m['m1'] or m['m2'])]}"
+            for m in DAY_OF_MONTH.finditer(text)
         ]
-        found += _CALENDAR.findall(_DAY_OF_MONTH.sub(" ", text))
+        found += _CALENDAR.findall(DAY_OF_MONTH.sub(" ", text))
     else:  # a month or a weekday is a date, not a name
         found = [w for w in _CAPITALISED.findall(text) if not _CALENDAR.fullmatch(w)]
     asked = {w.lower().replace(",", "") for w in re.findall(r"[\w.,'’-]+", question)}

@@ -30,13 +30,17 @@ _MONTH = (
     r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
 )
 _YEAR = r"(?:19|20)\d{2}"
+_MONTH_DAY = rf"(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
+_DAY_MONTH = rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH})"
 # Order matters: the most precise form is tried first at each position.
 _ABSOLUTE = re.compile(
     rf"\b(?P<iso>{_YEAR}-\d{{2}}-\d{{2}})\b"
-    rf"|\b(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y1>{_YEAR}))?\b"
-    rf"|\b(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?\b"
+    rf"|\b{_MONTH_DAY}(?:,?\s+(?P<y1>{_YEAR}))?\b"
+    rf"|\b{_DAY_MONTH}(?:,?\s+(?P<y2>{_YEAR}))?\b"
     rf"|\b(?P<m3>{_MONTH})\s+(?P<y3>{_YEAR})\b"
 )
+# A day of a month, its year (if any) left out: "24 January", "Jan. 24th" (groups m1/d1, d2/m2).
+DAY_OF_MONTH = re.compile(rf"\b(?:{_MONTH_DAY}|{_DAY_MONTH})\b(?!\d)")
 # Month or year alone, taken only where no precise date above covers the words.
 _VAGUE = re.compile(
     rf"\b(?:[Ii]n|[Ss]ince|[Uu]ntil|[Bb]y|[Ee]arly|[Ll]ate|[Mm]id-?)\s+(?P<m4>{_MONTH})\b"
@@ -126,6 +130,11 @@ def latest_stated_date(text: str) -> dt.date | None:
     return max(days, default=None)
 
 
+def month_number(name: str) -> int:
+    """1 to 12 for a month's name or its abbreviation ("March", "Mar.", "Sept")."""
+    return _MONTHS[name.lower().rstrip(".")]
+
+
 def _full_date(match: re.Match) -> dt.date | None:
     g = match.groupdict()
     try:
@@ -135,7 +144,7 @@ def _full_date(match: re.Match) -> dt.date | None:
         year_text = g.get("y1") or g.get("y2")
         if not (month_name and day_text and year_text):
             return None
-        return dt.date(int(year_text), _MONTHS[month_name.lower().rstrip(".")], int(day_text))
+        return dt.date(int(year_text), month_number(month_name), int(day_text))
     except ValueError:
         return None
 
@@ -173,7 +182,7 @@ def _absolute(
         return _event(day.isoformat(), text, "day", True, (day.year, day.month, day.day), span)
     month_name = g["m1"] or g["m2"] or g["m3"] or g["m4"]
     if month_name:
-        month = _MONTHS[month_name.lower().rstrip(".")]
+        month = month_number(month_name)
         day_text = g["d1"] or g["d2"]
         year_text = g["y1"] or g["y2"] or g["y3"]
         year = int(year_text) if year_text else None

@@ -76,6 +76,8 @@ def test_a_day_of_a_month_is_one_date_value_whatever_the_order():
     question = "When did the talks open?"
     assert answer_values("date", "They opened on 24 January.", question) == {"24 january"}
     assert answer_values("date", "They opened on January 24th.", question) == {"24 january"}
+    assert answer_values("date", "They opened on Jan. 24.", question) == {"24 january"}
+    assert answer_values("date", "They opened on 24 Sept.", question) == {"24 september"}
     # a weekday, a year and a time stay values of their own
     found = answer_values("date", "They opened on Friday 3 May 2024 at 9:30.", question)
     assert found == {"friday", "3 may", "2024", "9:30"}
