@@ -105,11 +105,10 @@ _BELOW_WORDS = {"nearly", "almost", "just under"}
 _AT_LEAST = {"more than", "over", "above", "at least", "upwards of", "in excess of"}
 # "before" and "by" bound a time ("by 2 a.m.", see _clock_range), not a figure: "rose by 5
 # per cent" is a change of exactly 5.
-_AT_MOST = {"less than", "under", "below", "fewer than", "at most", "up to", "as many as",
-            "as much as", "no more than"}  # fmt: skip
 # These give the highest value found ("up to 2.3 times the limit"), not just a bound: two
 # sources giving different highest values of one thing disagree.
 _PEAK = {"up to", "as many as", "as much as"}
+_AT_MOST = {"less than", "under", "below", "fewer than", "at most", "no more than"} | _PEAK
 _NOUN = re.compile(r"\s+(?P<noun>[a-z][a-z-]+)")
 _NOT_COUNTED = {"a", "an", "the", "of", "and", "or", "to", "in", "on", "at", "for", "by", "per"}
 _NOT_COUNTED |= {"from", "with", "as", "was", "were", "is", "are", "had", "has", "have", "said"}
