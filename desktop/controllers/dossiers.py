@@ -76,7 +76,7 @@ class DossiersController(QObject):
             self._start_next()
 
     def _start_next(self) -> None:
-        if not self._queue:
+        if self._job is not None or not self._queue:  # one at a time: the next starts after
             return
         change, on_done = self._queue.pop(0)
         prefs = self.engine.prefs

@@ -3,6 +3,9 @@ single library, over the real data folder layout with the fake embedder and a sc
 
 from __future__ import annotations
 
+import time
+from itertools import pairwise
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -261,3 +264,29 @@ def test_conversations_that_fail_to_open_for_a_dossier_put_away_since_are_not_re
     # THEN C's conversations stay shown as ready
     assert states == ["ready"] and isinstance(engine.conversations, Store)
     engine.shutdown()
+
+
+def test_registry_jobs_run_one_at_a_time_in_the_order_asked(qtbot, open_window):
+    # GIVEN the window, and registry changes that each take a moment on the worker
+    window, app = open_window()
+    qtbot.waitUntil(lambda: app.dossiers.idle, timeout=30000)
+    ran: list[tuple[str, float, float]] = []
+
+    def change(label: str):
+        def work(registry):
+            start = time.monotonic()
+            time.sleep(0.2)
+            ran.append((label, start, time.monotonic()))
+
+        return work
+
+    # WHEN a change asked for when the first one is done (as "new" then switches) comes after
+    # one already waiting
+    controller = app.dossiers
+    controller._run(change("first"), on_done=lambda _: controller._run(change("third")))
+    controller._run(change("second"))
+    qtbot.waitUntil(lambda: len(ran) == 3 and controller.idle, timeout=30000)
+    # THEN they ran in the order asked, none while another was running
+    assert [label for label, _, _ in ran] == ["first", "second", "third"]
+    for (_, _, end), (_, start, _) in pairwise(ran):
+        assert start >= end
