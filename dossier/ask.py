@@ -17,7 +17,7 @@ from retrieval.library import Library
 
 from .answer_check import check_answer, is_refusal, render_answer
 from .condense import condense, read_with_previous
-from .conflicts import DIFFERENT_ACCOUNT, differs, other_account
+from .conflicts import DIFFERENT_ACCOUNT, differs, other_account, probe_pool
 from .focus import answer_values, expected_answer, numbers_in_question
 from .judge import Judge, ModelJudge
 from .passages import select_passages
@@ -123,6 +123,7 @@ def ask(
     attempt = run.attempt(standalone, passages)
     problem = run.problem(standalone, attempt)
     first_draft = ""
+    first_passages = passages
     look = _second_look(standalone, attempt, problem, passages, texts)
     if look is not None:
         require, must_improve = look
@@ -157,7 +158,11 @@ def ask(
                 attempt, problem, passages = second, second_problem, closest
     second_account = None
     if problem is None and not attempt.cancelled:
-        second_account = run.second_account(standalone, attempt, passages)
+        found_other = run.second_account(standalone, attempt, probe_pool(passages, first_passages))
+        if found_other is not None:
+            second_account, other = found_other
+            if other not in passages:  # from the first selection: shown with the answer too
+                passages = [*passages, other]
     timings = run.timings(attempt.timings)
     prompt_hash = f"{run.system.hash}:{attempt.user_hash}:{run.judge_hash()}"
     if problem is not None:
@@ -312,8 +317,11 @@ class _Run:
             return None if self.stopped() else "does_not_answer"
         return None
 
-    def second_account(self, question: str, attempt: _Attempt, passages) -> _Attempt | None:
-        """A checked answer from another source that says something else, if one does."""
+    def second_account(
+        self, question: str, attempt: _Attempt, passages
+    ) -> tuple[_Attempt, Passage] | None:
+        """A checked answer from another source that says something else, if one does, with
+        the passage it was written from."""
         other = other_account(question, attempt.sentences, passages, self.embedder, self.judge)
         if other is None:
             return None
@@ -322,9 +330,9 @@ class _Run:
         second = self.attempt(question, [other])
         if second.cancelled or self.problem(question, second) is not None:
             return None
-        return (
-            second if differs(question, attempt.sentences, second.sentences, self.judge) else None
-        )
+        if not differs(question, attempt.sentences, second.sentences, self.judge):
+            return None
+        return second, other
 
     def judge_calls(self) -> int:
         return getattr(self.judge, "calls", 0)

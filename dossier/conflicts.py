@@ -45,6 +45,20 @@ def closest_sentences(passage: Passage, text: str, embedder, count: int = CLOSES
     return " ".join(pieces[i] for i in sorted(order.tolist()))
 
 
+def probe_pool(passages: list[Passage], earlier: list[Passage]) -> list[Passage]:
+    """The passages to look for another account in: those the answer was written from, then,
+    when a second look narrowed them, the stretches of the first selection they do not
+    overlap, numbered after them (a source that disagrees may be among those only)."""
+    pool = list(passages)
+    n = max((p.n for p in passages), default=0)
+    for p in earlier:
+        if any(q.source_id == p.source_id and q.start < p.end and p.start < q.end for q in pool):
+            continue
+        n += 1
+        pool.append(p.model_copy(update={"n": n}))
+    return pool
+
+
 def other_account(
     question: str,
     sentences: list[AnswerSentence],

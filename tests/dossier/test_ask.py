@@ -474,3 +474,56 @@ def test_the_answer_call_allows_only_markers_naming_the_passages_shown(seeded_li
     assert allowed == [p.n for p in answer.passages]
     # AND the judge's calls were not
     assert all(m is None for m, g in zip(llm.markers, llm.grammars, strict=True) if g)
+
+
+BLAST_A = (
+    "Blast at the fuel depot\n\nOfficials said 40 people were hurt in the blast at the fuel "
+    "depot on Monday morning, after a tanker caught fire near the loading bay and the flames "
+    "spread to two storage tanks beside the main road, forcing the closure of the ring road, "
+    "the evacuation of three nearby streets and of a primary school, and the suspension of "
+    "rail services on the line that runs past the depot for most of the afternoon.\n"
+)
+BLAST_B = (
+    "Depot fire\n\nFirefighters said 55 people were hurt in the blast at the fuel depot on "
+    "Monday, most of them workers on the early shift who were treated for burns and smoke at "
+    "the city hospital, where doctors said that eight of them remained in a serious condition "
+    "and that the others would be sent home once their breathing had been checked overnight.\n"
+)
+
+
+def test_sources_that_differ_are_found_after_a_second_look_narrowed_the_passages(library, tmp_path):
+    # GIVEN two sources giving different counts, each sentence too long for the second look
+    # to show both
+    (tmp_path / "a.txt").write_text(BLAST_A, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(BLAST_B, encoding="utf-8")
+    library.ingest([tmp_path])
+    # AND a model that refuses at first, then reports the count of whichever passage it reads
+    calls = []
+
+    def reply(messages):
+        calls.append(messages)
+        if len(calls) == 1:
+            return REFUSAL
+        if "40 people" in messages[-1]["content"]:
+            return citing("40 people", "Officials said 40 people were hurt in the blast")(messages)
+        return citing("55 people", "Firefighters said 55 people were hurt in the blast")(messages)
+
+    llm = ScriptedLLM(reply)
+    # WHEN the count is asked
+    answer = ask(
+        "How many people were hurt in the blast at the fuel depot?",
+        library=library,
+        llm=llm,
+        options=AskOptions(judge=WordJudge()),
+    )
+    # THEN the second look read one source only, yet the answer gives both counts, each
+    # citing its own source, and says the sources differ
+    first, second, third = answer_calls(llm)
+    second_user = second[-1]["content"]
+    assert ("40 people" in second_user) != ("55 people" in second_user)
+    assert answer.sources_differ and "40 people" in answer.answer and "55 people" in answer.answer
+    cited = {c.source_id for c in answer.citations}
+    assert len(cited) == 2
+    # AND the passage of the other source is among the passages shown with the answer
+    assert {p.source_id for p in answer.passages} == cited
+    assert len({p.n for p in answer.passages}) == len(answer.passages)

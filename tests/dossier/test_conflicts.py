@@ -1,6 +1,6 @@
 """Sources that disagree: the second account is found by judgment, not by wording."""
 
-from dossier.conflicts import closest_sentences, differs, other_account
+from dossier.conflicts import closest_sentences, differs, other_account, probe_pool
 from dossier.schema import AnswerSentence, Passage
 from tests.fakes import WordJudge
 
@@ -185,3 +185,20 @@ def test_two_days_of_the_same_month_are_two_accounts():
     asked = "When was the leak found?"
     assert differs(asked, first, [said("Staff found the leak on 12 March.", 2)], judge)
     assert not differs(asked, first, [said("Staff found the leak on 15 March.", 2)], judge)
+
+
+def test_after_a_second_look_the_first_selection_is_probed_too_numbered_after_it():
+    # GIVEN a second look that narrowed the passages to one sentence of source a, and the
+    # first selection: a wider stretch of source a and a passage of source b
+    narrowed = [Passage(n=1, source_id="a", start=10, end=40, text="x" * 30)]
+    first = [
+        Passage(n=1, source_id="a", start=0, end=80, text="y" * 80),
+        Passage(n=2, source_id="b", start=0, end=50, text="z" * 50),
+    ]
+    # WHEN the passages to probe for another account are gathered
+    pool = probe_pool(narrowed, first)
+    # THEN source b's passage is among them with a number no shown passage has, and the
+    # stretch of a that overlaps the one shown is not probed twice
+    assert [(p.source_id, p.n, p.start) for p in pool] == [("a", 1, 10), ("b", 2, 0)]
+    # AND with no second look, the pool is the passages themselves
+    assert probe_pool(first, first) == first
