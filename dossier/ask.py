@@ -83,9 +83,10 @@ def ask(
     `events.on_passages` is called once with the selected passages (numbered, best first) as soon as
     they are chosen and before the model is asked, so a front end can show the evidence while
     the model writes; these are the passages the answer reports unless a second look narrows
-    them. A follow-up is condensed by the model first: before that, `on_passages` gets what the
-    follow-up finds read with the question before it, and it is called again with the passages
-    of the condensed question. It is not called when nothing relevant is found: the refusal
+    them (then another source's account found among the first ones is added to the narrowed
+    ones). A follow-up is condensed by the model first: before that, `on_passages` gets what
+    the follow-up finds read with the question before it, and it is called again with the
+    passages of the condensed question. It is not called when nothing relevant is found: the refusal
     is returned at once then.
     """
     prompts = options.prompts or PromptSet()
