@@ -142,9 +142,13 @@ def ask(
         worth_it = (
             closest
             and [p.text for p in closest] != [p.text for p in passages]
-            # after a failed draft, only if the closest sentences themselves answer the
-            # question: one judgment instead of a whole second answer that cannot help
-            and (must_improve or run.judge.answers(standalone, " ".join(p.text for p in closest)))
+            # after a failed draft, only if a phrase of the closest sentences gives what is
+            # asked: a short call instead of a whole second answer that cannot help. Lenient
+            # on purpose (no YES/NO verdict, which missed answers in raw snippets): the
+            # second answer is checked in full.
+            and (
+                must_improve or run.judge.may_answer(standalone, " ".join(p.text for p in closest))
+            )
         )
         if worth_it:
             if events.on_token:

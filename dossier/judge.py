@@ -64,6 +64,10 @@ class Judge(Protocol):
         """`answer` gives what `question` asks for, about the subject it names."""
         ...
 
+    def may_answer(self, question: str, text: str) -> bool:
+        """`text` may hold what `question` asks for (lenient: whether to read it again)."""
+        ...
+
 
 class ModelJudge:
     """A judge that asks the language model, one constrained word per judgment."""
@@ -101,6 +105,13 @@ class ModelJudge:
         if yes < 0.5:
             return False
         phrase = self.answer_phrase(question, answer)
+        return phrase is not None and gives_more_than(phrase, question)
+
+    def may_answer(self, question: str, text: str) -> bool:
+        """Some phrase of `text` gives what `question` asks for (the model's reading, with no
+        YES/NO verdict): a lenient test, for whether another attempt over `text` is worth its
+        time. What that attempt answers is then checked in full (`answers`)."""
+        phrase = self.answer_phrase(question, text)
         return phrase is not None and gives_more_than(phrase, question)
 
     def answer_phrase(self, question: str, answer: str) -> str | None:

@@ -37,13 +37,15 @@ class ScriptedLLM:
         piece_delay_s: float = 0.0,
         verdict: Callable[[list[Message]], str] | None = None,
         guide: Callable[[list[Message]], str] | None = None,
+        phrase: Callable[[list[Message]], str] | None = None,
     ) -> None:
         self._replies = replies if callable(replies) else list(replies)
         # Calls constrained by a YES/NO grammar (the judge's) are answered by `verdict`, apart
-        # from the script; by default every judgment is YES. Asked for the phrase that answers
-        # a question (asked only after a YES), the model copies the whole answer. Other
-        # grammars are not enforced.
+        # from the script; by default every judgment is YES. Asked for the phrase of a text
+        # that answers a question, the model replies `phrase` (by default it copies the whole
+        # text). Other grammars are not enforced.
         self.verdict = verdict or (lambda messages: "YES")
+        self.phrase = phrase or self._whole_answer
         # Calls for a source guide (its grammar) are answered by `guide`, apart from the
         # script too; by default the model writes no guide sentence.
         self.guide = guide or (lambda messages: "")
@@ -104,7 +106,7 @@ class ScriptedLLM:
         if grammar == YES_NO_GRAMMAR:
             reply = self.verdict(messages)
         elif grammar == ANSWER_PHRASE_GRAMMAR:
-            reply = self._whole_answer(messages)
+            reply = self.phrase(messages)
         elif grammar == GUIDE_GRAMMAR:
             reply = self.guide(messages)
         else:
@@ -171,6 +173,9 @@ class WordJudge:
         from retrieval.search import content_terms
 
         return bool(set(content_terms(question)) & set(content_terms(answer)))
+
+    def may_answer(self, question: str, text: str) -> bool:
+        return self.answers(question, text)
 
 
 _JUDGED = re.compile(r"Text: (.*)\nClaim: (.*) ->", re.DOTALL)

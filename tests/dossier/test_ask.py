@@ -82,8 +82,9 @@ def test_the_fixed_instructions_come_first_so_the_prefix_can_be_reused(seeded_li
     llm = ScriptedLLM([REFUSAL] * 4)  # each refusal gets a second look
     ask("What range do the missiles have?", library=seeded_library, llm=llm)
     ask("Who warned about escalation?", library=seeded_library, llm=llm)
-    # a refusal is not judged; whether a second look could help is, once per question
-    assert len(answer_calls(llm)) == 4 and len(judge_calls(llm, ANSWERS_SYSTEM)) == 2
+    # a refusal is not judged; whether a second look could help is asked, once per question
+    assert len(answer_calls(llm)) == 4 and len(judge_calls(llm, PHRASE_SYSTEM)) == 2
+    assert not judge_calls(llm, ANSWERS_SYSTEM)
     assert not judge_calls(llm, ENTAILS_SYSTEM)
     first, second = answer_calls(llm)[0], answer_calls(llm)[2]
     assert first[0] == second[0] and first[0]["role"] == "system"
@@ -145,10 +146,11 @@ def test_a_sentence_the_judge_rejects_is_unsupported_and_the_answer_a_refusal(se
     assert answer.refused and answer.answer == REFUSAL
     assert answer.refusal_reason == "unsupported" and answer.citations == []
     assert "Tactical Missile System" in answer.draft  # the model's own text is kept
-    # AND nothing was left to ask whether it answers the question: the one such judgment
-    # asked whether the closest sentences themselves answer it, before the second look
-    [gate] = judge_calls(llm, ANSWERS_SYSTEM)
-    assert "Claim" not in gate and "ATACMS stands for" not in field(gate, "Answer")
+    # AND nothing was left to ask whether it answers the question; before the second look,
+    # the model was asked for the phrase of the closest sentences that answers it
+    assert not judge_calls(llm, ANSWERS_SYSTEM)
+    [gate] = judge_calls(llm, PHRASE_SYSTEM)
+    assert "Claim" not in gate and "ATACMS stands for" not in field(gate, "Text")
     # AND it got a second look, judged the same way
     assert len(answer_calls(llm)) == 2 and answer.first_draft
 
@@ -188,6 +190,7 @@ def test_supported_sentences_that_do_not_answer_the_question_are_refused(seeded_
     llm = ScriptedLLM(
         lambda messages: f"{reply(messages)} A swarm of 40 drones attacked Kyiv [1].",
         verdict=verdicts(entails="YES", answers="NO"),
+        phrase=lambda messages: "NONE",
     )
     # WHEN the judge says the supported part does not answer the question
     question = "What is the unit price of the shorter-range missiles?"
@@ -196,11 +199,12 @@ def test_supported_sentences_that_do_not_answer_the_question_are_refused(seeded_
     assert answer.refused and answer.answer == REFUSAL
     assert answer.refusal_reason == "does_not_answer" and "100 miles" in answer.draft
     # AND the judge was asked with the question and the supported sentence only
-    check, gate = judge_calls(llm, ANSWERS_SYSTEM)
+    [check] = judge_calls(llm, ANSWERS_SYSTEM)
+    [gate] = judge_calls(llm, PHRASE_SYSTEM)
     assert field(check, "Question") == field(gate, "Question") == question
     assert field(check, "Answer") == "The shorter-range versions have a range of about 100 miles."
-    # AND since the closest passages do not answer it either (the gate), no second look
-    assert "A swarm" not in field(gate, "Answer")
+    # AND since no phrase of the closest passages answers it either (the gate), no second look
+    assert "A swarm" not in field(gate, "Text")
     assert len(answer_calls(llm)) == 1 and not answer.first_draft
 
 

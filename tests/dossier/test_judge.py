@@ -203,11 +203,7 @@ class CopyingLLM(ScriptedLLM):
     """A model that says YES to every judgment and reads `phrase` as what answers."""
 
     def __init__(self, phrase: str) -> None:
-        super().__init__([])
-        self.phrase = phrase
-
-    def _whole_answer(self, messages) -> str:
-        return self.phrase
+        super().__init__([], phrase=lambda messages: phrase)
 
 
 @pytest.mark.parametrize(
@@ -252,3 +248,16 @@ def test_does_it_answer_stays_the_likelier_word_whatever_the_entailment_threshol
 def test_a_model_that_can_only_pick_a_word_gives_probability_one_or_zero():
     assert ModelJudge(saying("YES")).entailment_probability("a", "b") == 1.0
     assert ModelJudge(saying("NO")).entailment_probability("a", "b") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("phrase", "may"), [("Ana Ruiz", True), ("the harbour", False), ("NONE", False)]
+)
+def test_may_answer_asks_only_for_the_phrase(phrase, may):
+    # GIVEN a model that reads `phrase` as what answers "Who reopened the harbour?"
+    llm = CopyingLLM(phrase)
+    # WHEN the judge is asked whether a text may answer it (before reading it again)
+    verdict = ModelJudge(llm).may_answer("Who reopened the harbour?", "Ana Ruiz reopened it.")
+    # THEN only the phrase was asked for, no YES/NO, and it may when the phrase says more
+    assert llm.grammars == [ANSWER_PHRASE_GRAMMAR]
+    assert verdict is may
