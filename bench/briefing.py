@@ -43,6 +43,17 @@ from dossier.prepare import prepare_briefing, summarize_missing
 from dossier.runtime import Runtime, Settings
 
 MODES = ("cold", "cached", "prepared")
+# Where the model's time goes (its own figures), under "model calls during the export".
+MODEL_ROWS = {
+    "writing_calls": "writing calls (points, guides, overview)",
+    "prompt_tokens_evaluated": "prompt tokens evaluated",
+    "prompt_tokens_cached": "prompt tokens reused from the cache",
+    "tokens_generated": "tokens generated",
+    "writing_s": "seconds in writing calls",
+    "reading_s": "  of which to first tokens (reading prompts)",
+    "judgments": "judgments (one scored token each)",
+    "judging_s": "seconds in judgments",
+}
 
 
 def _stage(label: str) -> str:
@@ -54,15 +65,48 @@ def _stage(label: str) -> str:
 
 
 class CountingLLM:
-    """The model with a count of its calls: a prepared export should make none."""
+    """The model with a count of its calls and what they cost: a prepared export should make
+    none. Writing calls (`stream`) keep their completions, whose own timings tell prompt
+    tokens evaluated and tokens generated; judgments (one scored token each) are timed."""
 
     def __init__(self, llm) -> None:
         self._llm = llm
         self.calls = 0
+        self.completions: list = []
+        self.judgments = 0
+        self.judging_s = 0.0
+        if hasattr(llm, "choice_probabilities"):  # a judge checks for the method itself
+            self.choice_probabilities = self._choice_probabilities
 
     def stream(self, *args, **kwargs):
         self.calls += 1
-        return self._llm.stream(*args, **kwargs)
+        completion = self._llm.stream(*args, **kwargs)
+        self.completions.append(completion)
+        return completion
+
+    def _choice_probabilities(self, *args, **kwargs):
+        self.calls += 1
+        self.judgments += 1
+        started = time.perf_counter()
+        try:
+            return self._llm.choice_probabilities(*args, **kwargs)
+        finally:
+            self.judging_s += time.perf_counter() - started
+
+    def figures(self) -> dict:
+        """What the calls so far cost, from the model's own timings."""
+        timings = [c.timings for c in self.completions if c.timings is not None]
+        return {
+            "writing_calls": len(self.completions),
+            "prompt_tokens_evaluated": sum(t.evaluated_prompt_tokens for t in timings),
+            "prompt_tokens_cached": sum(t.cached_prompt_tokens for t in timings),
+            "tokens_generated": sum(t.completion_tokens for t in timings),
+            "writing_s": round(sum(t.total_s for t in timings), 2),
+            # the time to a call's first token is its prompt's evaluation (and one step)
+            "reading_s": round(sum(t.ttft_s or 0.0 for t in timings), 2),
+            "judgments": self.judgments,
+            "judging_s": round(self.judging_s, 2),
+        }
 
     def __getattr__(self, name):
         return getattr(self._llm, name)
@@ -120,12 +164,14 @@ def run_mode(mode: str, library, llm: CountingLLM, out: Path) -> dict:
         prepare_s = time.perf_counter() - t0
     forget_prompts(llm)
     calls = llm.calls
+    before = llm.figures()
     print(f"timing the {mode} export…", file=sys.stderr, flush=True)
     stages, wall = timed_export(library, llm, out)
     result = {
         "stages": {k: round(v, 2) for k, v in stages.items()},
         "total_s": round(wall, 2),
         "model_calls": llm.calls - calls,
+        "model": {k: round(v - before[k], 2) for k, v in llm.figures().items()},
         "pdf_bytes": out.stat().st_size,
     }
     if prepare_s is not None:
@@ -194,6 +240,9 @@ def main() -> int:
           + "".join(f"{results[m]['total_s']:>11.2f}" for m in modes))  # fmt: skip
     print(f"{'model calls during the export':<44}"
           + "".join(f"{results[m]['model_calls']:>11}" for m in modes))  # fmt: skip
+    for key, name in MODEL_ROWS.items():
+        print(f"{'  ' + name:<44}"
+              + "".join(f"{results[m]['model'][key]:>11}" for m in modes))  # fmt: skip
     if "prepared" in results:
         before = results["prepared"]["background_prepare_s"]
         print(f"background preparation before 'prepared' (not in its total): {before} s")
