@@ -102,10 +102,7 @@ class ModelJudge:
         yes = self._yes(
             "judge_answers", question=" ".join(question.split()), answer=" ".join(answer.split())
         )
-        if yes < 0.5:
-            return False
-        phrase = self.answer_phrase(question, answer)
-        return phrase is not None and gives_more_than(phrase, question)
+        return yes >= 0.5 and self.may_answer(question, answer)
 
     def may_answer(self, question: str, text: str) -> bool:
         """Some phrase of `text` gives what `question` asks for (the model's reading, with no
