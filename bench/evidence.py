@@ -42,6 +42,9 @@ def main() -> None:
     parser.add_argument("suites", nargs="+")
     parser.add_argument("--budgets", default=f"{PASSAGE_BUDGET_TOKENS},450,600")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument(
+        "--misses", action="store_true", help="name the questions missing a key fact at each budget"
+    )
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     import os
@@ -60,6 +63,7 @@ def main() -> None:
             continue  # a suite of unanswerable questions has no evidence to find
         library, _ = open_suite_library(spec, work, embedder=runtime.embedder)
         hits_hit, shown = [], {b: [] for b in budgets}
+        missed: dict[int, list[str]] = {b: [] for b in budgets}
         tokens = {b: [] for b in budgets}
         started = time.perf_counter()
         try:
@@ -80,6 +84,8 @@ def main() -> None:
                         count_tokens_many=llm.count_tokens_many,
                     )
                     shown[b].append(_hit(groups, "\n".join(p.text for p in passages)))
+                    if shown[b][-1] < 1:
+                        missed[b].append(q.id)
                     tokens[b].append(sum(llm.count_tokens_many([p.text for p in passages])))
         finally:
             library.close()
@@ -89,6 +95,9 @@ def main() -> None:
         row += [f"{statistics.mean(tokens[b]):.0f}" for b in budgets]
         row += [f"{per_q:.2f}"]
         print("| " + " | ".join(row) + " |", flush=True)
+        if args.misses:
+            for b in budgets:
+                print(f"  missed@{b}: {' '.join(missed[b]) or '-'}", flush=True)
     print(f"\nmachine: {machine(load)}")
 
 

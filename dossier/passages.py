@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from models.embedder import Embedder
+from retrieval.metadata import title_of_text
 from retrieval.schema import Hit
 from retrieval.search import content_terms
 from retrieval.sentences import sentence_spans
@@ -85,6 +86,7 @@ def select_passages(
     vectors = embedder.embed(sentences)
     tokens = dict(zip(keys, count_tokens_many(sentences), strict=True))  # one backend call
     vectors = _with_context(keys, sentences, vectors, question_vector, embedder)
+    vectors = _with_headline(keys, sentences, vectors, question_vector, embedder, texts)
     ranks = [candidates[key][1] for key in keys]
     scores = sentence_scores(question, question_vector, sentences, vectors, ranks)
     order = np.argsort(-np.asarray(scores), kind="stable")
@@ -163,7 +165,8 @@ def _units(text: str) -> list[tuple[int, int]]:
 
 def texts_to_embed(text: str, chunks: list) -> list[str]:
     """What `select_passages` may embed for a source (`text`) whose chunks are `chunks`: each
-    chunk's units, and each leaning sentence joined to the candidate before it, each text once.
+    chunk's units, each unit read under the source's headline (when it states one), and each
+    leaning sentence joined to the candidate before it, each text once.
     That candidate is the unit before it in its chunk or the source (overlapping chunks hit
     together) or, for a chunk's first unit, the last unit of an earlier chunk hit without the
     ones between (up to `JOIN_REACH` chunks back). Warming a vector cache with these makes a
@@ -190,6 +193,10 @@ def texts_to_embed(text: str, chunks: list) -> list[str]:
     for (a, b), (c, d) in sorted(pairs):
         if text[c:d].lower().startswith(_LEANING_STARTS):
             texts.setdefault(f"{text[a:b]} {text[c:d]}")
+    if headline := headline_of(text):
+        for a, b in sorted(spans):
+            if titled := under_headline(headline, text[a:b]):
+                texts.setdefault(titled)
     return list(texts)
 
 
@@ -211,6 +218,41 @@ def _with_context(keys, sentences, vectors, question_vector, embedder):
     for (i, _), together in zip(leaning, read_together, strict=True):
         if float(together @ question_vector) > float(vectors[i] @ question_vector):
             vectors[i] = together
+    return vectors
+
+
+def headline_of(text: str) -> str | None:
+    """The headline `text` states at its start, if any (a title cut from a first sentence
+    is not one: it adds nothing the sentence does not say)."""
+    title, derived = title_of_text(text)
+    return None if derived or not title else title
+
+
+def under_headline(headline: str, sentence: str) -> str | None:
+    """The text a sentence is also embedded as, read under its article's headline; None for
+    the headline itself."""
+    if " ".join(sentence.split()) == " ".join(headline.split()):
+        return None
+    return f"{headline.rstrip('.')}. {sentence}"
+
+
+def _with_headline(keys, sentences, vectors, question_vector, embedder, texts):
+    """A sentence is also scored as read under its article's headline, when that reads closer
+    to the question: a news sentence deep in an article names only part of what it is about
+    ("On the first day, the minister offered..."); the headline names the rest."""
+    headlines = {source: headline_of(texts[source]) for source in {key[0] for key in keys}}
+    titled = [
+        (i, text)
+        for i, key in enumerate(keys)
+        if (headline := headlines[key[0]]) and (text := under_headline(headline, sentences[i]))
+    ]
+    if not titled:
+        return vectors
+    read_under = embedder.embed([text for _, text in titled])
+    vectors = vectors.copy()
+    for (i, _), under in zip(titled, read_under, strict=True):
+        if float(under @ question_vector) > float(vectors[i] @ question_vector):
+            vectors[i] = under
     return vectors
 
 

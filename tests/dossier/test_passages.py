@@ -3,6 +3,7 @@
 from dossier.passages import select_passages
 from retrieval.schema import Chunk, Hit
 from tests.conftest import FakeEmbedder
+from tests.fakes import TopicEmbedder
 
 SOURCE = (
     "The council voted to close the old bridge on Monday. "
@@ -113,3 +114,35 @@ def test_a_sentence_holding_the_kind_of_answer_asked_for_is_preferred():
     )
     # THEN the model reads the one with the date
     assert [p.text for p in passages] == ["The bridge will reopen in March."]
+
+
+def _select_from(sources: dict[str, str], question: str, budget: int):
+    embedder = TopicEmbedder()  # content words: "offered" and "offer" alike
+    hits = [
+        Hit(chunk=Chunk(id=i, source_id=s, ordinal=0, start=0, end=len(t), text=t), score=1.0)
+        for i, (s, t) in enumerate(sources.items())
+    ]
+    return select_passages(
+        question,
+        embedder.embed([question])[0],
+        hits,
+        sources,
+        embedder,
+        budget_tokens=budget,
+        count_tokens_many=lambda texts: [len(text.split()) for text in texts],
+    )
+
+
+def test_a_sentence_is_read_under_its_articles_headline():
+    # GIVEN an answer that names only part of what it is about, under a headline naming the
+    # rest, and another source's sentence sharing more of the question's words
+    answer = "Its negotiator offered to double the summer releases."
+    other = "The dam talks drew a crowd of farmers near the river."
+    question = "What did the river authority offer at the dam talks?"
+    with_headline = {"a": f"River authority opens dam talks\n\n{answer}", "b": other}
+    without = {"a": f"Reporters waited outside.\n\n{answer}", "b": other}
+    # WHEN the budget has room for the headline and one of the two sentences
+    titled, untitled = (_select_from(s, question, 16) for s in (with_headline, without))
+    # THEN the answer is chosen under its headline, and the other sentence without one
+    assert answer in shown(titled) and other not in shown(titled)
+    assert other in shown(untitled) and answer not in shown(untitled)

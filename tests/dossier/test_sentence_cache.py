@@ -109,7 +109,8 @@ def test_the_runtime_gives_every_library_one_shared_cache_in_the_data_folder(tmp
         first.close()
 
 
-def test_what_is_warmed_covers_selection_from_chunks_hit_apart():
+@pytest.mark.parametrize("headline", ["", "Harbour plan approved\n\n"])
+def test_what_is_warmed_covers_selection_from_chunks_hit_apart(headline):
     from dossier.passages import select_passages, texts_to_embed
     from retrieval.schema import Chunk, Hit
 
@@ -122,7 +123,7 @@ def test_what_is_warmed_covers_selection_from_chunks_hit_apart():
         "Work starts in the spring.",
         "This was announced on Friday.",
     ]
-    text = " ".join(sentences)
+    text = headline + " ".join(sentences)  # a headline: sentences are read under it too
     starts = [text.index(s) for s in sentences]
     ends = [a + len(s) for a, s in zip(starts, sentences, strict=True)]
     # chunks of three sentences overlapping by one, as the chunker makes them: hit the first
@@ -135,6 +136,7 @@ def test_what_is_warmed_covers_selection_from_chunks_hit_apart():
     inner = FakeEmbedder()
     warmed = set(texts_to_embed(text, chunks))
     assert f"{sentences[2]} {sentences[4]}" in warmed
+    assert (f"Harbour plan approved. {sentences[4]}" in warmed) == bool(headline)
 
     class Spy(FakeEmbedder):
         def __init__(self) -> None:
