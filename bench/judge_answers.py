@@ -11,7 +11,7 @@ Three ways of asking the model are compared on the same pairs:
   asks?", at 0.5 and at each threshold;
 - `phrase`: the model copies the phrase of the answer that gives what is asked, or says NONE;
   the answer answers when the phrase has a word or number the question lacks
-  (`ModelJudge.answer_phrase`, `dossier.judge.gives_more_than`: `ModelJudge.may_answer`,
+  (`ModelJudge.answer_phrase`, `dossier.judge.gives_more_than`: `ModelJudge.answering_phrase`,
   the gate of a second look);
 - `both` (the app's, `ModelJudge.answers`): YES at 0.5 and then such a phrase.
 

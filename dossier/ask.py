@@ -110,7 +110,7 @@ def ask(
             events.on_passages(list(early.passages))
     standalone = condense(question, history or [], llm=llm, prompts=prompts, cancel=events.cancel)
     found = _evidence(standalone, library, run.embedder, llm, options.k)
-    query_vector, hits, texts, passages = found.vector, found.hits, found.texts, found.passages
+    hits, texts, passages = found.hits, found.texts, found.passages
     run.sources = texts
     model = ModelInfo(id=llm.model_id, sha256=llm.sha256)
     if not passages or not _relevant(hits):
@@ -127,29 +127,9 @@ def ask(
     first_passages = passages
     look = _second_look(standalone, attempt, problem, passages, texts)
     if look is not None:
-        require, must_improve = look
-        closest = select_passages(
-            standalone,
-            query_vector,
-            hits,
-            texts,
-            run.embedder,
-            budget_tokens=SECOND_LOOK_BUDGET_TOKENS,
-            count_tokens_many=llm.count_tokens_many,
-            skip_to_fill=False,
-            require=require,
-        )
-        worth_it = (
-            closest
-            and [p.text for p in closest] != [p.text for p in passages]
-            # after a failed draft, only if a phrase of the closest sentences gives what is
-            # asked: a short call instead of a whole second answer that cannot help. Lenient
-            # on purpose (no YES/NO verdict, which missed answers in raw snippets): the
-            # second answer is checked in full.
-            and (
-                must_improve or run.judge.may_answer(standalone, " ".join(p.text for p in closest))
-            )
-        )
+        closest = _closest_sentences(run, standalone, found, passages, look)
+        must_improve = look[1]
+        worth_it = closest and [p.text for p in closest] != [p.text for p in passages]
         if worth_it:
             if events.on_token:
                 events.on_token(SECOND_LOOK_NOTE)
@@ -204,6 +184,42 @@ def ask(
         timings=timings,
         cancelled=attempt.cancelled,
     )
+
+
+def _closest_sentences(run, question, found, passages, look) -> list[Passage]:
+    """What a second look reads: the closest few sentences, or none when it cannot help.
+
+    After a failed draft the model first copies the phrase of the passages shown that gives
+    what is asked (a short call instead of a whole second answer that cannot help; lenient on
+    purpose, the second answer is checked in full). No such phrase, no second look; a phrase
+    the passages hold word for word points at the sentences that hold it, which a small model
+    wandering off a longer context may have passed over although they are not the closest.
+    """
+    require, must_improve = look
+    if not must_improve:
+        phrase = run.judge.answering_phrase(question, " ".join(p.text for p in passages))
+        if phrase is None:
+            return []
+        if any(phrase in p.text for p in passages):
+            require = [phrase]
+
+    def closest(required):
+        return select_passages(
+            question,
+            found.vector,
+            found.hits,
+            found.texts,
+            run.embedder,
+            budget_tokens=SECOND_LOOK_BUDGET_TOKENS,
+            count_tokens_many=run.llm.count_tokens_many,
+            skip_to_fill=False,
+            require=required,
+        )
+
+    chosen = closest(require)
+    if not chosen and require and not must_improve:
+        chosen = closest(None)  # a phrase across two sentences: the closest ones, then
+    return chosen
 
 
 def _second_look(question, attempt, problem, passages, texts):

@@ -64,8 +64,9 @@ class Judge(Protocol):
         """`answer` gives what `question` asks for, about the subject it names."""
         ...
 
-    def may_answer(self, question: str, text: str) -> bool:
-        """`text` may hold what `question` asks for (lenient: whether to read it again)."""
+    def answering_phrase(self, question: str, text: str) -> str | None:
+        """The phrase of `text` that may give what `question` asks for, if any (lenient:
+        whether and where to read it again)."""
         ...
 
 
@@ -102,14 +103,15 @@ class ModelJudge:
         yes = self._yes(
             "judge_answers", question=" ".join(question.split()), answer=" ".join(answer.split())
         )
-        return yes >= 0.5 and self.may_answer(question, answer)
+        return yes >= 0.5 and self.answering_phrase(question, answer) is not None
 
-    def may_answer(self, question: str, text: str) -> bool:
-        """Some phrase of `text` gives what `question` asks for (the model's reading, with no
-        YES/NO verdict): a lenient test, for whether another attempt over `text` is worth its
-        time. What that attempt answers is then checked in full (`answers`)."""
+    def answering_phrase(self, question: str, text: str) -> str | None:
+        """The phrase of `text` that gives what `question` asks for, when it says more than
+        the question (the model's reading, with no YES/NO verdict): a lenient test, for
+        whether another attempt over `text` is worth its time and where to look. What that
+        attempt answers is then checked in full (`answers`)."""
         phrase = self.answer_phrase(question, text)
-        return phrase is not None and gives_more_than(phrase, question)
+        return phrase if phrase is not None and gives_more_than(phrase, question) else None
 
     def answer_phrase(self, question: str, answer: str) -> str | None:
         """The shortest phrase of `answer` that gives what `question` asks for (the model's

@@ -174,8 +174,8 @@ class WordJudge:
 
         return bool(set(content_terms(question)) & set(content_terms(answer)))
 
-    def may_answer(self, question: str, text: str) -> bool:
-        return self.answers(question, text)
+    def answering_phrase(self, question: str, text: str) -> str | None:
+        return text if self.answers(question, text) else None
 
 
 _JUDGED = re.compile(r"Text: (.*)\nClaim: (.*) ->", re.DOTALL)

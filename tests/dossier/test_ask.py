@@ -113,7 +113,7 @@ def test_a_refusal_gets_a_second_look_at_the_closest_passages_only(seeded_librar
             else REFUSAL
         )
 
-    llm = ScriptedLLM(reply)
+    llm = ScriptedLLM(reply, phrase=lambda messages: "the Army’s Tactical Missile System")
     streamed = []
     # WHEN the question is asked
     answer = ask(
@@ -137,6 +137,7 @@ def test_a_sentence_the_judge_rejects_is_unsupported_and_the_answer_a_refusal(se
     llm = ScriptedLLM(
         citing("Tactical Missile System", "ATACMS stands for the Army's Tactical Missile System"),
         verdict=verdicts(entails="NO"),
+        phrase=lambda messages: "the Army’s Tactical Missile System",
     )
     # WHEN the question is asked
     answer = ask("What does ATACMS stand for?", library=seeded_library, llm=llm)
@@ -147,7 +148,7 @@ def test_a_sentence_the_judge_rejects_is_unsupported_and_the_answer_a_refusal(se
     assert answer.refusal_reason == "unsupported" and answer.citations == []
     assert "Tactical Missile System" in answer.draft  # the model's own text is kept
     # AND nothing was left to ask whether it answers the question; before the second look,
-    # the model was asked for the phrase of the closest sentences that answers it
+    # the model was asked for the phrase of the passages shown that answers it
     assert not judge_calls(llm, ANSWERS_SYSTEM)
     [gate] = judge_calls(llm, PHRASE_SYSTEM)
     assert "Claim" not in gate and "ATACMS stands for" not in field(gate, "Text")
@@ -531,3 +532,39 @@ def test_sources_that_differ_are_found_after_a_second_look_narrowed_the_passages
     # AND the passage of the other source is among the passages shown with the answer
     assert {p.source_id for p in answer.passages} == cited
     assert len({p.n for p in answer.passages}) == len(answer.passages)
+
+
+HARBOUR = (
+    "Harbour talks resume\n\n"
+    "The dispute between the dockers and the harbour operator over pay and the new cranes "
+    "went back to the negotiating table on Monday, a week after the dockers walked out of "
+    "the harbour and the operator said it would not raise its pay offer again this year.\n"
+    "Both the dockers and the harbour operator said the dispute over pay could end this week "
+    "if the operator and the dockers settle the question of the new cranes before Friday, "
+    "when the dockers meet to vote on whether to stay out of the harbour.\n"
+    "The talks were chaired by Ines Varga, a retired judge.\n"
+)
+
+
+def test_a_second_look_reads_the_sentence_holding_the_phrase_that_answers(library, tmp_path):
+    # GIVEN a source whose answer is not among the sentences closest to the question
+    (tmp_path / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    library.ingest([tmp_path])
+
+    # AND a model that wanders off at first, reads "Ines Varga" as the phrase that answers,
+    # then answers from the sentence with it if shown
+    def reply(messages):
+        if len(answer_calls(llm)) == 1 or "Ines Varga" not in messages[-1]["content"]:
+            return REFUSAL
+        return citing("Ines Varga", "The talks were chaired by Ines Varga")(messages)
+
+    llm = ScriptedLLM(reply, phrase=lambda messages: "Ines Varga")
+    # WHEN asked who chaired the talks between the dockers and the harbour operator
+    question = "Who chaired the dispute talks between the dockers and the harbour operator?"
+    answer = ask(question, library=library, llm=llm)
+    # THEN the second look read the sentence holding the phrase, and answered from it
+    first, second = answer_calls(llm)
+    assert "Ines Varga" in second[-1]["content"] and len(second[-1]["content"]) < len(
+        first[-1]["content"]
+    )
+    assert not answer.refused and "Ines Varga" in answer.answer

@@ -251,13 +251,13 @@ def test_a_model_that_can_only_pick_a_word_gives_probability_one_or_zero():
 
 
 @pytest.mark.parametrize(
-    ("phrase", "may"), [("Ana Ruiz", True), ("the harbour", False), ("NONE", False)]
+    ("phrase", "kept"), [("Ana Ruiz", "Ana Ruiz"), ("the harbour", None), ("NONE", None)]
 )
-def test_may_answer_asks_only_for_the_phrase(phrase, may):
+def test_the_answering_phrase_is_asked_for_alone(phrase, kept):
     # GIVEN a model that reads `phrase` as what answers "Who reopened the harbour?"
     llm = CopyingLLM(phrase)
-    # WHEN the judge is asked whether a text may answer it (before reading it again)
-    verdict = ModelJudge(llm).may_answer("Who reopened the harbour?", "Ana Ruiz reopened it.")
-    # THEN only the phrase was asked for, no YES/NO, and it may when the phrase says more
+    # WHEN the judge is asked which phrase of a text may answer it (before reading it again)
+    found = ModelJudge(llm).answering_phrase("Who reopened the harbour?", "Ana Ruiz reopened it.")
+    # THEN only the phrase was asked for, no YES/NO, and it is kept when it says more
     assert llm.grammars == [ANSWER_PHRASE_GRAMMAR]
-    assert verdict is may
+    assert found == kept
