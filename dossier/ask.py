@@ -218,7 +218,7 @@ def _closest_sentences(run, question, found, passages, look) -> list[Passage]:
 
     chosen = closest(require)
     if not chosen and require and not must_improve:
-        chosen = closest(None)  # a phrase across two sentences: the closest ones, then
+        chosen = closest(None)  # the phrase runs across two sentences: the closest ones
     return chosen
 
 

@@ -209,16 +209,9 @@ def _with_context(keys, sentences, vectors, question_vector, embedder):
         if sentences[i].lower().startswith(_LEANING_STARTS)
         and (previous := _neighbour(keys, key, -1)) is not None
     ]
-    if not leaning:
-        return vectors
     index = {key: i for i, key in enumerate(keys)}
-    joined = [f"{sentences[index[prev]]} {sentences[i]}" for i, prev in leaning]
-    read_together = embedder.embed(joined)
-    vectors = vectors.copy()
-    for (i, _), together in zip(leaning, read_together, strict=True):
-        if float(together @ question_vector) > float(vectors[i] @ question_vector):
-            vectors[i] = together
-    return vectors
+    joined = [(i, f"{sentences[index[prev]]} {sentences[i]}") for i, prev in leaning]
+    return _closer_readings(vectors, joined, question_vector, embedder)
 
 
 def headline_of(text: str) -> str | None:
@@ -246,13 +239,19 @@ def _with_headline(keys, sentences, vectors, question_vector, embedder, texts):
         for i, key in enumerate(keys)
         if (headline := headlines[key[0]]) and (text := under_headline(headline, sentences[i]))
     ]
-    if not titled:
+    return _closer_readings(vectors, titled, question_vector, embedder)
+
+
+def _closer_readings(vectors, readings: list[tuple[int, str]], question_vector, embedder):
+    """`vectors` with row i replaced by the vector of its other reading (i, text) wherever
+    that reads closer to the question."""
+    if not readings:
         return vectors
-    read_under = embedder.embed([text for _, text in titled])
+    other = embedder.embed([text for _, text in readings])
     vectors = vectors.copy()
-    for (i, _), under in zip(titled, read_under, strict=True):
-        if float(under @ question_vector) > float(vectors[i] @ question_vector):
-            vectors[i] = under
+    for (i, _), vector in zip(readings, other, strict=True):
+        if float(vector @ question_vector) > float(vectors[i] @ question_vector):
+            vectors[i] = vector
     return vectors
 
 
