@@ -23,18 +23,13 @@ from _common import machine  # also puts the repo on sys.path, models offline
 
 from dossier.ask import PASSAGE_BUDGET_TOKENS
 from dossier.eval_suites import open_suite_library, parse_suites
-from dossier.evaluate import load_questions
+from dossier.evaluate import found, load_questions
 from dossier.passages import select_passages
 from dossier.runtime import Runtime, Settings
 
 
-def _found(group: list[str], text: str) -> bool:
-    low = " ".join(text.lower().split())
-    return any(" ".join(alt.lower().split()) in low for alt in group)
-
-
 def _hit(groups: list[list[str]], text: str) -> float:
-    return sum(_found(g, text) for g in groups) / len(groups)
+    return sum(found(g, text) for g in groups) / len(groups)
 
 
 def main() -> None:

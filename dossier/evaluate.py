@@ -9,6 +9,7 @@ to recompute an earlier run's metrics (`--baseline`). Suites, results files and 
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -121,9 +122,16 @@ def conversation(q: EvalQuestion, answer_fn: AnswerFn) -> list[Turn]:
     return turns
 
 
-def _found(fact_group: list[str], text: str) -> bool:
-    low = " ".join(text.lower().split())
-    return any(" ".join(alt.lower().split()) in low for alt in fact_group)
+def _plain(text: str) -> str:
+    """Lower case, accents off, one space between words: "Chloé  Zhao" and "chloe zhao" match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def found(fact_group: list[str], text: str) -> bool:
+    """`text` states one of the group's ways of writing a key fact."""
+    plain = _plain(text)
+    return any(_plain(alt) in plain for alt in fact_group)
 
 
 def score_question(
@@ -149,8 +157,8 @@ def score_question(
     if q.answerable:
         groups = q.key_facts or [[]]
         sources = [c.source_id for c in a.citations]
-        scores.fact_hit = _mean([_found(g, record.retrieved_text) for g in groups])
-        scores.key_fact_recall = 0.0 if a.refused else _mean([_found(g, a.answer) for g in groups])
+        scores.fact_hit = _mean([found(g, record.retrieved_text) for g in groups])
+        scores.key_fact_recall = 0.0 if a.refused else _mean([found(g, a.answer) for g in groups])
         scores.gold_source_cited = any(s in q.gold_sources for s in sources)
         scores.citations = len(sources)
         scores.gold_citations = sum(s in q.gold_sources for s in sources)
@@ -171,9 +179,9 @@ def both_values_cited(groups: list[list[str]], answer: Answer) -> bool:
         credited = {
             shown[n].source_id
             for s in answer.sentences
-            if s.supported and _found(group, s.text)
+            if s.supported and found(group, s.text)
             for n in s.citations
-            if n in shown and _found(group, shown[n].text)
+            if n in shown and found(group, shown[n].text)
         }
         if not credited:
             return False

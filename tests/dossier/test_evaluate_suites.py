@@ -23,6 +23,7 @@ from dossier.evaluate import (
     QuestionScores,
     aggregate,
     both_values_cited,
+    found,
     run,
     score_question,
 )
@@ -63,6 +64,13 @@ DATES = [["March 14", "14 March"], ["April 2"]]
 
 
 # --- conflict: both values named, each cited ---------------------------------------------
+
+
+def test_a_key_fact_is_found_whatever_its_accents_case_and_spacing():
+    assert found(["Chloé Zhao"], "Chloe  Zhao won best director.")
+    assert found(["Chloe Zhao"], "CHLOÉ ZHAO won best director.")
+    assert found(["the Bund", "Bundestag"], "The German Bundestag voted.")
+    assert not found(["Chloé Zhao"], "Zhao won best director.")
 
 
 def test_both_values_each_cited_to_its_own_source():
