@@ -29,7 +29,14 @@ _ASKS_REASON = re.compile(
 
 def asks_reason(question: str) -> bool:
     """The question asks why something happened."""
-    return bool(_ASKS_REASON.search(question))
+    return bool(_ASKS_REASON.search(last_question(question)))
+
+
+def last_question(text: str) -> str:
+    """What a text of several questions asks last: a follow-up read after the question before
+    it ("Who leads the union? How many members does it have?") asks the second."""
+    asked = [part.strip() for part in text.split("?") if part.strip()]
+    return asked[-1] if asked else text
 
 
 def numbers_in_question(question: str) -> list[str]:
@@ -68,7 +75,9 @@ _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]+")
 
 def expected_answer(question: str) -> AnswerKind | None:
     """The kind of answer the question word asks for: a figure ("how many", "what share"),
-    a date ("when"), a name ("who", "where"); None when the wording does not say."""
+    a date ("when"), a name ("who", "where"); None when the wording does not say. Of several
+    questions, the last one's."""
+    question = last_question(question)
     if _ASKS_FIGURE.search(question):
         return "figure"
     if _ASKS_DATE.search(question):

@@ -47,6 +47,9 @@ def test_a_question_asking_for_a_reason(question, expected):
         ("How full was the reservoir in May?", "figure"),
         ("What did the mayor say about the port?", None),
         ("Why was the vote delayed?", None),
+        # a follow-up read after the question before it asks what it asks
+        ("Who leads the union? How many members does it have?", "figure"),
+        ("How many members does the union have? Who leads it?", "name"),
     ],
 )
 def test_the_kind_of_answer_a_question_word_asks_for(question, kind):
