@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from retrieval.store import atomic_write_bytes
+from retrieval.atomic import atomic_write_bytes
 
 from .schema import Briefing, NewSinceLast, NewSource
 

@@ -36,8 +36,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from pydantic import BaseModel
 
+from retrieval.atomic import atomic_write_bytes
 from retrieval.holders import library_holders
-from retrieval.store import DATABASE_NAME, LOCK_NAME, atomic_write_bytes
+from retrieval.store import DATABASE_NAME, LOCK_NAME
 
 from .conversations import CONVERSATIONS_FILE
 from .settings import library_dir as legacy_library_dir

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from retrieval.store import atomic_write_bytes
+from retrieval.atomic import atomic_write_bytes
 
 from .exporters.docx import DocxExporter, to_docx_bytes
 from .exporters.html import HtmlExporter, to_html

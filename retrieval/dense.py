@@ -23,7 +23,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .store import atomic_write_bytes
+from .atomic import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_write_bytes
 from .search import top_k_dense
-from .store import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 

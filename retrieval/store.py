@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
+from .atomic import atomic_write_bytes
 from .database import connect
 from .errors import (
     LibraryLocked,
@@ -32,8 +32,9 @@ from .errors import (
 )
 from .holders import hold_library
 from .schema import Chunk, Source, SourceMeta
+from .source_rows import source_from_row, sources_query
 
-__all__ = ["LibraryMismatch", "Store", "atomic_write_bytes"]  # LibraryMismatch: old import path
+__all__ = ["LibraryMismatch", "Store"]  # LibraryMismatch: old import path
 
 log = logging.getLogger(__name__)
 
@@ -69,52 +70,11 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CHECKED_KEYS = ("format", "embedder", "dim", "chunker")
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over `path`; `mode`:
-    the file's permissions (otherwise the 0600 of a temporary file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if mode is not None and hasattr(os, "fchmod"):
-                os.fchmod(handle.fileno(), mode)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 DATABASE_NAME = "library.sqlite3"
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = "write.lock"
 INDEX_FILE_GLOB = "vectors-*"  # every vector index implementation's saved files
 WRITE_LOCK_TIMEOUT_S = 900.0  # a second writer waits this long for the first to finish
-
-
-def sources_query(sources_table: str = "sources", chunks_table: str = "chunks") -> str:
-    """Every source with its text length and chunk count, in id order: the SQL of both
-    stores (SQLite here, PostgreSQL with its own table names), read by `source_from_row`."""
-    return (
-        "SELECT s.id, s.path, s.content_hash, s.meta, length(s.text), s.added_at, "
-        f"(SELECT count(*) FROM {chunks_table} c WHERE c.source_id = s.id) "
-        f"FROM {sources_table} s ORDER BY s.id"
-    )
-
-
-def source_from_row(row, parse_meta: Callable[[str], SourceMeta]) -> Source:
-    """A `Source` from a row of `sources_query`; `parse_meta` reads the stored metadata."""
-    return Source(
-        id=row[0],
-        path=row[1],
-        content_hash=row[2],
-        meta=parse_meta(row[3]),
-        n_chars=row[4],
-        added_at=row[5],
-        n_chunks=row[6],
-    )
 
 
 def _stored_meta(raw: str) -> SourceMeta:

@@ -13,10 +13,8 @@ import stat
 from pathlib import Path
 
 from ..schema import FileError
+from ..sidecar import SIDECAR_NAME
 from .base import LOADERS, MAX_FILE_BYTES, LoadError, size_text
-
-# The metadata sidecar beside articles (retrieval.library.SIDECAR_NAME): read, not ingested.
-_SIDECAR_NAME = "metadata.json"
 
 
 def iter_input_files(
@@ -121,7 +119,7 @@ def _walk(top: Path, add_file, skipped: list[FileError], failed: list[FileError]
                 visited.add(real)
                 folders.append((shown, real))
             elif stat.S_ISREG(info.st_mode):
-                if entry.name == _SIDECAR_NAME:
+                if entry.name == SIDECAR_NAME:  # read beside the articles, not ingested
                     skipped.append(_error(shown, "metadata sidecar (read for the files beside it)"))
                 else:
                     add_file(shown, real, named=False)

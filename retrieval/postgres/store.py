@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import LibraryError, LibraryMismatch, LibraryUnavailable
 from ..schema import Chunk, Source, SourceMeta
-from ..store import source_from_row, sources_query
+from ..source_rows import source_from_row, sources_query
 from . import hnsw, keywords, schema
 from .connection import LibraryURL, connect, unreachable
 from .schema import CHUNKS_TABLE, KV_TABLE, SOURCES_TABLE
