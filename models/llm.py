@@ -4,10 +4,8 @@ Consecutive calls on the same `LlamaCppLLM` reuse the KV cache for the longest s
 prefix (llama-cpp-python does this when the cache is not reset), so a long, fixed system
 prompt is evaluated once and later questions only pay for their own tokens.
 
-The chat prompt is tokenised here, not by `create_chat_completion`: that one tokenises the
-whole rendered template with control-token parsing on, so `<|im_start|>` (or any model's
-control-token text) written in an article became the real control token. Here only the
-template's own text is parsed for control tokens; message content is always plain text.
+The chat prompt is laid out and tokenised by `models.chat_template` (message content never
+makes control tokens); the logits processors that constrain a reply are in `models.logits`.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ import functools
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +23,12 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel
 
+from models.chat_template import ChatTemplate, Message, chat_prompt_tokens
 from models.gguf import context_length
 from models.grammar_sampler import GreedyGrammarSampler
+from models.logits import ChoiceProbe, CitationMarkers
 from models.resolve import ResolvedModel, resolve_llm
 
-Message = dict[str, str]
 PROMPT_CACHE_BYTES = 512 << 20  # saved KV states of recent prompts, reused by longest prefix
 
 
@@ -163,113 +161,6 @@ def physical_cores() -> int:
     return max(1, logical // 2) if logical > 4 else logical
 
 
-# Put around each placeholder: if the rendered prompt loses it, the template strips content
-# (Llama 3 and Gemma templates `| trim` it), so the real content is stripped the same way.
-_PAD = " \n"
-
-
-def chat_prompt_tokens(
-    messages: Sequence[Message],
-    render: Callable[[list[Message]], str],
-    tokenize: Callable[[str, bool], list[int]],
-    *,
-    bos: int | None = None,
-) -> list[int]:
-    """Token ids of `messages` laid out by a chat template; content never makes control tokens.
-
-    `render(messages)` is the chat template (generation prompt included) as text;
-    `tokenize(text, special)` must not add BOS/EOS and parses control-token text (such as
-    `<|im_start|>`) into control tokens only when `special`. `bos` is the token the model
-    wants first, if any; it is not added again when the template already wrote it.
-
-    The template is rendered once with a unique placeholder in place of each message's
-    content. The text around the placeholders is the template's scaffolding, tokenised with
-    `special=True`; each content is tokenised on its own with `special=False`. Works for any
-    template, including ones that move content around (a system prompt folded into the
-    first user turn), since placeholders are located, not assumed.
-    """
-    contents = [m.get("content") for m in messages]
-    nonce = uuid.uuid4().hex
-    while any(isinstance(c, str) and nonce in c for c in contents):  # never in practice
-        nonce = uuid.uuid4().hex
-    # Private-use code points around a hex nonce: nothing a template does to text (trim,
-    # lower, escape) confuses them with scaffolding or with another message's placeholder.
-    marks: dict[int, str] = {}
-    placeholders: list[Message] = []
-    for i, (message, content) in enumerate(zip(messages, contents, strict=True)):
-        if isinstance(content, str) and content:
-            marks[i] = f"\ue000{nonce}.{i}\ue001"
-            message = {**message, "content": _PAD + marks[i] + _PAD}
-        # Empty content stays empty: a template may test it (`if message.content`).
-        placeholders.append(dict(message))
-    text = render(placeholders)
-
-    spans: list[tuple[int, int, str]] = []  # (start, end) in `text`, the content there
-    for i, mark in marks.items():
-        start = text.find(mark)
-        if start < 0 or text.find(mark, start + 1) >= 0:
-            raise ValueError(
-                f"the chat template does not write message {i}'s content exactly once as "
-                "given, so it cannot be kept apart from the template's control tokens"
-            )
-        end = start + len(mark)
-        content = contents[i]
-        if start >= len(_PAD) and text.startswith(_PAD, start - len(_PAD)):
-            start -= len(_PAD)
-        else:
-            content = content.lstrip()
-        if text.startswith(_PAD, end):
-            end += len(_PAD)
-        else:
-            content = content.rstrip()
-        spans.append((start, end, content))
-    spans.sort()
-
-    tokens: list[int] = []
-    at = 0
-    for start, end, content in spans:
-        if start < at:
-            raise ValueError("the chat template interleaves message contents")
-        if start > at:
-            tokens += tokenize(text[at:start], True)
-        if content:
-            tokens += tokenize(content, False)
-        at = end
-    if at < len(text):
-        tokens += tokenize(text[at:], True)
-    if bos is not None and tokens[:1] != [bos]:
-        tokens.insert(0, bos)
-    return tokens
-
-
-@dataclass(frozen=True)
-class _ChatTemplate:
-    """How one loaded model lays out a chat: its template, BOS rule and end-of-turn text."""
-
-    render: Callable[[list[Message]], str]
-    bos: int | None  # prepended unless the template writes it; None if the model adds none
-    stop: list[str]  # the end-of-turn text, as create_chat_completion stops on it
-
-    @classmethod
-    def of(cls, llama: Any) -> _ChatTemplate:
-        from llama_cpp.llama_chat_format import CHATML_CHAT_TEMPLATE, Jinja2ChatFormatter
-
-        eos, bos = llama.token_eos(), llama.token_bos()
-        eos_text = llama._model.token_get_text(eos) if eos != -1 else ""
-        bos_text = llama._model.token_get_text(bos) if bos != -1 else ""
-        # The GGUF's own template, rendered by the same formatter create_chat_completion
-        # uses for it. Without one, ChatML: what every bundled model speaks.
-        template = llama.metadata.get("tokenizer.chat_template") or CHATML_CHAT_TEMPLATE
-        formatter = Jinja2ChatFormatter(template=template, eos_token=eos_text, bos_token=bos_text)
-        return cls(
-            render=lambda messages: formatter(messages=messages).prompt,
-            # As llama.cpp's own chat path does: the model's add-BOS flag decides, and a BOS
-            # the template wrote itself counts (never two).
-            bos=bos if bos != -1 and llama._model.add_bos_token() else None,
-            stop=[eos_text] if eos_text else [],
-        )
-
-
 class _Meter:
     """Counts of one call, filled in from inside llama-cpp-python's decode loop."""
 
@@ -375,7 +266,7 @@ class LlamaCppLLM:
         self._n_threads = n_threads or physical_cores()
         self._n_batch = n_batch
         self._llama: Any = None
-        self._chat: _ChatTemplate | None = None
+        self._chat: ChatTemplate | None = None
         self._load_lock = threading.Lock()
         # One generation at a time: a llama context is not safe to share between threads.
         self._generate_lock = threading.Lock()
@@ -430,7 +321,7 @@ class LlamaCppLLM:
             from llama_cpp import LlamaRAMCache
 
             self._llama.set_cache(LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
-            self._chat = _ChatTemplate.of(self._llama)
+            self._chat = ChatTemplate.of(self._llama)
             return time.perf_counter() - started
 
     def close(self) -> None:
@@ -576,72 +467,11 @@ class _Request:
     probe: ChoiceProbe | None = None
 
 
-class ChoiceProbe:
-    """A logits processor for a one-token reply: it records the softmax over a few candidate
-    tokens at the first step and lets only those through."""
-
-    def __init__(self, tokens: Sequence[int]) -> None:
-        self.tokens = list(tokens)
-        self.probabilities: list[float] | None = None
-
-    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        if self.probabilities is None:
-            logits = scores[self.tokens].astype(np.float64)
-            weights = np.exp(logits - logits.max())
-            self.probabilities = (weights / weights.sum()).tolist()
-        masked = np.full_like(scores, -np.inf)
-        masked[self.tokens] = scores[self.tokens]
-        return masked
-
-
-class CitationMarkers:
-    """A logits processor: after "[", only the digits of an allowed number, then "]".
-
-    The same constraint as a grammar, at a fraction of its cost: llama.cpp's grammar sampler
-    checks the whole vocabulary at every token, this looks at the text's tail and acts only
-    inside a marker. Marker-shaped tokens ("1", "12", "]", "].") are found once per model.
-    """
-
-    def __init__(self, llama: Any, markers: Sequence[int]) -> None:
-        self.llama = llama
-        self.valid = {str(n) for n in markers}
-        self.shapes = _marker_tokens(llama)
-
-    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        tail = self.llama.detokenize(list(input_ids[-4:])).decode("utf-8", errors="ignore")
-        opened = tail.rfind("[")
-        if opened < 0 or not tail[opened + 1 :].isdigit() and tail[opened + 1 :] != "":
-            return scores
-        digits = tail[opened + 1 :]
-        allowed = [
-            token
-            for token, (more, closes) in self.shapes.items()
-            if (closes and digits + more in self.valid)
-            or (not closes and more and any(v.startswith(digits + more) for v in self.valid))
-        ]
-        masked = np.full_like(scores, -np.inf)
-        masked[allowed] = scores[allowed]
-        return masked
-
-
 def _processors(llama: Any, options: _Request) -> list | None:
     processors = [CitationMarkers(llama, options.markers)] if options.markers else []
     if options.probe is not None:
         processors.append(options.probe)
     return processors or None
-
-
-@functools.lru_cache(maxsize=4)
-def _marker_tokens(llama: Any) -> dict[int, tuple[str, bool]]:
-    """Token id -> (its leading digits, whether it then closes the marker with "]")."""
-    shapes = {}
-    for token in range(llama.n_vocab()):
-        text = llama.detokenize([token]).decode("utf-8", errors="ignore")
-        digits = text[: len(text) - len(text.lstrip("0123456789"))]
-        rest = text[len(digits) :]
-        if text and (rest == "" or rest.startswith("]")):
-            shapes[token] = (digits, rest.startswith("]"))
-    return shapes
 
 
 def _greedy_under_grammar_only(options: dict) -> bool:

@@ -14,7 +14,8 @@ import jinja2
 import pytest
 
 from models.catalog import find_spec
-from models.llm import LlamaCppLLM, chat_prompt_tokens
+from models.chat_template import chat_prompt_tokens
+from models.llm import LlamaCppLLM
 from models.resolve import missing_packages, resolve_llm
 
 # --- a fake tokenizer: no model --------------------------------------------------------------
