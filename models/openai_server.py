@@ -4,12 +4,9 @@ Users may already run llama.cpp's `llama-server`, `python -m llama_cpp.server`, 
 LM Studio or vLLM. The model string `openai:http://127.0.0.1:PORT/v1#MODEL` picks such a
 server (`#MODEL` optional: the first model the server lists is used).
 
-Dossier stays offline: only loopback addresses are accepted unless the caller passes
-`allow_remote=True`. The host is decided once, when the string is parsed, and without DNS:
-a literal loopback IP, or `localhost` (taken to mean 127.0.0.1, as RFC 6761 reserves it).
-Any other name would need a resolver, and a resolver can answer anything, so it is refused.
-The URL that is used is rebuilt from the checked parts, so what is contacted is what was
-checked. Proxy variables from the environment are ignored (a proxy could be remote) and
+Dossier stays offline: `models.server_spec` accepts only loopback addresses, decided without
+DNS, unless the caller passes `allow_remote=True`, and the URL contacted is rebuilt from the
+checked parts. Proxy variables from the environment are ignored (a proxy could be remote) and
 redirects are not followed (a loopback server could redirect elsewhere).
 
 Unlike `LlamaCppLLM`, the server renders the chat template itself: whether control-token
@@ -21,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import ipaddress
 import json
 import math
 import threading
@@ -29,13 +25,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from models.llm import Completion, Message, Timings
 from models.resolve import ModelError
+from models.server_spec import EXAMPLE, parse_server_model
 
-PREFIX = "openai:"
-EXAMPLE = "openai:http://127.0.0.1:8080/v1#MODEL"
 # When the server does not say how long its context is: llama-cpp-python's server and
 # Ollama default to 2048 tokens, the smallest window of the common servers. Too small only
 # shortens prompts; too large makes the server cut or refuse them.
@@ -49,98 +43,8 @@ _CANCEL_POLL_S = 0.05  # how often the cancel watcher looks whether the stream e
 _ERROR_TEXT = 300  # characters of a server's error body quoted in a message
 
 
-class ServerSpecError(ModelError):
-    """A server model string that cannot be used as written."""
-
-
-class RemoteServerRefused(ServerSpecError):
-    """The server is not on this machine and remote servers were not allowed."""
-
-
 class ServerUnavailable(ModelError):
     """The server cannot be reached, or answered something other than the OpenAI API."""
-
-
-# --- the model string ---------------------------------------------------------------------
-
-
-def is_server_spec(name: str) -> bool:
-    """True when `name` names a server (`openai:...`) rather than a catalog model or a file."""
-    return name.startswith(PREFIX)
-
-
-def parse_server_model(spec: str, *, allow_remote: bool) -> tuple[str, str | None]:
-    """`openai:URL[#MODEL]` -> (base URL, model or None), checked; nothing is contacted.
-
-    The base URL keeps the path given (`/v1` when none is), without a trailing slash; its
-    host is a literal IP (`localhost` becomes 127.0.0.1). Raises `ServerSpecError` for a
-    malformed string and `RemoteServerRefused` for a non-loopback host unless `allow_remote`.
-    """
-    if not is_server_spec(spec):
-        raise ServerSpecError(f"{spec!r} is not a server model; write it as {EXAMPLE}.")
-    url = spec[len(PREFIX) :]
-    # Backslashes and blanks are read differently by different URL parsers; none belong here.
-    if any(c.isspace() or c == "\\" or not c.isprintable() for c in url):
-        raise _bad(spec, "it contains spaces, backslashes or control characters")
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # an unclosed IPv6 bracket
-        raise _bad(spec, "the URL cannot be parsed") from None
-    if parts.scheme not in ("http", "https"):
-        raise _bad(spec, "the URL must start with http:// or https://")
-    if "@" in parts.netloc:
-        raise _bad(spec, "a user name or password in the URL is not supported")
-    if parts.query:
-        raise _bad(spec, "the URL must not have a query (?...)")
-    host = parts.hostname
-    if not host:
-        raise _bad(spec, "the URL has no host")
-    try:
-        port = parts.port
-    except ValueError:
-        raise _bad(spec, "the port is not a number from 0 to 65535") from None
-    address = loopback_address(host)
-    if address is None and not allow_remote:
-        raise RemoteServerRefused(_remote_refusal(url, host))
-    return _base_url(parts.scheme, address or host, port, parts.path), parts.fragment or None
-
-
-def loopback_address(host: str) -> str | None:
-    """The loopback IP `host` stands for, decided without DNS; None if it is not one.
-
-    `host` as `urlsplit` gives it: lower-case, IPv6 without brackets.
-    """
-    if host == "localhost":
-        return "127.0.0.1"
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return None  # a name: only a resolver could say where it points
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is IPv4 loopback written as IPv6
-    return str(ip) if ip.is_loopback else None
-
-
-def _base_url(scheme: str, host: str, port: int | None, path: str) -> str:
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None:
-        netloc += f":{port}"
-    return f"{scheme}://{netloc}{path.rstrip('/') or '/v1'}"
-
-
-def _bad(spec: str, why: str) -> ServerSpecError:
-    return ServerSpecError(f"Cannot use the model server {spec!r}: {why}. Example: {EXAMPLE}")
-
-
-def _remote_refusal(url: str, host: str) -> str:
-    hint = ""
-    if host in ("0.0.0.0", "::"):
-        hint = " (0.0.0.0 is where a server listens, not an address to call: use 127.0.0.1)"
-    return (
-        f"The model server {url} is not on this computer{hint}. Dossier works offline and "
-        "only talks to servers at a loopback address (127.0.0.1, ::1 or localhost). "
-        "To use a server elsewhere anyway, pass --allow-remote."
-    )
 
 
 def build(spec: str, options: Any) -> OpenAIServerLLM:

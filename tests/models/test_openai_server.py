@@ -23,16 +23,9 @@ import pytest
 from models.backends import BackendOptions
 from models.catalog import find_spec
 from models.llm import LLM, LlamaCppLLM
-from models.openai_server import (
-    DEFAULT_N_CTX,
-    OpenAIServerLLM,
-    RemoteServerRefused,
-    ServerSpecError,
-    ServerUnavailable,
-    build,
-    parse_server_model,
-)
+from models.openai_server import DEFAULT_N_CTX, OpenAIServerLLM, ServerUnavailable, build
 from models.resolve import ResolvedModel, locate_packaged
+from models.server_spec import RemoteServerRefused, ServerSpecError, parse_server_model
 
 # pytest-socket: `allow_hosts` alone lets sockets be created and connect only to these
 # hosts. (`enable_socket` would lift every restriction: pytest-socket checks it first.)
