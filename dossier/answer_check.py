@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from prompts import REFUSAL
-from retrieval.sentences import leans_on_previous, sentence_spans
+from retrieval.sentences import sentence_spans
 
 from .citations import (
     money_in,
@@ -35,6 +35,8 @@ RELATED_SEMANTIC = 0.45
 CITATION_MARGIN = 0.15
 EVIDENCE_SENTENCES = 2  # the passage sentences closest to the claim that the judge reads
 LEAD_CHARS = 200  # a longer first line is a paragraph, not a headline
+# A sentence that starts like this leans on the one before it, which the judge then reads too.
+LEANING_STARTS = ("he ", "she ", "they ", "it ", "its ", "his ", "her ", "their ", "this ")
 
 
 def check_answer(
@@ -133,7 +135,7 @@ class _Checker:
         sims = self.span_vectors[n] @ self.sentence_vectors[i]
         chosen = set(np.argsort(-sims)[:EVIDENCE_SENTENCES].tolist())
         for j in sorted(chosen):
-            if j > 0 and leans_on_previous(self._slice(n, spans[j])):
+            if j > 0 and self._slice(n, spans[j]).lower().startswith(LEANING_STARTS):
                 chosen.add(j - 1)
         text = " ".join(self._slice(n, spans[j]).strip() for j in sorted(chosen))
         lead = self.lead(n)

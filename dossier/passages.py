@@ -11,7 +11,7 @@ from models.embedder import Embedder
 from retrieval.metadata import title_of_text
 from retrieval.schema import Hit
 from retrieval.search import content_terms
-from retrieval.sentences import leans_on_previous, sentence_spans
+from retrieval.sentences import sentence_spans
 
 from .focus import asks_reason, expected_answer, holds_answer_kind
 from .schema import Passage
@@ -30,6 +30,21 @@ JOIN_REACH = 8
 # "when", a name for "who"): measured on all suites at once (bench/evidence.py), 0.1 to 0.3
 # all lift the newsroom and RGB noise suites and lower none.
 ANSWER_KIND_BONUS = 0.2
+
+# A sentence that starts like this leans on the one before it, so that one comes along.
+_LEANING_STARTS = (
+    "he ",
+    "she ",
+    "they ",
+    "it ",
+    "this ",
+    "that ",
+    "these ",
+    "those ",
+    "his ",
+    "her ",
+    "their ",
+)
 
 
 def select_passages(
@@ -88,7 +103,7 @@ def select_passages(
             break
         key = keys[i]
         group = [key]
-        if leans_on_previous(sentences[i]):
+        if sentences[i].lower().startswith(_LEANING_STARTS):
             previous = _neighbour(keys, key, -1)
             if previous is not None and previous not in chosen:
                 group.insert(0, previous)
@@ -176,7 +191,7 @@ def texts_to_embed(text: str, chunks: list) -> list[str]:
         pairs.update((p, s) for p in by_start[before] for s in by_start[start])
     texts = dict.fromkeys(text[a:b] for a, b in sorted(spans))
     for (a, b), (c, d) in sorted(pairs):
-        if leans_on_previous(text[c:d]):
+        if text[c:d].lower().startswith(_LEANING_STARTS):
             texts.setdefault(f"{text[a:b]} {text[c:d]}")
     if headline := headline_of(text):
         for a, b in sorted(spans):
@@ -191,7 +206,8 @@ def _with_context(keys, sentences, vectors, question_vector, embedder):
     leaning = [
         (i, previous)
         for i, key in enumerate(keys)
-        if leans_on_previous(sentences[i]) and (previous := _neighbour(keys, key, -1)) is not None
+        if sentences[i].lower().startswith(_LEANING_STARTS)
+        and (previous := _neighbour(keys, key, -1)) is not None
     ]
     index = {key: i for i, key in enumerate(keys)}
     joined = [(i, f"{sentences[index[prev]]} {sentences[i]}") for i, prev in leaning]

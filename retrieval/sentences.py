@@ -11,17 +11,6 @@ _LINE = re.compile(r"[^\n]+")
 # by byte: one 19 M-character line took 860 MB. No article has a line this long, so a longer
 # one is handed over in pieces, cut after a sentence end where there is one.
 MAX_SEGMENT_CHARS = 100_000
-# A sentence that starts like this leans on the one before it for what it is about.
-_LEANING_STARTS = (
-    "he ", "she ", "they ", "it ", "its ", "his ", "her ", "their ",
-    "this ", "that ", "these ", "those ",
-)  # fmt: skip
-# A quotation or claim credited to a pronoun ('"...," she said.') leans on the sentence before
-# it for who is speaking, wherever the attribution sits.
-_PRONOUN_ATTRIBUTION = re.compile(
-    r"\b(?:he|she|they)\s+(?:said|says|added|told|asked|argued|warned|wrote|replied|insisted)\b",
-    re.IGNORECASE,
-)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -39,13 +28,6 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 if end > start:
                     spans.append((base + start, base + end))
     return spans
-
-
-def leans_on_previous(sentence: str) -> bool:
-    """`sentence` needs the one before it to say who or what it is about."""
-    return sentence.lower().startswith(_LEANING_STARTS) or bool(
-        _PRONOUN_ATTRIBUTION.search(sentence)
-    )
 
 
 def _segments(base: int, line: str) -> list[tuple[int, str]]:

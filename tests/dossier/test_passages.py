@@ -146,18 +146,3 @@ def test_a_sentence_is_read_under_its_articles_headline():
     # THEN the answer is chosen under its headline, and the other sentence without one
     assert answer in shown(titled) and other not in shown(titled)
     assert other in shown(untitled) and answer not in shown(untitled)
-
-
-def test_a_quotation_credited_to_a_pronoun_is_read_with_the_sentence_naming_the_speaker():
-    # GIVEN a quotation credited to "she", after the sentence naming her, in one source, and
-    # another source's sentence sharing more of the question's words than the quotation alone
-    speaker = "Vera Lund was unconvinced."
-    quote = '"Two weeks is a long wait for the patients," she said.'
-    other = "Patients of the clinic said the wait was long."
-    question = "What did Vera Lund say about the wait for patients?"
-    sources = {"b": other, "a": f"{speaker} {quote}"}  # the other source ranks first
-    # WHEN the budget has room for the quotation with its speaker, or the other sentence
-    passages = _select_from(sources, question, 15)
-    # THEN the quotation is chosen, read with the sentence that names who said it
-    assert quote in shown(passages) and speaker in shown(passages)
-    assert other not in shown(passages)
