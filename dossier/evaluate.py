@@ -123,7 +123,7 @@ def conversation(q: EvalQuestion, answer_fn: AnswerFn) -> list[Turn]:
 
 
 def _plain(text: str) -> str:
-    """Lower case, accents off, one space between words: "Chloé  Zhao" and "chloe zhao" match."""
+    """Lower case, accents off, one space between words: "José  Núñez" and "jose nunez" match."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 

@@ -67,10 +67,10 @@ DATES = [["March 14", "14 March"], ["April 2"]]
 
 
 def test_a_key_fact_is_found_whatever_its_accents_case_and_spacing():
-    assert found(["Chloé Zhao"], "Chloe  Zhao won best director.")
-    assert found(["Chloe Zhao"], "CHLOÉ ZHAO won best director.")
+    assert found(["José Núñez"], "Jose  Nunez won the seat.")
+    assert found(["Jose Nunez"], "JOSÉ NÚÑEZ won the seat.")
     assert found(["the Bund", "Bundestag"], "The German Bundestag voted.")
-    assert not found(["Chloé Zhao"], "Zhao won best director.")
+    assert not found(["José Núñez"], "Núñez won the seat.")
 
 
 def test_both_values_each_cited_to_its_own_source():
