@@ -300,7 +300,7 @@ def _suite_library(args, spec):
 
 def _run_suite(args, llm, spec, questions, out) -> tuple[str | None, list]:
     """Ask every question of one suite; (its data folder, per-question scores)."""
-    from dossier.ask import AskOptions, ask
+    from dossier.ask import AskEvents, AskOptions, ask
     from dossier.eval_suites import write_result
     from dossier.evaluate import run, score_question
 
@@ -310,8 +310,13 @@ def _run_suite(args, llm, spec, questions, out) -> tuple[str | None, list]:
     try:
         answers = run(
             questions,
-            lambda q, history: ask(
-                q, history=history, library=library, llm=llm, options=AskOptions(k=k)
+            lambda q, history, shown: ask(
+                q,
+                history=history,
+                library=library,
+                llm=llm,
+                options=AskOptions(k=k),
+                events=AskEvents(on_passages=shown),
             ),
         )
         for q, record in zip(questions, answers, strict=True):  # in order: ids may repeat

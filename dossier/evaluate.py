@@ -16,10 +16,13 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .schema import Answer, Turn
+from .schema import Answer, Passage, Turn
 
+# Hears each selection of passages an answer is about to be written from (`ask`'s
+# `on_passages`); the last one heard is what the model read first.
+PassagesFn = Callable[[list[Passage]], None]
 # Answers a question, given the conversation before it (empty for a first question).
-AnswerFn = Callable[[str, list[Turn]], Answer]
+AnswerFn = Callable[[str, list[Turn], PassagesFn], Answer]
 
 
 class EvalQuestion(BaseModel):
@@ -61,7 +64,7 @@ class QuestionScores(BaseModel):
 class EvalRecord(BaseModel):
     id: str
     answer: Answer
-    retrieved_text: str  # the passages the model was shown
+    retrieved_text: str  # every passage the model was shown (`shown_text`)
     history: list[Turn] = []  # the conversation the question was asked in
     wall_s: float | None = None
 
@@ -103,11 +106,37 @@ def run(
 ) -> Iterator[EvalRecord]:
     for q in questions:
         history = conversation(q, answer_fn)
+        selected = _Selection()
         started = clock()
-        answer = answer_fn(q.question, history)
+        answer = answer_fn(q.question, history, selected.hear)
         wall = round(clock() - started, 3)
-        shown = "\n".join(p.text for p in answer.passages)
-        yield EvalRecord(id=q.id, answer=answer, retrieved_text=shown, history=history, wall_s=wall)
+        yield EvalRecord(
+            id=q.id,
+            answer=answer,
+            retrieved_text=shown_text(selected.passages, answer),
+            history=history,
+            wall_s=wall,
+        )
+
+
+class _Selection:
+    """The last selection of passages an answer heard: a follow-up's early one (read with the
+    question before it) is replaced by its condensed question's."""
+
+    def __init__(self) -> None:
+        self.passages: list[Passage] = []
+
+    def hear(self, passages: list[Passage]) -> None:
+        self.passages = list(passages)
+
+
+def shown_text(selected: list[Passage], answer: Answer) -> str:
+    """The passages the model read: those selected for the first draft and those the answer
+    reports (a second look's narrower ones, another source's account), each once. The answer
+    alone reports only the narrower ones after a second look, which hides what was read first.
+    """
+    texts = dict.fromkeys(p.text for p in [*selected, *answer.passages])
+    return "\n".join(texts)
 
 
 def conversation(q: EvalQuestion, answer_fn: AnswerFn) -> list[Turn]:
@@ -118,7 +147,8 @@ def conversation(q: EvalQuestion, answer_fn: AnswerFn) -> list[Turn]:
         if isinstance(item, Turn):
             turns.append(item)
         else:
-            turns.append(Turn(question=item, answer=answer_fn(item, list(turns)).answer))
+            reply = answer_fn(item, list(turns), lambda passages: None)
+            turns.append(Turn(question=item, answer=reply.answer))
     return turns
 
 

@@ -195,7 +195,7 @@ def test_aggregate_of_unanswerables_counts_refusals():
 def test_history_questions_are_asked_first_and_only_the_last_is_recorded():
     calls = []
 
-    def answer_fn(question, history):
+    def answer_fn(question, history, shown):
         calls.append((question, [t.question for t in history]))
         return answer([(f"Reply to {question}", [1], True)], BRIDGE)
 
@@ -214,6 +214,26 @@ def test_history_questions_are_asked_first_and_only_the_last_is_recorded():
     assert record.history[0].answer == "Reply to Who builds the bridge?"
     assert record.history[1].answer == "March 14 [1]."
     assert record.wall_s == 1.5  # the scored question only, not the turns before it
+
+
+def test_fact_hit_reads_every_passage_the_model_was_shown():
+    # GIVEN an answer that heard an early selection, then the selection its first draft was
+    # written from, and reports only the narrower passage of a second look
+    early = passage(1, "s9", "The ferry timetable changes in winter.")
+    second_look = passage(1, "s2", OPENING_B)
+
+    def answer_fn(question, history, shown):
+        shown([early])
+        shown([passage(1, "s1", OPENING_A), passage(2, "s2", OPENING_B)])
+        return answer([("It opens on April 2 [1].", [1], True)], [second_look])
+
+    q = EvalQuestion(id="f1", question="When does it open?", answerable=True,
+                     key_facts=[["March 14"]])  # fmt: skip
+    # WHEN the question is run and scored
+    [record] = run([q], answer_fn, clock=lambda: 1.0)
+    # THEN the first draft's passages count as shown, each once, and the early selection not
+    assert record.retrieved_text == f"{OPENING_A}\n{OPENING_B}"
+    assert score_question(q, record).fact_hit == 1.0
 
 
 def test_question_file_history_accepts_questions_and_turns():
