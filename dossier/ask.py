@@ -17,7 +17,7 @@ from retrieval.library import Library
 
 from .answer_check import check_answer, is_refusal, render_answer
 from .condense import condense, read_with_previous
-from .conflicts import DIFFERENT_ACCOUNT, differs, other_account, probe_pool
+from .conflicts import DIFFERENT_ACCOUNT, differs, other_accounts, probe_pool
 from .focus import answer_values, expected_answer, numbers_in_question
 from .judge import Judge, ModelJudge
 from .passages import select_passages
@@ -343,17 +343,20 @@ class _Run:
     ) -> tuple[_Attempt, Passage] | None:
         """A checked answer from another source that says something else, if one does, with
         the passage it was written from."""
-        other = other_account(question, attempt.sentences, passages, self.embedder, self.judge)
-        if other is None:
-            return None
-        if self.on_token:
+        candidates = other_accounts(
+            question, attempt.sentences, passages, self.embedder, self.judge
+        )
+        if candidates and self.on_token:
             self.on_token(SECOND_ACCOUNT_NOTE)
-        second = self.attempt(question, [other])
-        if second.cancelled or self.problem(question, second) is not None:
-            return None
-        if not differs(question, attempt.sentences, second.sentences, self.judge):
-            return None
-        return second, other
+        for other in candidates:
+            second = self.attempt(question, [other])
+            if second.cancelled:
+                return None
+            if self.problem(question, second) is None and differs(
+                question, attempt.sentences, second.sentences, self.judge
+            ):
+                return second, other
+        return None
 
     def judge_calls(self) -> int:
         return getattr(self.judge, "calls", 0)

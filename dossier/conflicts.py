@@ -3,10 +3,17 @@
 A small model shown two passages that give different values for the same thing (a count, a
 date, a winner) usually reports one of them. When the question asks for such a value, after
 the answer has been checked, the passages of sources the answer does not cite that give
-another value of that kind are judged (`probe_order`): one that does not state what the
-answer says, yet answers the question itself, is asked again alone, and a checked second
-account giving a value the first lacks, which the first does not state, is shown beside the
-first, each with its own citations.
+another value of that kind are judged (`probe_order`); each that does not state what the
+answer says is asked again alone (`other_accounts`). A checked second account is shown beside
+the first, each with its own citations, when it gives a value the first lacks, the first does
+not state it, and it answers the question about as directly as the first (`differs`).
+
+Whether a passage answers the question is judged on the answer the model writes from it, not
+on the passage: the judge reads a raw passage poorly as an answer, even one giving the true
+value, and finds nearly any answer written from a topical passage to answer. Weighing the
+second account against the first tells a rival value of the same thing ("55 people were hurt",
+against "40 people") from a value of something near it (who held the office before, the date
+of a neighbouring event), which answers less directly than the answer it would contradict.
 """
 
 from __future__ import annotations
@@ -21,7 +28,12 @@ from .quantities import Figure, figures
 from .schema import AnswerSentence, Passage
 
 DIFFERENT_ACCOUNT = "The sources differ."
-PROBED_PASSAGES = 2  # each costs up to two judgments on every answer
+PROBED_PASSAGES = 2  # each costs a judgment on every answer, and a draft if it disagrees
+# Two rival answers to one question, worded alike, differ in the judge's probability that
+# they answer it by up to about a tenth; a value of something near what was asked answered
+# 0.18-0.33 less than the answer it would contradict, over all suites of run26
+# (bench/results/eval-second-accounts-2026-12-05.md).
+ANSWERS_AS_DIRECTLY = 0.1
 CLOSEST_SENTENCES = 2
 
 
@@ -59,26 +71,25 @@ def probe_pool(passages: list[Passage], earlier: list[Passage]) -> list[Passage]
     return pool
 
 
-def other_account(
+def other_accounts(
     question: str,
     sentences: list[AnswerSentence],
     passages: list[Passage],
     embedder,
     judge: Judge,
-) -> Passage | None:
-    """A shown passage, from a source the answer does not cite, that answers the question
-    with something the answer does not say; None when there is none."""
+) -> list[Passage]:
+    """Shown passages, from sources the answer does not cite, that may give another account:
+    of the likeliest (`probe_order`, at most `PROBED_PASSAGES`), those whose sentences closest
+    to the question do not state what the answer says. Empty when there are none."""
     answer = supported_text(sentences)
     cited = cited_sources(sentences, passages)
     if not answer or not cited or expected_answer(question) is None:
-        return None  # sources "differ" on values: a question that asks for none has no sides
-    for passage in probe_order(question, answer, passages, cited, embedder)[:PROBED_PASSAGES]:
-        evidence = closest_sentences(passage, question, embedder)
-        if judge.entails(evidence, answer):
-            continue  # it agrees
-        if judge.answers(question, evidence):
-            return passage
-    return None
+        return []  # sources "differ" on values: a question that asks for none has no sides
+    return [
+        passage
+        for passage in probe_order(question, answer, passages, cited, embedder)[:PROBED_PASSAGES]
+        if not judge.entails(closest_sentences(passage, question, embedder), answer)
+    ]
 
 
 def probe_order(
@@ -130,11 +141,17 @@ def differs(
     question: str, first: list[AnswerSentence], second: list[AnswerSentence], judge: Judge
 ) -> bool:
     """The second checked account gives a value of the kind asked for that the first does
-    not, and the first does not state it."""
+    not, the first does not state it, and it answers the question about as directly (by the
+    judge's probability, within `ANSWERS_AS_DIRECTLY`)."""
     kind = expected_answer(question)
     theirs, mine = supported_text(second), supported_text(first)
     if kind is None or not theirs:
         return False
     if not answer_values(kind, theirs, question) - answer_values(kind, mine, question):
+        return False
+    directness = judge.answer_probability(question, theirs) - judge.answer_probability(
+        question, mine
+    )
+    if directness < -ANSWERS_AS_DIRECTLY:
         return False
     return not judge.entails(mine, theirs)

@@ -64,6 +64,11 @@ class Judge(Protocol):
         """`answer` gives what `question` asks for, about the subject it names."""
         ...
 
+    def answer_probability(self, question: str, answer: str) -> float:
+        """How likely the judge finds it that `answer` gives what `question` asks for: to
+        tell which of two answers answers more directly."""
+        ...
+
     def answering_phrase(self, question: str, text: str) -> str | None:
         """The phrase of `text` that may give what `question` asks for, if any (lenient:
         whether and where to read it again)."""
@@ -86,6 +91,8 @@ class ModelJudge:
         self.cancel = cancel
         self.threshold = threshold
         self.calls = 0
+        # The same judgment is asked again when another account is weighed against the answer.
+        self._asked: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
 
     def entails(self, evidence: str, claim: str) -> bool:
         return self.entailment_probability(evidence, claim) >= self.threshold
@@ -100,10 +107,13 @@ class ModelJudge:
     def answers(self, question: str, answer: str) -> bool:
         """The model finds YES likelier than NO to "does `answer` give what `question` asks?",
         and then copies a phrase of `answer` that gives it and says more than the question."""
-        yes = self._yes(
+        yes = self.answer_probability(question, answer)
+        return yes >= 0.5 and self.answering_phrase(question, answer) is not None
+
+    def answer_probability(self, question: str, answer: str) -> float:
+        return self._yes(
             "judge_answers", question=" ".join(question.split()), answer=" ".join(answer.split())
         )
-        return yes >= 0.5 and self.answering_phrase(question, answer) is not None
 
     def answering_phrase(self, question: str, text: str) -> str | None:
         """The phrase of `text` that gives what `question` asks for, when it says more than
@@ -138,9 +148,15 @@ class ModelJudge:
         return None if not phrase or phrase.upper().startswith("NONE") else phrase
 
     def _yes(self, name: str, **values: str) -> float:
-        """The probability of YES for one judgment."""
+        """The probability of YES for one judgment, each asked of the model once."""
         if self.cancel is not None and self.cancel.is_set():
             return 0.0  # stopped: ask the model nothing more
+        key = (name, tuple(sorted(values.items())))
+        if key not in self._asked:
+            self._asked[key] = self._ask_yes(name, **values)
+        return self._asked[key]
+
+    def _ask_yes(self, name: str, **values: str) -> float:
         messages = chat_messages(
             self.prompts.render(f"{name}_system"), self.prompts.render(f"{name}_user", **values)
         )

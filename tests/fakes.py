@@ -174,6 +174,13 @@ class WordJudge:
 
         return bool(set(content_terms(question)) & set(content_terms(answer)))
 
+    def answer_probability(self, question: str, answer: str) -> float:
+        """The share of the question's content words the answer has."""
+        from retrieval.search import content_terms
+
+        asked = set(content_terms(question))
+        return len(asked & set(content_terms(answer))) / len(asked) if asked else 0.0
+
     def answering_phrase(self, question: str, text: str) -> str | None:
         return text if self.answers(question, text) else None
 

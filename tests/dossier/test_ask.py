@@ -534,6 +534,50 @@ def test_sources_that_differ_are_found_after_a_second_look_narrowed_the_passages
     assert len({p.n for p in answer.passages}) == len(answer.passages)
 
 
+BLAST_C = (
+    "Hospital update\n\nThe city hospital said 62 people were hurt in the blast at the fuel "
+    "depot on Monday, counting those who came in by themselves during the evening after the "
+    "ambulances had left, many of them residents of the three streets that were evacuated "
+    "while the fire in the two storage tanks beside the main road was put out.\n"
+)
+
+
+def test_when_one_source_yields_no_checked_account_the_next_that_disagrees_is_asked(
+    library, tmp_path
+):
+    # GIVEN three sources giving three counts of the injured
+    for name, text in (("a", BLAST_A), ("b", BLAST_B), ("c", BLAST_C)):
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    library.ingest([tmp_path])
+
+    # AND a model that reports the officials' count from all passages, refuses to answer
+    # from the hospital's passage alone, and reports the firefighters' count from theirs
+    def reply(messages):
+        user = messages[-1]["content"]
+        if "40 people" in user:
+            return citing("40 people", "Officials said 40 people were hurt in the blast")(messages)
+        if "55 people" in user:
+            return citing("55 people", "Firefighters said 55 people were hurt in the blast")(
+                messages
+            )
+        return REFUSAL
+
+    llm = ScriptedLLM(reply)
+    # WHEN the count is asked
+    answer = ask(
+        "How many people were hurt in the blast at the fuel depot?",
+        library=library,
+        llm=llm,
+        options=AskOptions(judge=WordJudge()),
+    )
+    # THEN after the first answer, the hospital's passage was asked alone first (the likelier
+    # other account) and refused, then the firefighters', whose count is the other side
+    first, *others = answer_calls(llm)
+    assert ["62 people" in o[-1]["content"] for o in others] == [True, False]
+    assert answer.sources_differ and "40 people" in answer.answer and "55 people" in answer.answer
+    assert "62 people" not in answer.answer
+
+
 HARBOUR = (
     "Harbour talks resume\n\n"
     "The dispute between the dockers and the harbour operator over pay and the new cranes "

@@ -261,3 +261,16 @@ def test_the_answering_phrase_is_asked_for_alone(phrase, kept):
     # THEN only the phrase was asked for, no YES/NO, and it is kept when it says more
     assert llm.grammars == [ANSWER_PHRASE_GRAMMAR]
     assert found == kept
+
+
+def test_a_judgment_asked_again_is_not_asked_of_the_model_again():
+    # GIVEN a judge over a scoring model
+    llm = ScoringLLM(0.8)
+    judge = ModelJudge(llm)
+    # WHEN the same answer is weighed twice against its question, and another once
+    first = judge.answer_probability("Who opened the bridge?", "The mayor opened it.")
+    again = judge.answer_probability("Who  opened the bridge?", "The mayor\nopened it.")
+    judge.answer_probability("Who opened the bridge?", "The bridge opened.")
+    # THEN the model was asked twice, and the repeated judgment gave the same probability
+    assert len(llm.calls) == 2 and judge.calls == 2
+    assert first == again == pytest.approx(0.8)
