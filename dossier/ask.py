@@ -34,6 +34,7 @@ SECOND_LOOK_BUDGET_TOKENS = 90  # the closest two or three sentences
 SECOND_LOOK_PROBLEMS = {"model_refused", "unsupported", "does_not_answer"}
 SECOND_LOOK_NOTE = "\n\n(Checking the closest passages again…)\n\n"
 SECOND_ACCOUNT_NOTE = "\n\n(Another source may say otherwise; checking…)\n\n"
+NO_SECOND_ACCOUNT_NOTE = "(No other account held up: the answer above stands.)"
 MAX_ANSWER_TOKENS = 300
 # Below this cosine no passage is about the question at all: refuse without asking the model.
 MIN_RELEVANCE = 0.2
@@ -279,7 +280,9 @@ class _Run:
         self.started = time.perf_counter()
         self.first_words_at: float | None = None
 
-    def attempt(self, question: str, passages: list[Passage]) -> _Attempt:
+    def attempt(self, question: str, passages: list[Passage], *, stream: bool = True) -> _Attempt:
+        """The model's answer over `passages`, checked; its text goes to `on_token` as it is
+        written unless `stream` is False."""
         user = self.prompts.render(
             "answer_user", passages=format_passages(passages), question=question
         )
@@ -294,7 +297,7 @@ class _Run:
             if self.first_words_at is None and piece.strip():
                 self.first_words_at = time.perf_counter()
             pieces.append(piece)
-            if self.on_token:
+            if self.on_token and stream:
                 self.on_token(piece)
         text = "".join(pieces).strip()
         # The check runs after the text has streamed; a cancelled answer is not checked, nor
@@ -346,17 +349,26 @@ class _Run:
         candidates = other_accounts(
             question, attempt.sentences, passages, self.embedder, self.judge
         )
-        if candidates and self.on_token:
-            self.on_token(SECOND_ACCOUNT_NOTE)
+        if not candidates:
+            return None
+        self.say(SECOND_ACCOUNT_NOTE)
         for other in candidates:
-            second = self.attempt(question, [other])
+            # Not streamed while written: most drafts from another source do not hold up, and
+            # a front end that prints the stream (the terminal) would show them as the answer.
+            second = self.attempt(question, [other], stream=False)
             if second.cancelled:
                 return None
             if self.problem(question, second) is None and differs(
                 question, attempt.sentences, second.sentences, self.judge
             ):
+                self.say(f"{DIFFERENT_ACCOUNT} {render_answer(second.sentences)}")
                 return second, other
+        self.say(NO_SECOND_ACCOUNT_NOTE)
         return None
+
+    def say(self, text: str) -> None:
+        if self.on_token:
+            self.on_token(text)
 
     def judge_calls(self) -> int:
         return getattr(self.judge, "calls", 0)

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from dossier.ask import AskEvents, AskOptions, ask
+from dossier.ask import NO_SECOND_ACCOUNT_NOTE, AskEvents, AskOptions, ask
 from dossier.judge import ANSWER_PHRASE_GRAMMAR, YES_NO_GRAMMAR
 from dossier.schema import Turn
 from prompts import REFUSAL, PromptSet
@@ -563,12 +563,14 @@ def test_when_one_source_yields_no_checked_account_the_next_that_disagrees_is_as
         return REFUSAL
 
     llm = ScriptedLLM(reply)
+    streamed = []
     # WHEN the count is asked
     answer = ask(
         "How many people were hurt in the blast at the fuel depot?",
         library=library,
         llm=llm,
         options=AskOptions(judge=WordJudge()),
+        events=AskEvents(on_token=streamed.append),
     )
     # THEN after the first answer, the hospital's passage was asked alone first (the likelier
     # other account) and refused, then the firefighters', whose count is the other side
@@ -576,6 +578,37 @@ def test_when_one_source_yields_no_checked_account_the_next_that_disagrees_is_as
     assert ["62 people" in o[-1]["content"] for o in others] == [True, False]
     assert answer.sources_differ and "40 people" in answer.answer and "55 people" in answer.answer
     assert "62 people" not in answer.answer
+    # AND the stream ends with the other side as the answer gives it, never the refused draft
+    text = "".join(streamed)
+    assert text.endswith(answer.answer[answer.answer.index("The sources differ.") :])
+    assert REFUSAL not in text
+
+
+def test_a_draft_from_another_source_that_does_not_hold_up_is_not_streamed(library, tmp_path):
+    # GIVEN two sources giving different counts, and a model that gives the officials' count
+    # from all passages and a sentence no passage states from the other source's alone
+    (tmp_path / "a.txt").write_text(BLAST_A, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(BLAST_B, encoding="utf-8")
+    library.ingest([tmp_path])
+
+    def reply(messages):
+        if "40 people" in messages[-1]["content"]:
+            return citing("40 people", "Officials said 40 people were hurt in the blast")(messages)
+        return "Ninety people were hurt in the blast, firefighters said [1]."
+
+    streamed = []
+    # WHEN the count is asked
+    answer = ask(
+        "How many people were hurt in the blast at the fuel depot?",
+        library=library,
+        llm=ScriptedLLM(reply),
+        options=AskOptions(judge=WordJudge()),
+        events=AskEvents(on_token=streamed.append),
+    )
+    # THEN the answer stands alone, and the stream says so without showing the failed draft
+    text = "".join(streamed)
+    assert not answer.sources_differ and "Ninety" not in answer.answer
+    assert "Ninety" not in text and text.endswith(NO_SECOND_ACCOUNT_NOTE)
 
 
 HARBOUR = (
