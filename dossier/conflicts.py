@@ -3,10 +3,11 @@
 A small model shown two passages that give different values for the same thing (a count, a
 date, a winner) usually reports one of them. When the question asks for such a value, after
 the answer has been checked, the passages of sources the answer does not cite that give
-another value of that kind are judged (`probe_order`); each that does not state what the
-answer says is asked again alone (`other_accounts`). A checked second account is shown beside
-the first, each with its own citations, when it gives a value the first lacks, the first does
-not state it, and it answers the question about as directly as the first (`differs`).
+another value of that kind are ordered (`probe_order`); each of the likeliest that does not
+state what the answer says is asked again alone (`other_accounts`). A checked second account
+is shown beside the first, each with its own citations, when it gives a value the first
+lacks, the first does not state it, and it answers the question about as directly as the
+first (`differs`).
 
 Whether a passage answers the question is judged on the answer the model writes from it, not
 on the passage: the judge reads a raw passage poorly as an answer, even one giving the true
