@@ -31,17 +31,32 @@ pytestmark = pytest.mark.usefixtures("fake_default_embedder")
 
 def start_watch(dossier_name: str, folder: Path, data: Path) -> subprocess.Popen:
     env = {**os.environ, "DOSSIER_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-c", WATCH, "--dossier", dossier_name, "watch", str(folder), "--json"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    # Its stderr goes to a file, with faulthandler on: a watch that does not stop can then be
+    # made to say where it is stuck (`ended`).
+    with (data / "watch-stderr.txt").open("w") as stderr:  # the child keeps its own copy
+        process = subprocess.Popen(
+            [sys.executable, "-X", "faulthandler", "-c", WATCH, "--dossier", dossier_name]
+            + ["watch", str(folder), "--json"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     line = process.stdout.readline()  # {"event": "watching", ...} once the library is open
     assert json.loads(line)["event"] == "watching", line
     return process
+
+
+def ended(process: subprocess.Popen, data: Path, seconds: float = 30) -> None:
+    """Wait for the watch to end; if it does not, fail with the stacks of its threads."""
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        process.wait(10)
+        stacks = (data / "watch-stderr.txt").read_text(encoding="utf-8", errors="replace")
+        pytest.fail(f"the watch did not end within {seconds} s; its stderr:\n{stacks}")
 
 
 @pytest.fixture
@@ -73,10 +88,12 @@ def test_a_dossier_open_in_another_process_is_neither_deleted_nor_renamed(capsys
     assert watching.poll() is None  # the watch goes on
 
 
-def test_once_the_other_process_stopped_the_dossier_can_be_deleted(capsys, watching):
+def test_once_the_other_process_stopped_the_dossier_can_be_deleted(
+    capsys, watching, isolated_data_dir
+):
     # WHEN the watch is stopped with Ctrl-C (it closes its library)
     watching.send_signal(signal.SIGINT)
-    watching.wait(30)
+    ended(watching, isolated_data_dir)
     # THEN the dossier can be renamed and deleted
     code, _, err = run(capsys, "rename", "Ferry", "Harbour ferry")
     assert code == EXIT_OK, err
