@@ -71,6 +71,7 @@ def watching(capsys, tmp_path, isolated_data_dir):
     if process.poll() is None:
         process.kill()
     process.wait(30)
+    process.stdout.close()
 
 
 def test_a_dossier_open_in_another_process_is_neither_deleted_nor_renamed(capsys, watching):
