@@ -16,9 +16,13 @@ from cli.main import EXIT_ERROR, EXIT_OK
 from tests.cli.helpers import run
 
 ROOT = Path(__file__).resolve().parents[2]
-# `dossier watch` with the tests' fake embedder (no model to load in the second process).
+# `dossier watch` with the tests' fake embedder (no model to load in the second process), and
+# Ctrl-C handled as in a terminal: a test run started in the background (`make test &` in a
+# script) ignores SIGINT, its children inherit that, and Python then leaves it ignored.
 WATCH = """
+import signal
 import sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import dossier.runtime
 from tests.conftest import FakeEmbedder
 dossier.runtime.shared_embedder = lambda cache: FakeEmbedder()
