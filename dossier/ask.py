@@ -132,8 +132,7 @@ def ask(
         must_improve = look[1]
         worth_it = closest and [p.text for p in closest] != [p.text for p in passages]
         if worth_it:
-            if events.on_token:
-                events.on_token(SECOND_LOOK_NOTE)
+            run.say(SECOND_LOOK_NOTE)
             second = run.attempt(standalone, closest)
             second_problem = run.problem(standalone, second)
             better = second_problem is None and not _missing_figures(
@@ -367,6 +366,7 @@ class _Run:
         return None
 
     def say(self, text: str) -> None:
+        """A note to whoever follows the stream (a second look, another account...)."""
         if self.on_token:
             self.on_token(text)
 
