@@ -14,6 +14,7 @@ import numpy as np
 from prompts import REFUSAL
 from retrieval.sentences import sentence_spans
 
+from .aliases import aliases, restatements
 from .citations import (
     money_in,
     names_found,
@@ -98,13 +99,27 @@ class _Checker:
         self.span_vectors = {n: span_vectors[rows[n]] for n in self.spans}
         self.best_support: dict[int, float] = {}
         self._verdicts: dict[tuple[str, str], bool] = {}
+        self.roles = aliases(list(self.sources.values()))
 
     def entails(self, evidence: str, claim: str) -> bool:
-        """The judge's verdict, asked once per evidence and claim."""
+        """The judge's verdict, asked once per evidence and claim; a claim naming someone
+        otherwise than the evidence does (by role for a name, `dossier.aliases`) is also
+        judged as restated with the evidence's name for them."""
+        claims = [claim, *restatements(claim, evidence, self.roles)]
+        return any(self._verdict(evidence, c) for c in claims)
+
+    def _verdict(self, evidence: str, claim: str) -> bool:
         key = (evidence, claim)
         if key not in self._verdicts:
             self._verdicts[key] = self.judge.entails(evidence, claim)
         return self._verdicts[key]
+
+    def names_found(self, claim: str, text: str) -> bool:
+        """Every name of `claim` is in `text`, or in `claim` restated with the names `text`
+        gives the same people."""
+        return names_found(claim, text) or any(
+            names_found(c, text) for c in restatements(claim, text, self.roles)
+        )
 
     def _slice(self, n: int, span: tuple[int, int]) -> str:
         passage = self.by_n[n]
@@ -120,7 +135,7 @@ class _Checker:
         )
         source = self.sources.get(self.by_n[n].source_id)
         if source is not None and not result.names_ok:
-            result.names_ok = names_found(self.raw[i][0], source)
+            result.names_ok = self.names_found(self.raw[i][0], source)
         return result
 
     def lead(self, n: int) -> str:
@@ -198,7 +213,7 @@ class _Checker:
         whole = " ".join(
             self.sources.get(self.by_n[n].source_id, self.by_n[n].text) for n in related
         )
-        if not (_cheap_ok(clean, joined_text) and names_found(clean, whole)):
+        if not (_cheap_ok(clean, joined_text) and self.names_found(clean, whole)):
             return []
         evidence = " ".join(self.evidence_text(i, n) for n in related)
         return related if self.entails(evidence, clean) else []

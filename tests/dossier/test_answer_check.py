@@ -308,3 +308,33 @@ def test_render_answer_keeps_only_surviving_citations():
         ]
     )
     assert text == "One [1][2]. Two."
+
+
+# --- names the sources give one person ------------------------------------------------------
+
+INTRODUCTION = "Mira Castell, president of the Tenants' Association, spoke first."
+BY_SURNAME = "Castell said rents had risen by a third."
+
+
+def test_a_claim_naming_by_role_holds_where_the_sources_give_that_role_to_the_evidences_name():
+    # GIVEN evidence naming a speaker by surname, and another source giving her role
+    shown = passages(BY_SURNAME)
+    sources = {"s1": BY_SURNAME, "s2": INTRODUCTION}
+    claim = "The president of the Tenants' Association said rents had risen by a third [1]."
+    # WHEN an answer naming her by role is checked
+    sentences, _ = check_answer(claim, shown, FakeEmbedder(), WordJudge(), sources)
+    # THEN the sentence is supported by the passage, and without the introduction it is not
+    assert sentences[0].supported and sentences[0].citations == [1]
+    alone, _ = check_answer(claim, shown, FakeEmbedder(), WordJudge(), {"s1": BY_SURNAME})
+    assert not alone[0].supported
+
+
+def test_a_claim_naming_someone_the_sources_never_link_to_the_evidence_stays_unsupported():
+    # GIVEN the same evidence and introduction
+    shown = passages(BY_SURNAME)
+    sources = {"s1": BY_SURNAME, "s2": INTRODUCTION}
+    # WHEN an answer gives the words to another body's president
+    claim = "The president of the Landlords' Guild said rents had risen by a third [1]."
+    sentences, _ = check_answer(claim, shown, FakeEmbedder(), WordJudge(), sources)
+    # THEN it is not supported
+    assert not sentences[0].supported
