@@ -22,8 +22,11 @@ _ROLE_WORDS = r"[a-z][^,.;:\"“”()]{2,80}?"
 _ROLE = rf"(?:the\s+|a\s+|an\s+)?{_ROLE_WORDS}"
 # "Amara Nwosu, president of the Guild of Community Pharmacists, told..."
 _NAME_THEN_ROLE = re.compile(rf"(?<![\w'’-])({_NAME}),\s+({_ROLE}),")
-# "The committee's chair, Sofia Lindberg, was unconvinced."
-_ROLE_THEN_NAME = re.compile(rf"(?<![\w'’-])[Tt]he\s+({_ROLE_WORDS}),\s+({_NAME}),")
+# "The committee's chair, Sofia Lindberg, was unconvinced."; "Meridian's chief executive,
+# Oskar Lindahl, said..."
+_ROLE_THEN_NAME = re.compile(
+    rf"(?<![\w'’-])((?:[Tt]he\s+|[A-Z][\w-]+['’]s\s+){_ROLE_WORDS}),\s+({_NAME}),"
+)
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 MAX_RESTATEMENTS = 2
 # Words that open a clause, not a noun phrase naming a post.

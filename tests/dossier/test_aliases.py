@@ -6,18 +6,21 @@ from dossier.aliases import aliases, restatements
 
 INTRODUCED = (
     "Mira Castell, president of the Tenants' Association, told the council the rents were "
-    "too high. The council's treasurer, Paul Ode, disagreed."
+    "too high. The council's treasurer, Paul Ode, disagreed. Harland's mayor, Rosa Finch, "
+    "did not comment."
 )
 
 
 def test_an_apposition_gives_a_role_to_a_name_either_way_round():
-    # GIVEN a source that introduces one person name-first and another role-first
+    # GIVEN a source that introduces one person name-first and two role-first (after "The"
+    # or after whose post it is)
     # WHEN its aliases are read
     roles = aliases([INTRODUCED])
     # THEN each role maps to its holder, without its article, in lower case
     assert roles == {
         "president of the tenants' association": "Mira Castell",
         "council's treasurer": "Paul Ode",
+        "harland's mayor": "Rosa Finch",
     }
 
 
