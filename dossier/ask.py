@@ -358,7 +358,7 @@ class _Run:
             if second.cancelled:
                 return None
             if self.problem(question, second) is None and differs(
-                question, attempt.sentences, second.sentences, self.judge
+                question, attempt.sentences, second.sentences, self.judge, passages
             ):
                 self.say(f"{DIFFERENT_ACCOUNT} {render_answer(second.sentences)}")
                 return second, other

@@ -19,11 +19,14 @@ of a neighbouring event), which answers less directly than the answer it would c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from retrieval.sentences import sentence_spans
 
-from .focus import answer_values, expected_answer
+from .citations import NUMBER
+from .focus import answer_values, expected_answer, numbers_in_question
 from .judge import Judge
 from .quantities import Figure, figures
 from .schema import AnswerSentence, Passage
@@ -102,15 +105,17 @@ def probe_order(
     45 million" against "40 million"). When the question asks for a kind of value (a figure,
     a date, a name), only passages whose sentences closest to the question give one the
     answer lacks can answer it otherwise: those reading most like the answer go first, and
-    one holding every value the answer gives (it restates it) goes last; before likeness, one
-    giving another figure of the same measure as the answer's (`other_figure`) goes first.
+    one holding every value the answer gives (it restates it) goes last, and before it one
+    giving another figure where the question names one (another year's final); before
+    likeness, one giving another figure of the same measure as the answer's (`other_figure`)
+    goes first.
     When no passage gives another value, the most relevant one is the one probe.
     """
     others = [p for p in sorted(passages, key=lambda p: -p.relevance) if p.source_id not in cited]
     kind = expected_answer(question)
     if kind is None or not others:
         return []
-    mine = answer_values(kind, answer, question)
+    mine = answer_values(kind, answer, question, witness=" ".join(p.text for p in passages))
     closest = {p.n: closest_sentences(p, question, embedder) for p in others}
     vectors = embedder.embed([answer, *(closest_sentences(p, answer, embedder) for p in others)])
     likeness = {p.n: float(v @ vectors[0]) for p, v in zip(others, vectors[1:], strict=True)}
@@ -118,11 +123,26 @@ def probe_order(
     def restates(p: Passage) -> bool:
         return bool(mine) and all(value in p.text.lower() for value in mine)
 
+    def off_the_question(p: Passage) -> bool:
+        # The question pins what it asks about to figures ("the 2019 final", "on 3 May"): a
+        # passage giving another figure of that form in their place ("the 2018 final") is
+        # about another one; a passage with no such figure may still be about the same one.
+        given = set(NUMBER.findall(p.text))
+        return any(
+            n not in given and any(len(g) == len(n) and g.isdigit() for g in given) for n in pinned
+        )
+
+    pinned = numbers_in_question(question)
     giving_another = [p for p in others if answer_values(kind, closest[p.n], question) - mine]
     stated = figures(answer)
     ordered = sorted(
         giving_another,
-        key=lambda p: (restates(p), not other_figure(stated, closest[p.n]), -likeness[p.n]),
+        key=lambda p: (
+            restates(p),
+            off_the_question(p),
+            not other_figure(stated, closest[p.n]),
+            -likeness[p.n],
+        ),
     )
     return ordered or others[:1]
 
@@ -139,16 +159,24 @@ def other_figure(stated: list[Figure], text: str) -> bool:
 
 
 def differs(
-    question: str, first: list[AnswerSentence], second: list[AnswerSentence], judge: Judge
+    question: str,
+    first: list[AnswerSentence],
+    second: list[AnswerSentence],
+    judge: Judge,
+    passages: Sequence[Passage] = (),
 ) -> bool:
     """The second checked account gives a value of the kind asked for that the first does
     not, the first does not state it, and it answers the question about as directly (by the
-    judge's probability, within `ANSWERS_AS_DIRECTLY`)."""
+    judge's probability, within `ANSWERS_AS_DIRECTLY`). `passages` are those both were
+    written from: a word they capitalise inside a sentence is a name where an account opens
+    with it too."""
     kind = expected_answer(question)
     theirs, mine = supported_text(second), supported_text(first)
     if kind is None or not theirs:
         return False
-    if not answer_values(kind, theirs, question) - answer_values(kind, mine, question):
+    witness = " ".join(p.text for p in passages)
+    their_values = answer_values(kind, theirs, question, witness=witness)
+    if not their_values - answer_values(kind, mine, question, witness=witness):
         return False
     directness = judge.answer_probability(question, theirs) - judge.answer_probability(
         question, mine

@@ -71,6 +71,7 @@ _CALENDAR = re.compile(
     + r"|yesterday|today|tomorrow|tonight)\b|\b\d{4}\b|\b\d{1,2}:\d\d\b"
 )
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]+")
+_SENTENCE_OPENING = re.compile(r"(?:^|(?<=[.!?] ))[A-Z][\w'’-]+")
 
 
 def expected_answer(question: str) -> AnswerKind | None:
@@ -93,10 +94,14 @@ def holds_answer_kind(kind: AnswerKind, sentence: str, question: str) -> bool:
     return bool(answer_values(kind, sentence, question))
 
 
-def answer_values(kind: AnswerKind, text: str, question: str) -> set[str]:
+def answer_values(
+    kind: AnswerKind, text: str, question: str, *, witness: str | None = None
+) -> set[str]:
     """The values of that kind in `text` that the question does not already give, lower-case:
     figures (digits or number words), dates ("24 january", "friday", "2019") and times, or
-    capitalised words inside sentences."""
+    capitalised words inside sentences. With a `witness` text, a name may also open a sentence
+    ("Lisbon hosted..."): a word the witness capitalises inside a sentence is a name there too,
+    where an opening capital alone does not tell a name from "The"."""
     if kind == "figure":
         found = [n.replace(",", "") for n in NUMBER.findall(text)] + _NUMBER_WORDS.findall(text)
     elif kind == "date":
@@ -109,6 +114,9 @@ def answer_values(kind: AnswerKind, text: str, question: str) -> set[str]:
         found += _CALENDAR.findall(DAY_OF_MONTH.sub(" ", text))
     else:  # a month or a weekday is a date, not a name
         found = [w for w in _CAPITALISED.findall(text) if not _CALENDAR.fullmatch(w)]
+        if witness is not None:
+            inside = set(_CAPITALISED.findall(witness))
+            found += [w for w in _SENTENCE_OPENING.findall(text) if w in inside]
     asked = {w.lower().replace(",", "") for w in re.findall(r"[\w.,'’-]+", question)}
     asked |= {w.lower() for w in re.findall(r"[\w'’-]+", question)}
     return {v.lower() for v in found if not set(v.lower().split()) <= asked}

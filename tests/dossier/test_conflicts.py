@@ -251,3 +251,38 @@ def test_a_rival_account_may_answer_a_little_less_directly_than_the_first(theirs
     # WHEN the two are weighed
     # THEN judgment noise between two wordings does not hide the rival; a clear gap does
     assert differs("How many people were hurt?", first, rival, judge) is shown
+
+
+def test_an_account_opening_with_the_name_it_gives_differs_when_the_passages_name_it():
+    # GIVEN an answer naming one city and a second account opening with another's name
+    judge = WordJudge()
+    first = [said("The race was won by Ostrava.", 1)]
+    second = [said("Brno won the race.", 2)]
+    shown = [
+        passage(1, "a", "The race was won by Ostrava.", 0.9),
+        passage(2, "b", "In the end Brno won the race.", 0.8),
+    ]
+    asked = "Which city won the race?"
+    # WHEN the two are compared with the passages they were written from
+    # THEN the opening word is a name, as the passage writes it inside a sentence, and they differ
+    assert differs(asked, first, second, judge, shown)
+    # and without the passages an opening capital is not taken for a name
+    assert not differs(asked, first, second, judge)
+
+
+def test_a_passage_giving_another_figure_where_the_question_names_one_is_probed_later(
+    fake_embedder,
+):
+    # GIVEN an answer about the 2019 final (source a); source c, reading more like the answer,
+    # names another year's winner; source b names another 2019 winner
+    shown = [
+        passage(1, "a", "Ostrava won the 2019 final of the cup.", 0.9),
+        passage(3, "c", "Ostrava lost the final of the cup to Plzen in 2018.", 0.8),
+        passage(2, "b", "The 2019 final went to Brno, the club said.", 0.3),
+    ]
+    answer = [said("Ostrava won the 2019 final of the cup.", 1)]
+    judge = ScriptedJudge()
+    # WHEN another account is looked for
+    found = other_accounts("Who won the 2019 final?", answer, shown, fake_embedder, judge)
+    # THEN the passage about another year comes after the one about the question's
+    assert [p.source_id for p in found] == ["b", "c"]
