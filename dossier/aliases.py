@@ -1,29 +1,29 @@
-"""The other names the sources themselves give someone: "Amara Nwosu, president of the Guild
-of Community Pharmacists, said..." makes "the president of the Guild of Community Pharmacists"
-and "Nwosu" one person for the rest of the coverage.
+"""The other names the sources themselves give someone: "Mira Castell, president of the
+Tenants' Association, said..." makes "the president of the Tenants' Association" and "Castell"
+one person for the rest of the coverage.
 
 News names a person in full once, with what they are, and after that by surname or by role
-alone ("Nwosu said...", "...the commission's chair told reporters"). An answer that names them
-the other way ("The president of the guild expected...") is then judged against a sentence
-that never says who it is about. Restating the answer with the name the evidence uses gives
-the judge the same claim about the same person and no other text to read, so a claim about
-someone else cannot gain from it; only an apposition in the sources links two names.
+alone ("Castell said...", "...the council's treasurer told reporters"). An answer that names
+them the other way ("The president of the association expected...") is then judged against
+a sentence that never says who it is about. Restating the answer with the name the evidence
+uses gives the judge the same claim about the same person and no other text to read, so a
+claim about someone else cannot gain from it; only an apposition in the sources links two
+names.
 """
 
 from __future__ import annotations
 
 import re
 
-# A person's or body's name: a run of capitalised words ("Amara Nwosu", "Ballot Watch").
+# A person's or body's name: a run of capitalised words ("Mira Castell", "Harbour Trust").
 _NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*"
-# What they are: a phrase opening in lower case ("president of the Guild...", "the
-# commission's chair"), up to the comma that closes the apposition.
+# What they are: a phrase opening in lower case ("president of the Tenants' Association",
+# "the council's treasurer"), up to the comma that closes the apposition.
 _ROLE_WORDS = r"[a-z][^,.;:\"“”()]{2,80}?"
 _ROLE = rf"(?:the\s+|a\s+|an\s+)?{_ROLE_WORDS}"
-# "Amara Nwosu, president of the Guild of Community Pharmacists, told..."
+# "Mira Castell, president of the Tenants' Association, told..."
 _NAME_THEN_ROLE = re.compile(rf"(?<![\w'’-])({_NAME}),\s+({_ROLE}),")
-# "The committee's chair, Sofia Lindberg, was unconvinced."; "Meridian's chief executive,
-# Oskar Lindahl, said..."
+# "The council's treasurer, Paul Ode, disagreed."; "Harland's mayor, Rosa Finch, said..."
 _ROLE_THEN_NAME = re.compile(
     rf"(?<![\w'’-])((?:[Tt]he\s+|[A-Z][\w-]+['’]s\s+){_ROLE_WORDS}),\s+({_NAME}),"
 )
@@ -60,9 +60,9 @@ def aliases(texts: list[str]) -> dict[str, str]:
 
 
 def _names_one_post(role: str) -> bool:
-    """A role names one person when it says whose post it is ("the commission's chair",
-    "president of the Guild"); "the minister" or "a spokesman" could be anyone, and a clause
-    ("who said...", "has been...") is no role."""
+    """A role names one person when it says whose post it is ("the council's treasurer",
+    "president of the association"); "the minister" or "a spokesman" could be anyone, and a
+    clause ("who said...", "has been...") is no role."""
     words = role.split()
     whose = any(w.endswith(("'s", "’s")) for w in words) or "of" in words[1:]
     return whose and words[0] not in _NOT_A_ROLE
