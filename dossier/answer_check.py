@@ -114,7 +114,7 @@ class _Checker:
             self._verdicts[key] = self.judge.entails(evidence, claim)
         return self._verdicts[key]
 
-    def names_found(self, claim: str, text: str) -> bool:
+    def names_known(self, claim: str, text: str) -> bool:
         """Every name of `claim` is in `text`, or in `claim` restated with the names `text`
         gives the same people."""
         return names_found(claim, text) or any(
@@ -135,7 +135,7 @@ class _Checker:
         )
         source = self.sources.get(self.by_n[n].source_id)
         if source is not None and not result.names_ok:
-            result.names_ok = self.names_found(self.raw[i][0], source)
+            result.names_ok = self.names_known(self.raw[i][0], source)
         return result
 
     def lead(self, n: int) -> str:
@@ -213,7 +213,7 @@ class _Checker:
         whole = " ".join(
             self.sources.get(self.by_n[n].source_id, self.by_n[n].text) for n in related
         )
-        if not (_cheap_ok(clean, joined_text) and self.names_found(clean, whole)):
+        if not (_cheap_ok(clean, joined_text) and self.names_known(clean, whole)):
             return []
         evidence = " ".join(self.evidence_text(i, n) for n in related)
         return related if self.entails(evidence, clean) else []

@@ -123,16 +123,17 @@ def probe_order(
     def restates(p: Passage) -> bool:
         return bool(mine) and all(value in p.text.lower() for value in mine)
 
+    # The question pins what it asks about to figures ("the 2019 final", "on 3 May"): a
+    # passage giving another figure of that form in their place ("the 2018 final") is about
+    # another one; a passage with no such figure may still be about the same one.
+    pinned = numbers_in_question(question)
+
     def off_the_question(p: Passage) -> bool:
-        # The question pins what it asks about to figures ("the 2019 final", "on 3 May"): a
-        # passage giving another figure of that form in their place ("the 2018 final") is
-        # about another one; a passage with no such figure may still be about the same one.
         given = set(NUMBER.findall(p.text))
         return any(
             n not in given and any(len(g) == len(n) and g.isdigit() for g in given) for n in pinned
         )
 
-    pinned = numbers_in_question(question)
     giving_another = [p for p in others if answer_values(kind, closest[p.n], question) - mine]
     stated = figures(answer)
     ordered = sorted(
