@@ -48,7 +48,7 @@ def aliases(texts: list[str]) -> dict[str, str]:
         pairs = [(m.group(1), m.group(2)) for m in _NAME_THEN_ROLE.finditer(text)]
         pairs += [(m.group(2), m.group(1)) for m in _ROLE_THEN_NAME.finditer(text)]
         for name, role in pairs:
-            if " " not in name.strip():
+            if " " not in name:
                 continue  # one capitalised word may be only a sentence's opening ("Meanwhile")
             found.setdefault(_role_key(role), set()).add(" ".join(name.split()))
     by_person: dict[str, str] = {}
@@ -80,10 +80,12 @@ def restatements(claim: str, evidence: str, roles: dict[str, str]) -> list[str]:
     """`claim` with a person named as `evidence` names them, where the two differ by an
     apposition of the sources (`roles`, from `aliases`): a name the evidence gives by role,
     or a role the evidence gives by name. Empty when no such difference is found."""
-    low_claim, low_evidence = claim.lower(), evidence.lower()
+    low_evidence = evidence.lower()
     restated: list[str] = []
     for role, name in roles.items():
-        role_in_claim = re.search(rf"(?:\b(?:the|a|an)\s+)?\b{re.escape(role)}\b", low_claim)
+        role_in_claim = re.search(
+            rf"(?:\b(?:the|a|an)\s+)?\b{re.escape(role)}\b", claim, re.IGNORECASE
+        )
         in_claim, in_evidence = _mention(name, claim), _mention(name, evidence)
         if role_in_claim and in_claim:
             continue  # the claim gives both, as the sources do: nothing to restate
