@@ -12,7 +12,9 @@ wrote and the referent's description. Words the model adds from what it knows ("
 
 from __future__ import annotations
 
+import re
 import threading
+from itertools import pairwise
 
 from models.llm import LLM
 from prompts import PromptSet
@@ -28,6 +30,10 @@ _REFERRING_WORDS = frozenset(
         "then one ones former latter"
     )
 )
+# A word that points back before a noun: the whole phrase names the referent ("that company"
+# -> "Tessaro Foods", "her agency" -> "the safety agency"), so the noun may go with it.
+_POINTING_WORDS = frozenset({"that", "this", "these", "those", "his", "her", "its", "their"})
+_WORD = re.compile(r"[\w'’-]+")
 
 
 def condense(
@@ -66,7 +72,15 @@ def rewrite_keeps_to_the_conversation(
         return False
     asked, kept = set(content_terms(question)), set(content_terms(rewritten))
     added = kept - asked - set(content_terms(conversation))
-    return (asked - _REFERRING_WORDS) <= kept and not added & set(content_terms(instructions))
+    replaceable = _REFERRING_WORDS | _pointed_at(question)
+    return (asked - replaceable) <= kept and not added & set(content_terms(instructions))
+
+
+def _pointed_at(question: str) -> set[str]:
+    """The content words right after a word that points back ("company" in "that company")."""
+    words = _WORD.findall(question.lower())
+    after = [b for a, b in pairwise(words) if a in _POINTING_WORDS]
+    return set(content_terms(" ".join(after)))
 
 
 def read_with_previous(question: str, history: list[Turn]) -> str:

@@ -62,6 +62,25 @@ def test_words_in_another_form_and_referring_words_replaced_keep_to_the_conversa
     assert not keeps("When did she speak?", "Who leads the dockers' union?")
 
 
+def test_a_noun_after_a_word_pointing_back_may_be_replaced_with_it():
+    conversation = (
+        "User: Which firm supplies the ferries?\nAssistant: Tessaro Marine supplies them [1]."
+    )
+
+    def keeps(question, rewritten):
+        return rewrite_keeps_to_the_conversation(question, rewritten, conversation, "")
+
+    # GIVEN a follow-up naming its referent by a pointing phrase ("that firm")
+    # WHEN the rewrite puts the name in place of the whole phrase
+    # THEN it keeps to the conversation
+    assert keeps(
+        "How many ferries did that firm build?", "How many ferries did Tessaro Marine build?"
+    )
+    assert keeps("Where is her office?", "Where is Tessaro Marine's head office?")
+    # AND a noun that no word points to is still the follow-up's own
+    assert not keeps("How many firm ferries were built?", "How many ferries were built?")
+
+
 def test_a_question_with_no_history_is_not_rewritten():
     llm = ScriptedLLM([])
     assert condense("Who won?", [], llm=llm, prompts=PromptSet()) == "Who won?"
