@@ -11,6 +11,7 @@ import re
 import pytest
 
 from dossier.evaluate import EvalQuestion, load_questions
+from tests.bench.suites import in_some_source, normalised, read_articles
 from tests.conftest import REPO
 
 SUITE = REPO / "bench" / "data" / "heldout"
@@ -40,10 +41,6 @@ HISTORY_ANSWERS = {
 DATELINE = re.compile(r"^[A-Z][\w&' ]+, [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4}$")
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def _kind(q: EvalQuestion) -> str:
     number = int(q.id.removeprefix("h"))
     return next(kind for kind, ids in KINDS.items() if number in ids)
@@ -56,11 +53,7 @@ def questions() -> list[EvalQuestion]:
 
 @pytest.fixture(scope="module")
 def articles() -> dict[str, str]:
-    return {p.stem: _norm(p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.txt"))}
-
-
-def _in_some_source(group: list[str], sources: list[str], articles: dict[str, str]) -> bool:
-    return any(_norm(alt) in articles[s] for alt in group for s in sources if s in articles)
+    return read_articles(CORPUS)
 
 
 def test_layout_is_an_eval_folder():
@@ -98,7 +91,7 @@ def test_gold_sources_exist_and_state_a_fact(questions, articles):
     for q in questions:
         for source in q.gold_sources:
             assert source in articles, (q.id, source)
-            assert any(_in_some_source(g, [source], articles) for g in q.key_facts), (q.id, source)
+            assert any(in_some_source(g, [source], articles) for g in q.key_facts), (q.id, source)
 
 
 def test_answerable_questions_have_facts_and_sources(questions):
@@ -112,7 +105,7 @@ def test_answerable_questions_have_facts_and_sources(questions):
 def test_every_key_fact_is_stated_by_a_gold_source(questions, articles):
     for q in questions:
         for group in q.key_facts:
-            assert _in_some_source(group, q.gold_sources, articles), (q.id, group)
+            assert in_some_source(group, q.gold_sources, articles), (q.id, group)
 
 
 def test_conflicts_come_from_different_sources(questions, articles):
@@ -121,7 +114,7 @@ def test_conflicts_come_from_different_sources(questions, articles):
             assert len(q.key_facts) >= 2 and len(q.gold_sources) >= 2, q.id
             # No single source states every value.
             assert not any(
-                all(_in_some_source(g, [s], articles) for g in q.key_facts) for s in q.gold_sources
+                all(in_some_source(g, [s], articles) for g in q.key_facts) for s in q.gold_sources
             ), q.id
 
 
@@ -135,4 +128,4 @@ def test_follow_ups_have_one_answerable_earlier_question(questions, articles):
         assert isinstance(first, str), q.id
         if first not in answerable:
             source, fact = HISTORY_ANSWERS[first]
-            assert _norm(fact) in articles[source], (q.id, first)
+            assert normalised(fact) in articles[source], (q.id, first)

@@ -11,15 +11,12 @@ from pathlib import Path
 import pytest
 
 from dossier.evaluate import EvalQuestion, load_questions
+from tests.bench.suites import in_some_source, read_articles
 from tests.conftest import REPO
 
 SUITE = REPO / "bench" / "data" / "suite"
 QUESTIONS = SUITE / "newsroom.jsonl"
 CORPUS = SUITE / "newsroom"
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +26,7 @@ def questions() -> list[EvalQuestion]:
 
 @pytest.fixture(scope="module")
 def articles() -> dict[str, str]:
-    return {p.stem: _norm(p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.txt"))}
-
-
-def _in_some_source(group: list[str], sources: list[str], articles: dict[str, str]) -> bool:
-    return any(_norm(alt) in articles[s] for alt in group for s in sources if s in articles)
+    return read_articles(CORPUS)
 
 
 def test_layout_is_an_eval_folder():
@@ -78,14 +71,14 @@ def test_answerable_questions_have_facts_and_sources(questions):
 def test_every_key_fact_is_stated_by_a_gold_source(questions, articles):
     for q in questions:
         for group in q.key_facts:
-            assert _in_some_source(group, q.gold_sources, articles), (q.id, group)
+            assert in_some_source(group, q.gold_sources, articles), (q.id, group)
 
 
 def test_every_gold_source_states_a_fact(questions, articles):
     """A gold source that states none of the facts is not a gold source."""
     for q in questions:
         for source in q.gold_sources:
-            assert any(_in_some_source(g, [source], articles) for g in q.key_facts), (q.id, source)
+            assert any(in_some_source(g, [source], articles) for g in q.key_facts), (q.id, source)
 
 
 def test_conflict_questions_have_one_group_per_value(questions, articles):
@@ -95,10 +88,10 @@ def test_conflict_questions_have_one_group_per_value(questions, articles):
         assert len(q.key_facts) >= 2, q.id
         assert len(q.gold_sources) >= 2, q.id
         for group in q.key_facts:
-            assert _in_some_source(group, q.gold_sources, articles), (q.id, group)
+            assert in_some_source(group, q.gold_sources, articles), (q.id, group)
         # The values really come from different sources: no single source states them all.
         assert not any(
-            all(_in_some_source(g, [s], articles) for g in q.key_facts) for s in q.gold_sources
+            all(in_some_source(g, [s], articles) for g in q.key_facts) for s in q.gold_sources
         ), q.id
 
 
