@@ -18,3 +18,11 @@ def read_articles(corpus: Path) -> dict[str, str]:
 def in_some_source(group: list[str], sources: list[str], articles: dict[str, str]) -> bool:
     """One wording of the key fact `group` is in one of `sources`."""
     return any(normalised(alt) in articles[s] for alt in group for s in sources if s in articles)
+
+
+def one_source_states_all(
+    groups: list[list[str]], sources: list[str], articles: dict[str, str]
+) -> bool:
+    """Some one of `sources` states every key fact of `groups` (a conflict's values would then
+    not come from different sources)."""
+    return any(all(in_some_source(g, [s], articles) for g in groups) for s in sources)

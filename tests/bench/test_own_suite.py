@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dossier.evaluate import EvalQuestion, load_questions
-from tests.bench.suites import in_some_source, read_articles
+from tests.bench.suites import in_some_source, one_source_states_all, read_articles
 from tests.conftest import REPO
 
 SUITE = REPO / "bench" / "data" / "suite"
@@ -90,9 +90,7 @@ def test_conflict_questions_have_one_group_per_value(questions, articles):
         for group in q.key_facts:
             assert in_some_source(group, q.gold_sources, articles), (q.id, group)
         # The values really come from different sources: no single source states them all.
-        assert not any(
-            all(in_some_source(g, [s], articles) for g in q.key_facts) for s in q.gold_sources
-        ), q.id
+        assert not one_source_states_all(q.key_facts, q.gold_sources, articles), q.id
 
 
 def test_history_questions(questions):
