@@ -14,7 +14,7 @@ import numpy as np
 from prompts import REFUSAL
 from retrieval.sentences import sentence_spans
 
-from .aliases import aliases, restatements
+from .aliases import MAX_RESTATEMENTS, aliases, restatements
 from .citations import (
     money_in,
     names_found,
@@ -25,6 +25,7 @@ from .citations import (
     split_answer,
 )
 from .judge import Judge
+from .references import shorter_references
 from .schema import AnswerSentence, Citation, Evidence, Passage
 from .verify import Support, assess
 
@@ -101,11 +102,15 @@ class _Checker:
         self._verdicts: dict[tuple[str, str], bool] = {}
         self.roles = aliases(list(self.sources.values()))
 
-    def entails(self, evidence: str, claim: str) -> bool:
+    def entails(self, evidence: str, claim: str, source: str = "") -> bool:
         """The judge's verdict, asked once per evidence and claim; a claim naming someone
-        otherwise than the evidence does (by role for a name, `dossier.aliases`) is also
-        judged as restated with the evidence's name for them."""
-        claims = [claim, *restatements(claim, evidence, self.roles)]
+        otherwise than the evidence does (by role for a name, `dossier.aliases`; by a shorter
+        reference the evidence's `source` gives, `dossier.references`) is also judged as
+        restated with the evidence's name for them."""
+        restated = restatements(claim, evidence, self.roles)
+        if source:
+            restated += shorter_references(claim, evidence, source)
+        claims = [claim, *list(dict.fromkeys(restated))[:MAX_RESTATEMENTS]]
         return any(self._verdict(evidence, c) for c in claims)
 
     def _verdict(self, evidence: str, claim: str) -> bool:
@@ -137,6 +142,10 @@ class _Checker:
         if source is not None and not result.names_ok:
             result.names_ok = self.names_known(self.raw[i][0], source)
         return result
+
+    def source(self, n: int) -> str:
+        """The whole text of passage n's source, when known."""
+        return self.sources.get(self.by_n[n].source_id, "")
 
     def lead(self, n: int) -> str:
         """The first line of the passage's source (its headline or opening), when known."""
@@ -199,7 +208,9 @@ class _Checker:
         ]
         if len(related) == 1:
             n = related[0]
-            return [n] if n in alone and self.entails(self.evidence_text(i, n), clean) else []
+            if n not in alone:
+                return []
+            return [n] if self.entails(self.evidence_text(i, n), clean, self.source(n)) else []
         if alone and len(alone) < len(related):
             # Some cited passages lack a name, figure or quotation the sentence gives (a model
             # citing two sources that state different values): when the others entail it,
@@ -232,7 +243,7 @@ class _Checker:
         if not usable:
             return None
         n = max(usable, key=lambda m: results[m].score)
-        return n if self.entails(self.evidence_text(i, n), clean) else None
+        return n if self.entails(self.evidence_text(i, n), clean, self.source(n)) else None
 
 
 def is_refusal(text: str) -> bool:

@@ -338,3 +338,26 @@ def test_a_claim_naming_someone_the_sources_never_link_to_the_evidence_stays_uns
     sentences, _ = check_answer(claim, shown, FakeEmbedder(), WordJudge(), sources)
     # THEN it is not supported
     assert not sentences[0].supported
+
+
+# --- shorter references a source makes to a body --------------------------------------------
+
+BY_DESCRIPTION = "The company employs about 300 drivers at the depot."
+DEPOT_STORY = (
+    "Drivers walk out\n"
+    "The depot is run by Halvern Freight Lines. Ina Vos, a spokeswoman for Halvern, said "
+    f"talks would resume. {BY_DESCRIPTION}"
+)
+
+
+def test_a_claim_naming_a_body_in_full_holds_where_its_source_named_it_before_the_description():
+    # GIVEN evidence saying "The company", from a source naming the company just before
+    shown = passages(BY_DESCRIPTION)
+    claim = "Halvern Freight Lines employs about 300 drivers at the depot [1]."
+    # WHEN an answer naming the company in full is checked with that source
+    sentences, _ = check_answer(claim, shown, FakeEmbedder(), WordJudge(), {"s1": DEPOT_STORY})
+    # THEN it is supported, and with a source naming another company last it is not
+    assert sentences[0].supported and sentences[0].citations == [1]
+    other = DEPOT_STORY.replace("a spokeswoman for Halvern", "a spokeswoman for Brink Cargo")
+    elsewhere, _ = check_answer(claim, shown, FakeEmbedder(), WordJudge(), {"s1": other})
+    assert not elsewhere[0].supported

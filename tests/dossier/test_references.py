@@ -1,0 +1,91 @@
+"""Shorter references a source makes to a body it named in full (pure string functions)."""
+
+from dossier.references import shorter_references
+
+FREIGHT = (
+    "Drivers walk out at Osterby depot\n"
+    "Drivers at the depot in Osterby walked out on Monday. The depot is run by Halvern "
+    'Freight Lines, which took it over in 2019. "We regret the disruption," said Ina Vos, a '
+    "spokeswoman for Halvern. The company employs about 300 drivers at the depot. Halvern "
+    "reported a profit of €12 million last year."
+)
+ASSEMBLY = (
+    "Ostmark votes\n"
+    "Voters in Ostmark elected a new regional assembly on Sunday. Turnout was 61 per cent, "
+    "according to Lena Marr of the electoral board. The new assembly will hold its first "
+    "sitting on 3 May."
+)
+
+
+def test_a_claim_naming_the_body_in_full_is_restated_with_the_description_the_evidence_opens_with():
+    # GIVEN evidence saying "The company" right after the source named Halvern last
+    claim = "Halvern Freight Lines employs about 300 drivers at the depot."
+    evidence = "The company employs about 300 drivers at the depot."
+    # WHEN the claim is restated with the evidence's reference
+    # THEN it reads with "The company" for the name
+    assert shorter_references(claim, evidence, FREIGHT) == [
+        "The company employs about 300 drivers at the depot."
+    ]
+
+
+def test_a_claim_is_restated_with_the_word_of_the_name_the_source_shortens_it_to():
+    claim = "Halvern Freight Lines made a profit of €12 million last year."
+    evidence = "Halvern reported a profit of €12 million last year."
+    assert shorter_references(claim, evidence, FREIGHT) == [
+        "Halvern made a profit of €12 million last year."
+    ]
+
+
+def test_a_description_sharing_the_noun_of_the_claims_subject_replaces_that_subject():
+    # GIVEN a claim whose subject says "assembly" as the evidence's description does
+    claim = "The newly elected Ostmark assembly will meet for the first time on 3 May."
+    evidence = "The new assembly will hold its first sitting on 3 May."
+    # WHEN restated, THEN the whole subject becomes the evidence's description
+    assert shorter_references(claim, evidence, ASSEMBLY) == [
+        "The new assembly will meet for the first time on 3 May."
+    ]
+
+
+def test_no_restatement_where_the_source_does_not_link_the_name_to_the_reference():
+    # the source never names the claim's body
+    claim = "Osterby Haulage employs about 300 drivers at the depot."
+    assert shorter_references(claim, "The company employs about 300 drivers.", FREIGHT) == []
+    # the description's sentence does not go on as the claim does
+    claim = "Halvern Freight Lines opened a second depot."
+    assert shorter_references(claim, "The company employs about 300 drivers.", FREIGHT) == []
+    # the evidence already names the body as the claim does
+    evidence = "Halvern Freight Lines employs about 300 drivers."
+    assert (
+        shorter_references("Halvern Freight Lines employs about 300 drivers.", evidence, FREIGHT)
+        == []
+    )
+
+
+def test_the_last_name_before_a_description_must_be_the_claims_body():
+    # GIVEN a source where another body is named right before "The company"
+    source = (
+        "Depot sold\n"
+        "Halvern Freight Lines sold the depot to Brink Cargo. A spokesman for Brink Cargo "
+        "confirmed the sale. The company employs about 300 drivers."
+    )
+    claim = "Halvern Freight Lines employs about 300 drivers."
+    # WHEN restated, THEN "The company" is not taken for Halvern
+    assert shorter_references(claim, "The company employs about 300 drivers.", source) == []
+
+
+def test_a_word_that_is_a_place_or_part_of_another_name_is_no_short_name():
+    # GIVEN a body named after a town the source also writes about ("in Osterby"), and one
+    # sharing a word with another body the source names
+    source = (
+        "Osterby Harbour Board and Osterby Council\n"
+        "Boats in Osterby were idle. The Osterby Harbour Board raised its fees, Kell Marine "
+        "Services said. Kell Marine Trust objected."
+    )
+    # WHEN claims name them in full against evidence using the short word
+    place = shorter_references(
+        "The Osterby Harbour Board raised its fees.", "Osterby raised its fees.", source
+    )
+    shared = shorter_references("Kell Marine Services said so.", "Kell said so.", source)
+    # THEN neither is restated
+    assert place == []
+    assert shared == []
