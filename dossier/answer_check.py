@@ -25,7 +25,7 @@ from .citations import (
     split_answer,
 )
 from .judge import Judge
-from .references import shorter_references
+from .references import shorter_references, spelled_out
 from .schema import AnswerSentence, Citation, Evidence, Passage
 from .verify import Support, assess
 
@@ -104,14 +104,19 @@ class _Checker:
 
     def entails(self, evidence: str, claim: str, source: str = "") -> bool:
         """The judge's verdict, asked once per evidence and claim; a claim naming someone
-        otherwise than the evidence does (by role for a name, `dossier.aliases`; by a shorter
-        reference the evidence's `source` gives, `dossier.references`) is also judged as
-        restated with the evidence's name for them."""
-        restated = restatements(claim, evidence, self.roles)
-        if source:
-            restated += shorter_references(claim, evidence, source)
-        claims = [claim, *list(dict.fromkeys(restated))[:MAX_RESTATEMENTS]]
+        otherwise than the evidence does is also judged as restated with the evidence's name
+        for them (`restated`)."""
+        claims = [claim, *self.restated(claim, evidence, source)[:MAX_RESTATEMENTS]]
         return any(self._verdict(evidence, c) for c in claims)
+
+    def restated(self, claim: str, text: str, source: str = "") -> list[str]:
+        """`claim` naming people and bodies as `text` does, where the sources link the two
+        names: by a role (`dossier.aliases`), by initials, or by the shorter reference
+        `source`, the article `text` is from, makes (`dossier.references`)."""
+        found = restatements(claim, text, self.roles) + spelled_out(claim, text)
+        if source:
+            found += shorter_references(claim, text, source)
+        return list(dict.fromkeys(found))
 
     def _verdict(self, evidence: str, claim: str) -> bool:
         key = (evidence, claim)
@@ -121,9 +126,9 @@ class _Checker:
 
     def names_known(self, claim: str, text: str) -> bool:
         """Every name of `claim` is in `text`, or in `claim` restated with the names `text`
-        gives the same people."""
+        gives the same people and bodies."""
         return names_found(claim, text) or any(
-            names_found(c, text) for c in restatements(claim, text, self.roles)
+            names_found(c, text) for c in self.restated(claim, text)
         )
 
     def _slice(self, n: int, span: tuple[int, int]) -> str:

@@ -9,6 +9,8 @@ made where the source links the two, so a claim about another body does not gain
 
 - the reference is a word of the name, standing alone as a name ("Halvern" for "Halvern
   Freight Lines");
+- or the claim gives the body by its initials and the evidence in full, or the other way
+  round ("the OFC" and "the Ostmark Freight Council");
 - or the evidence sentence opens with a description ("The company", "The new assembly")
   followed by the very words the claim goes on with, and either the claim's own subject has
   the description's noun ("the Ostmark assembly") or the last name the source gives before
@@ -28,6 +30,13 @@ _ARTICLE = re.compile(r"^(?:The|A|An)\s+")
 MAX_DESCRIPTION_WORDS = 3
 # A place, not a body: "in Halvern", "off Halvern".
 _PLACE_WORDS = frozenset({"in", "near", "off", "into", "across"})
+# Initials standing for a name: "OFC", "UNHCR"; two letters match too many names by chance.
+_INITIALS = re.compile(r"(?<![\w'’-])[A-Z]{3,6}(?![\w'’-]*[a-z])")
+# Words a body's initials leave out ("Office for National Statistics" is the ONS).
+_LEFT_OUT_OF_INITIALS = frozenset({"of", "for", "and", "the", "on", "&"})
+_NAME_WITH_JOINERS = re.compile(
+    r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:(?:of|for|and|on|the|&)\s+)*[A-Z][\w'’-]+)+"
+)
 MIN_NAME_WORD = 4
 MAX_SUBJECT_WORDS = 8
 
@@ -95,6 +104,30 @@ def _last_name_before(source: str, sentence: str) -> str | None:
         return None
     names = _names(source[:at])
     return _bare(names[-1].group(0)) if names else None
+
+
+def initials(name: str) -> str:
+    """The capitals a body's name is shortened to ("Ostmark Freight Council" -> "OFC")."""
+    return "".join(w[0] for w in name.split() if w.lower() not in _LEFT_OUT_OF_INITIALS)
+
+
+def spelled_out(claim: str, text: str) -> list[str]:
+    """`claim` with a body given by its initials where `text` gives it in full, or given in
+    full where `text` gives its initials: the same words for the same body."""
+    restated = []
+    names = [_bare(m.group(0)) for m in _NAME_WITH_JOINERS.finditer(text)]
+    full = {initials(name): name for name in names if " " in name}
+    for m in _INITIALS.finditer(claim):
+        name = full.get(m.group(0))
+        if name and name not in claim and not re.search(rf"\b{m.group(0)}\b", text):
+            restated.append(claim[: m.start()] + name + claim[m.end() :])
+    short = {m.group(0) for m in _INITIALS.finditer(text)}
+    for m in _NAME_WITH_JOINERS.finditer(claim):
+        name = _bare(m.group(0))
+        if initials(name) in short and name not in text and initials(name) not in claim:
+            at = m.start() + m.group(0).index(name)
+            restated.append(claim[:at] + initials(name) + claim[at + len(name) :])
+    return restated
 
 
 def shorter_references(claim: str, evidence: str, source: str) -> list[str]:

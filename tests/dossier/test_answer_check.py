@@ -361,3 +361,26 @@ def test_a_claim_naming_a_body_in_full_holds_where_its_source_named_it_before_th
     other = DEPOT_STORY.replace("a spokeswoman for Halvern", "a spokeswoman for Brink Cargo")
     elsewhere, _ = check_answer(claim, shown, FakeEmbedder(), WordJudge(), {"s1": other})
     assert not elsewhere[0].supported
+
+
+def test_a_claim_giving_a_body_by_initials_holds_where_the_evidence_names_it_in_full():
+    # GIVEN evidence naming a council in full, never by its initials
+    full = "The Ostmark Freight Council approved the fares on Monday."
+    # WHEN an answer giving it by initials is checked
+    sentences, _ = check_answer(
+        "The OFC approved the fares on Monday [1].",
+        passages(full),
+        FakeEmbedder(),
+        WordJudge(),
+        {"s1": full},
+    )
+    # THEN it is supported, and other initials are not
+    assert sentences[0].supported
+    other, _ = check_answer(
+        "The OTC approved the fares on Monday [1].",
+        passages(full),
+        FakeEmbedder(),
+        WordJudge(),
+        {"s1": full},
+    )
+    assert not other[0].supported

@@ -1,6 +1,6 @@
 """Shorter references a source makes to a body it named in full (pure string functions)."""
 
-from dossier.references import shorter_references
+from dossier.references import shorter_references, spelled_out
 
 FREIGHT = (
     "Drivers walk out at Osterby depot\n"
@@ -89,3 +89,22 @@ def test_a_word_that_is_a_place_or_part_of_another_name_is_no_short_name():
     # THEN neither is restated
     assert place == []
     assert shared == []
+
+
+def test_initials_are_spelled_out_where_the_evidence_names_the_body_in_full():
+    # GIVEN a claim naming a body by initials and evidence naming it in full
+    claim = "The OFC approved the fares on Monday."
+    evidence = "The Ostmark Freight Council approved the fares on Monday."
+    # WHEN restated, THEN the claim reads with the full name, and the other way round too
+    assert spelled_out(claim, evidence) == [evidence]
+    assert spelled_out(evidence, "The OFC approved the fares on Monday.") == [claim]
+
+
+def test_initials_matching_no_name_or_too_short_to_tell_are_left_alone():
+    evidence = "The Ostmark Freight Council approved the fares. AI Labs said so."
+    # other initials, and two letters that match a name by chance
+    assert spelled_out("The OTC approved the fares.", evidence) == []
+    assert spelled_out("The AL assistant said so.", evidence) == []
+    # a claim already giving both forms
+    both = "The Ostmark Freight Council (OFC) approved the fares."
+    assert spelled_out(both, evidence) == []
