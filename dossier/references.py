@@ -30,6 +30,7 @@ _ARTICLE = re.compile(r"^(?:The|A|An)\s+")
 MAX_DESCRIPTION_WORDS = 3
 # A place, not a body: "in Halvern", "off Halvern".
 _PLACE_WORDS = frozenset({"in", "near", "off", "into", "across"})
+_PLACE_ALTERNATIVES = "|".join(sorted(_PLACE_WORDS))
 # Initials standing for a name: "OFC", "UNHCR"; two letters match too many names by chance.
 _INITIALS = re.compile(r"(?<![\w'’-])[A-Z]{3,6}(?![\w'’-]*[a-z])")
 # Words a body's initials leave out ("Office for National Statistics" is the ONS).
@@ -79,14 +80,14 @@ def _short_name(name: str, source: str) -> str | None:
     that is in no other name there (a "Halvern Council" beside "Halvern Freight Lines" makes
     "Halvern" either)."""
     words = name.split()
-    body = source.strip().split("\n", 1)[-1]  # after the headline, which names it any way
+    body = source.strip().split("\n", 1)[-1]  # after the headline, which names it anyway
     if len(words) < 2 or name not in body:
         return None
     others = [m.group(0) for m in _names(body) if _bare(m.group(0)) not in name]
     for word in words:
         if len(word) < MIN_NAME_WORD or not word[:1].isupper():
             continue
-        if re.search(rf"\bin\s+{re.escape(word)}\b(?!\s+[A-Z])", source):
+        if re.search(rf"\b(?:{_PLACE_ALTERNATIVES})\s+{re.escape(word)}\b(?!\s+[A-Z])", source):
             continue  # a place
         alone = rf"(?<![\w'’-]){re.escape(word)}(?![\w'’-])"
         first = re.search(alone, body)
