@@ -106,8 +106,10 @@ class _Checker:
         """The judge's verdict, asked once per evidence and claim; a claim naming someone
         otherwise than the evidence does is also judged as restated with the evidence's name
         for them (`restated`)."""
-        claims = [claim, *self.restated(claim, evidence, source)[:MAX_RESTATEMENTS]]
-        return any(self._verdict(evidence, c) for c in claims)
+        if self._verdict(evidence, claim):
+            return True
+        restated = self.restated(claim, evidence, source)[:MAX_RESTATEMENTS]
+        return any(self._verdict(evidence, c) for c in restated)
 
     def restated(self, claim: str, text: str, source: str = "") -> list[str]:
         """`claim` naming people and bodies as `text` does, where the sources link the two
@@ -154,8 +156,7 @@ class _Checker:
 
     def lead(self, n: int) -> str:
         """The first line of the passage's source (its headline or opening), when known."""
-        source = self.sources.get(self.by_n[n].source_id, "")
-        first = source.strip().split("\n", 1)[0].strip()
+        first = self.source(n).strip().split("\n", 1)[0].strip()
         return first if len(first) <= LEAD_CHARS else ""
 
     def evidence_text(self, i: int, n: int) -> str:
