@@ -35,8 +35,10 @@ _PLACE_ALTERNATIVES = "|".join(sorted(_PLACE_WORDS))
 _INITIALS = re.compile(r"(?<![\w'’-])[A-Z]{3,6}(?![\w'’-]*[a-z])")
 # Words a body's initials leave out ("Office for National Statistics" is the ONS).
 _LEFT_OUT_OF_INITIALS = frozenset({"of", "for", "and", "the", "on", "&"})
+_JOINERS = "|".join(re.escape(w) for w in sorted(_LEFT_OUT_OF_INITIALS))
+# A name of two capitalised words or more, also joined by the words its initials leave out.
 _NAME_WITH_JOINERS = re.compile(
-    r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:(?:of|for|and|on|the|&)\s+)*[A-Z][\w'’-]+)+"
+    rf"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:(?:{_JOINERS})\s+)*[A-Z][\w'’-]+)+"
 )
 MIN_NAME_WORD = 4
 MAX_SUBJECT_WORDS = 8
@@ -176,6 +178,7 @@ def _restated(claim: str, name: str, sentence: str, source: str) -> list[str]:
     """`claim` with its subject (the words up to and just after `name`) replaced by the
     description `sentence` opens with, where the claim goes on as the sentence does after it."""
     name_end = claim.index(name) + len(name)
+    last = _last_name_before(source, sentence)
     found = []
     for description, next_word in _openings(sentence):
         rest = re.search(rf"(?<![\w'’-]){re.escape(next_word)}(?![\w'’-])", claim[name_end:])
@@ -184,7 +187,6 @@ def _restated(claim: str, name: str, sentence: str, source: str) -> list[str]:
         subject = claim[: name_end + rest.start()]
         if len(subject.split()) > MAX_SUBJECT_WORDS:
             continue
-        last = _last_name_before(source, sentence)
         head = description.split()[-1].lower()
         same_noun = head in subject.lower().split() and _introduced(head, source, sentence)
         if same_noun or (last is not None and last in (name, *name.split())):

@@ -1,5 +1,7 @@
 """Shorter references a source makes to a body it named in full (pure string functions)."""
 
+import pytest
+
 from dossier.references import shorter_references, spelled_out
 
 FREIGHT = (
@@ -17,33 +19,39 @@ ASSEMBLY = (
 )
 
 
-def test_a_claim_naming_the_body_in_full_is_restated_with_the_description_the_evidence_opens_with():
-    # GIVEN evidence saying "The company" right after the source named Halvern last
-    claim = "Halvern Freight Lines employs about 300 drivers at the depot."
-    evidence = "The company employs about 300 drivers at the depot."
+@pytest.mark.parametrize(
+    ("claim", "evidence", "source", "restated"),
+    [
+        # "The company" right after the source named Halvern last
+        (
+            "Halvern Freight Lines employs about 300 drivers at the depot.",
+            "The company employs about 300 drivers at the depot.",
+            FREIGHT,
+            "The company employs about 300 drivers at the depot.",
+        ),
+        # the word of the name the source shortens it to
+        (
+            "Halvern Freight Lines made a profit of €12 million last year.",
+            "Halvern reported a profit of €12 million last year.",
+            FREIGHT,
+            "Halvern made a profit of €12 million last year.",
+        ),
+        # a description sharing the noun of the claim's subject replaces that whole subject
+        (
+            "The newly elected Ostmark assembly will meet for the first time on 3 May.",
+            "The new assembly will hold its first sitting on 3 May.",
+            ASSEMBLY,
+            "The new assembly will meet for the first time on 3 May.",
+        ),
+    ],
+)
+def test_a_claim_naming_a_body_in_full_is_restated_with_the_evidences_reference(
+    claim, evidence, source, restated
+):
+    # GIVEN a claim naming a body in full and evidence referring to it more shortly
     # WHEN the claim is restated with the evidence's reference
-    # THEN it reads with "The company" for the name
-    assert shorter_references(claim, evidence, FREIGHT) == [
-        "The company employs about 300 drivers at the depot."
-    ]
-
-
-def test_a_claim_is_restated_with_the_word_of_the_name_the_source_shortens_it_to():
-    claim = "Halvern Freight Lines made a profit of €12 million last year."
-    evidence = "Halvern reported a profit of €12 million last year."
-    assert shorter_references(claim, evidence, FREIGHT) == [
-        "Halvern made a profit of €12 million last year."
-    ]
-
-
-def test_a_description_sharing_the_noun_of_the_claims_subject_replaces_that_subject():
-    # GIVEN a claim whose subject says "assembly" as the evidence's description does
-    claim = "The newly elected Ostmark assembly will meet for the first time on 3 May."
-    evidence = "The new assembly will hold its first sitting on 3 May."
-    # WHEN restated, THEN the whole subject becomes the evidence's description
-    assert shorter_references(claim, evidence, ASSEMBLY) == [
-        "The new assembly will meet for the first time on 3 May."
-    ]
+    # THEN it reads with that reference for the name
+    assert shorter_references(claim, evidence, source) == [restated]
 
 
 def test_no_restatement_where_the_source_does_not_link_the_name_to_the_reference():
