@@ -1,5 +1,5 @@
-"""Integrity of the held-out suites in bench/data/heldout and bench/data/heldout2 (no model, no
-library).
+"""Integrity of the held-out suites in bench/data/heldout, bench/data/heldout2 and
+bench/data/heldout3 (no model, no library).
 
 The suites are hand-written and never used for tuning: these checks only make sure an edit of an
 article or a question cannot leave a question pointing at a missing source or a missing fact.
@@ -33,7 +33,7 @@ class HeldOut:
     """One held-out suite: bench/data/<name>/ holds <name>.jsonl and the articles in <name>/."""
 
     name: str
-    prefix: str  # of the question ids: h001, k001, ...
+    prefix: str  # of the question ids: h001, k001, m001, ...
     stories: tuple[str, ...]  # article file stems are <story>_01 .. <story>_04
     # History questions that are not themselves a question of the suite: where they are answered.
     history_answers: dict[str, tuple[str, str]]
@@ -93,7 +93,37 @@ HELDOUT2 = HeldOut(
     kinds=KINDS,
 )
 
-SUITES = (HELDOUT, HELDOUT2)
+HELDOUT3 = HeldOut(
+    name="heldout3",
+    prefix="m",
+    stories=("bridge", "poultry"),
+    history_answers={
+        "Who is the chief engineer of the Crossings and Highways Agency?": (
+            "bridge_02",
+            "Bertil Aucourt",
+        ),
+        "Which company is running the emergency ferry between Tolvern and Haverleigh?": (
+            "bridge_04",
+            "Tidewell Ferries",
+        ),
+        "Who is Ardesia's chief veterinary officer?": ("poultry_01", "Henrike Vaskelund"),
+        "Which company owns the Hollinsby farm where the outbreak began?": (
+            "poultry_01",
+            "Copperlane Foods",
+        ),
+        "Who is the president of the Poultry Growers' Federation?": (
+            "poultry_04",
+            "Oswin Carraway",
+        ),
+        "Which firm inspected the Carrowgate Bridge in 2022?": (
+            "bridge_02",
+            "Marlow Vance Partners",
+        ),
+    },
+    kinds=KINDS,
+)
+
+SUITES = (HELDOUT, HELDOUT2, HELDOUT3)
 
 # "Outlet Name, Weekday D Month YYYY"
 DATELINE = re.compile(r"^[A-Z][\w&' ]+, [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4}$")
