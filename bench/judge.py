@@ -58,7 +58,11 @@ class RecordingJudge(ModelJudge):
         return p
 
 
-SOURCE_FOLDERS = (REPO_ROOT / "seeds", REPO_ROOT / "bench" / "data" / "suite" / "newsroom")
+SOURCE_FOLDERS = (
+    REPO_ROOT / "seeds",
+    REPO_ROOT / "bench" / "data" / "suite" / "newsroom",
+    REPO_ROOT / "bench" / "data" / "heldout2" / "heldout2",
+)
 
 
 def source_text(source_id: str) -> str:

@@ -1,7 +1,8 @@
 """Integrity of the held-out suites in bench/data/heldout, bench/data/heldout2 and
 bench/data/heldout3 (no model, no library).
 
-The suites are hand-written and never used for tuning: these checks only make sure an edit of an
+The suites are hand-written (heldout2 has been a development suite since heldout3 was written:
+its README says how it was used): these checks only make sure an edit of an
 article or a question cannot leave a question pointing at a missing source or a missing fact.
 Every check runs once per suite; a suite is described by a `HeldOut` below.
 """

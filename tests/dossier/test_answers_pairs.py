@@ -2,10 +2,10 @@
 answer check can tell an answer from a topical non-answer (bench/judge_answers.py).
 
 tests/data/answers_pairs.jsonl holds the supported sentences of real answers and drafts the
-check refused (eval runs of the seed development questions and of the invented newsroom suite,
-the question as the model was asked it after condensing), each labelled by reading: true when
-the answer gives the kind of detail asked for about the subject the question names, whether or
-not it is right. These checks need no model.
+check refused (eval runs of the seed development questions, of the invented newsroom suite and
+of heldout2, the question as the model was asked it after condensing), each labelled by
+reading: true when the answer gives the kind of detail asked for about the subject the question
+names, whether or not it is right. These checks need no model.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ import pytest
 from tests.conftest import REPO
 
 FIXTURE = REPO / "tests" / "data" / "answers_pairs.jsonl"
-OWN_QUESTIONS = REPO / "bench" / "data" / "suite" / "newsroom.jsonl"
+OWN_SUITES = {
+    "newsroom": REPO / "bench" / "data" / "suite" / "newsroom.jsonl",
+    "heldout2": REPO / "bench" / "data" / "heldout2" / "heldout2.jsonl",
+}
 FIELDS = {"id", "origin", "question", "answer", "label", "note"}
 
 
@@ -47,10 +50,13 @@ def test_both_labels_are_well_represented_and_every_false_one_says_why(pairs):
     assert all(pair["note"].strip() for pair in false)
 
 
-def test_every_origin_is_a_seed_dev_or_own_suite_question(pairs):
+def test_every_origin_is_a_question_of_a_seed_dev_or_own_suite(pairs):
     # The RGB benchmark records (noise, reject, conflict) are CC BY-NC-SA: never copied here.
-    own = {json.loads(line)["id"] for line in OWN_QUESTIONS.read_text().splitlines() if line}
+    own = {
+        suite: {json.loads(line)["id"] for line in path.read_text().splitlines() if line}
+        for suite, path in OWN_SUITES.items()
+    }
     for pair in pairs:
         suite, _, qid = pair["origin"].partition("/")
-        assert suite in ("seed_qa_dev", "newsroom"), pair["id"]
-        assert qid in own if suite == "newsroom" else re.fullmatch(r"d\d{2}", qid), pair["id"]
+        assert suite in ("seed_qa_dev", *own), pair["id"]
+        assert qid in own[suite] if suite in own else re.fullmatch(r"d\d{2}", qid), pair["id"]

@@ -1,7 +1,8 @@
 """The labelled (answer sentence, passage, entailed?) pairs that measure the answer checker.
 
 tests/data/entailment_pairs.jsonl holds real answer sentences of the model (from eval runs
-of the seed development questions and of the invented newsroom suite), each with a passage
+of the seed development questions, of the invented newsroom suite and of heldout2, a
+development suite since heldout3 was written), each with a passage
 it was shown and a label read by hand: true only when the passage, with its source's first
 line, states everything the sentence says. These checks need no model: the fixture is whole,
 its passages are the sources' own words, it draws on no benchmark data it may not copy, and
@@ -21,9 +22,14 @@ from tests.conftest import REPO, SEEDS
 FIXTURE = REPO / "tests" / "data" / "entailment_pairs.jsonl"
 SUITE = REPO / "bench" / "data" / "suite"
 OWN_QUESTIONS = SUITE / "newsroom.jsonl"
+HELDOUT2 = REPO / "bench" / "data" / "heldout2"
 # The seed development questions live beside the repository (bench/_common.DEV_QUESTIONS).
 DEV_QUESTIONS = REPO.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
-CORPORA = {"seed_qa_dev": SEEDS, "newsroom_half": SUITE / "newsroom"}
+CORPORA = {
+    "seed_qa_dev": SEEDS,
+    "newsroom_half": SUITE / "newsroom",
+    "heldout2": HELDOUT2 / "heldout2",
+}
 FIELDS = {"id", "origin", "question", "claim", "source_id", "passage", "label", "note"}
 MARKER = re.compile(r"\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]")
 
@@ -72,15 +78,18 @@ def test_every_passage_is_verbatim_in_its_source(pairs):
         assert pair["passage"] in source.read_text(encoding="utf-8"), pair["id"]
 
 
-def test_every_origin_is_a_seed_dev_or_own_suite_question(pairs):
+def test_every_origin_is_a_question_of_a_seed_dev_or_own_suite(pairs):
     # The RGB benchmark records (noise, reject, conflict) are CC BY-NC-SA: never copied here.
-    own = _questions(OWN_QUESTIONS)
+    own = {
+        "newsroom_half": _questions(OWN_QUESTIONS),
+        "heldout2": _questions(HELDOUT2 / "heldout2.jsonl"),
+    }
     dev = _questions(DEV_QUESTIONS) if DEV_QUESTIONS.is_file() else None
     for pair in pairs:
         suite, _, qid = pair["origin"].partition("/")
         assert suite in CORPORA, pair["id"]
-        if suite == "newsroom_half":
-            assert own.get(qid) == pair["question"], pair["id"]
+        if suite in own:
+            assert own[suite].get(qid) == pair["question"], pair["id"]
         else:
             assert re.fullmatch(r"d\d{2}", qid), pair["id"]
             if dev is not None:
