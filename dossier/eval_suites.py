@@ -358,6 +358,21 @@ def _table(title: str, m: EvalMetrics, change: dict | None) -> list[str]:
         if change is not None:
             row += f"  {_change(change.get(count or key), kind if count is None else 'count')}"
         lines.append(row)
+        if key == "false_refusal_rate":
+            lines += _losses(m)
+    return lines
+
+
+def _losses(m: EvalMetrics) -> list[str]:
+    """Where answerable questions were lost: why each false refusal refused, and the answers
+    shown without any key fact."""
+    lines = []
+    if m.false_refusal_reasons:
+        why = ", ".join(f"{reason} {n}" for reason, n in m.false_refusal_reasons.items())
+        lines.append(f"     why: {why}")
+    if m.answerable:
+        label = "answered without a key fact"
+        lines.append(f"   {label:38} {f'{m.answered_without_fact}/{m.answerable}':>12}")
     return lines
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -83,6 +84,11 @@ class EvalMetrics(BaseModel):
     unanswerable_refused: int = 0
     false_refusal_rate: float | None
     false_refusals: int
+    # Where answerable questions were lost: each false refusal's reason (`Answer.refusal_reason`:
+    # the model refused, no sentence held up, what held up does not answer...), and the answers
+    # shown without any key fact.
+    false_refusal_reasons: dict[str, int] = {}
+    answered_without_fact: int = 0
     unsupported_sentence_rate: float | None
     conflict_questions: int = 0
     both_values_cited_rate: float | None = None
@@ -248,6 +254,10 @@ def aggregate(scores: Iterable[QuestionScores]) -> EvalMetrics:
         unanswerable_refused=sum(s.refused for s in unanswerable),
         false_refusal_rate=_ratio(false_refusals, len(answerable)),
         false_refusals=false_refusals,
+        false_refusal_reasons=dict(
+            Counter(s.refusal_reason or "unknown" for s in answerable if s.refused).most_common()
+        ),
+        answered_without_fact=sum(not s.refused and s.key_fact_recall == 0.0 for s in answerable),
         unsupported_sentence_rate=_ratio(sum(s.unsupported_sentences for s in scores), sentences),
         conflict_questions=len(conflict),
         both_values_cited_rate=_mean(_known(s.both_values_cited for s in conflict)),

@@ -183,6 +183,29 @@ def test_aggregate_pools_scores_and_leaves_undefined_figures_empty():
     assert (m.ttft_p50_s, m.checked_p50_s, m.wall_p50_s) == (2.0, 5.0, 6.0)
 
 
+def test_aggregate_says_where_answerable_questions_were_lost():
+    m = aggregate(
+        [
+            scores(refused=True, refusal_reason="unsupported"),
+            scores(refused=True, refusal_reason="does_not_answer"),
+            scores(refused=True, refusal_reason="unsupported"),
+            scores(key_fact_recall=0.0),  # answered, without the fact asked for
+            scores(key_fact_recall=0.5),
+            scores(answerable=False, refused=True, refusal_reason="model_refused"),
+        ]
+    )
+    assert m.false_refusal_reasons == {"unsupported": 2, "does_not_answer": 1}
+    assert m.answered_without_fact == 1
+
+
+def test_the_table_shows_why_answerable_questions_were_refused():
+    lost = [scores(refused=True, refusal_reason="model_refused"), scores(key_fact_recall=0.0)]
+    lines = render(summarize([(suite("ferry"), None, lost)]))
+    refused = next(i for i, line in enumerate(lines) if "false refusals" in line)
+    assert lines[refused + 1].split() == ["why:", "model_refused", "1"]
+    assert lines[refused + 2].split()[-1] == "1/2"
+
+
 def test_aggregate_of_unanswerables_counts_refusals():
     m = aggregate([scores(answerable=False, refused=True), scores(answerable=False)])
     assert m.unanswerable_refused == 1 and m.refusal_accuracy == 0.5
