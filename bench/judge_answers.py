@@ -13,7 +13,8 @@ Three ways of asking the model are compared on the same pairs:
   the answer answers when the phrase has a word or number the question lacks
   (`ModelJudge.answer_phrase`, `dossier.judge.gives_more_than`: `ModelJudge.answering_phrase`,
   the gate of a second look);
-- `both` (the app's, `ModelJudge.answers`): YES at 0.5 and then such a phrase.
+- `both` (the app's, `ModelJudge.answers`): such a phrase, and then YES at 0.5 asked of the
+  sentences of the answer that hold it (`dossier.judge.holding_sentences`).
 
 "Positive" is "answers": precision is the share of pairs judged to answer that do, recall the
 share of answering pairs judged so.
@@ -32,7 +33,7 @@ from pathlib import Path
 from _common import REPO_ROOT, machine  # also puts the repo on sys.path, models offline
 from judge import THRESHOLDS, at_threshold, scores
 
-from dossier.judge import ModelJudge, gives_more_than
+from dossier.judge import ModelJudge, gives_more_than, holding_sentences
 from dossier.runtime import Runtime, Settings
 from models.llm import ChoiceScorer
 from prompts import PromptSet, chat_messages
@@ -78,7 +79,18 @@ def main() -> None:
     started = time.perf_counter()
     yes = [yes_no_probability(llm, p["question"], p["answer"]) for p in pairs]
     yes_no_s = (time.perf_counter() - started) / len(pairs)
-    both = [y >= 0.5 and v for y, v in zip(yes, verdicts, strict=True)]
+    # The app asks YES/NO only after a phrase, and of the sentences holding it.
+    held = [
+        holding_sentences(p["answer"], phrase) if verdict else None
+        for p, phrase, verdict in zip(pairs, phrases, verdicts, strict=True)
+    ]
+    yes_held = [
+        None if text is None
+        else y if text == " ".join(p["answer"].split())
+        else yes_no_probability(llm, p["question"], text)
+        for p, text, y in zip(pairs, held, yes, strict=True)
+    ]  # fmt: skip
+    both = [y is not None and y >= 0.5 for y in yes_held]
 
     report = {
         "pairs": len(pairs),
@@ -92,6 +104,7 @@ def main() -> None:
         "yes_no_seconds_per_pair": round(yes_no_s, 3),
         "phrases": dict(zip(ids, phrases, strict=True)),
         "yes_probabilities": dict(zip(ids, yes, strict=True)),
+        "yes_probabilities_held": dict(zip(ids, yes_held, strict=True)),
         "machine": machine(load_before),
     }
     print(f"{len(pairs)} labelled pairs ({sum(labels)} answer), model {llm.model_id}")

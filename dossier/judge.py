@@ -9,9 +9,9 @@ against NO and a claim is entailed when it reaches `ENTAILMENT_THRESHOLD`. The p
 instructions come first and never change, so the model's prompt cache evaluates them once
 per session; each judgment pays only for its evidence and claim.
 
-Whether an answer gives what its question asks is asked twice: YES/NO as above, and then, as
-a reading task, the model copies the phrase of the answer that gives it, or says NONE; a phrase
-that only hands back the question's own words does not count.
+Whether an answer gives what its question asks is asked twice: as a reading task, the model
+copies the phrase of the answer that gives it, or says NONE (a phrase that only hands back the
+question's own words does not count); then YES/NO as above, on the sentences holding that phrase.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Protocol
 from models.llm import LLM, ChoiceScorer
 from prompts import PromptSet, chat_messages
 from retrieval.search import content_terms
+from retrieval.sentences import sentence_spans
 
 YES_NO_GRAMMAR = 'root ::= "YES" | "NO"'
 # The plain pick of the likelier word. A higher threshold trades answers for precision: 0.65,
@@ -51,6 +52,19 @@ def gives_more_than(phrase: str, question: str) -> bool:
         return set(content_terms(text)) | set(_NUMBER.findall(text))
 
     return bool(words(phrase) - words(question))
+
+
+def holding_sentences(text: str, phrase: str) -> str:
+    """The sentences of `text` that hold `phrase` (case aside), or all of `text` when none
+    does. Asked whether a several-sentence answer answers, the model weighs every sentence,
+    and one about something else drags a right answer's YES below NO
+    (bench/judge_answers.py); read alone, the sentence that holds the answer is judged on
+    what it says."""
+    text = " ".join(text.split())
+    wanted = " ".join(phrase.split()).casefold()
+    sentences = [text[start:end] for start, end in sentence_spans(text)]
+    holding = [s for s in sentences if wanted in s.casefold()]
+    return " ".join(holding) if holding else text
 
 
 class Judge(Protocol):
@@ -105,10 +119,13 @@ class ModelJudge:
         )
 
     def answers(self, question: str, answer: str) -> bool:
-        """The model finds YES likelier than NO to "does `answer` give what `question` asks?",
-        and then copies a phrase of `answer` that gives it and says more than the question."""
-        yes = self.answer_probability(question, answer)
-        return yes >= 0.5 and self.answering_phrase(question, answer) is not None
+        """The model copies a phrase of `answer` that gives what `question` asks and says more
+        than the question, and then finds YES likelier than NO to "does it give what the
+        question asks?", read on the sentences that hold the phrase (`holding_sentences`)."""
+        phrase = self.answering_phrase(question, answer)
+        if phrase is None:
+            return False
+        return self.answer_probability(question, holding_sentences(answer, phrase)) >= 0.5
 
     def answer_probability(self, question: str, answer: str) -> float:
         return self._yes(

@@ -4,7 +4,13 @@ import threading
 
 import pytest
 
-from dossier.judge import ANSWER_PHRASE_GRAMMAR, YES_NO_GRAMMAR, ModelJudge, gives_more_than
+from dossier.judge import (
+    ANSWER_PHRASE_GRAMMAR,
+    YES_NO_GRAMMAR,
+    ModelJudge,
+    gives_more_than,
+    holding_sentences,
+)
 from prompts import PromptSet
 from tests.fakes import ScriptedLLM, WordJudge
 
@@ -52,7 +58,7 @@ def test_answers_renders_the_answer_prompts():
     llm = saying("NO")
     ModelJudge(llm).answers("Who  opened\nthe bridge?", "The mayor opened it.")
     prompts = PromptSet()
-    [messages] = llm.calls
+    _phrase, messages = llm.calls
     assert messages[0]["content"] == prompts.render("judge_answers_system").text
     assert messages[1]["content"] == (
         prompts.render(
@@ -67,7 +73,7 @@ def test_the_instructions_are_the_same_for_every_judgment_so_the_prefix_is_cache
     judge.entails("Text one.", "Claim one.")
     judge.entails("Another text entirely.", "Another claim.")
     judge.answers("A question?", "An answer.")
-    first, second, third, phrase = llm.calls
+    first, second, phrase, third = llm.calls
     assert first[0] == second[0] and first[0] != third[0] != phrase[0]
     assert first[1] != second[1]
 
@@ -77,18 +83,18 @@ def test_every_judgment_is_constrained_and_kept_short():
     judge = ModelJudge(llm)
     judge.entails("Text.", "Claim.")
     judge.answers("Question?", "Answer.")
-    # entailment and does-it-answer: one word, YES or NO; then, with what: one short line
-    assert llm.grammars == [YES_NO_GRAMMAR, YES_NO_GRAMMAR, ANSWER_PHRASE_GRAMMAR]
-    *yes_no, phrase = llm.options
-    assert all(0 < o["max_tokens"] <= 4 for o in yes_no)
+    # entailment: one word, YES or NO; does it answer: with what, one short line, then YES or NO
+    assert llm.grammars == [YES_NO_GRAMMAR, ANSWER_PHRASE_GRAMMAR, YES_NO_GRAMMAR]
+    entailment, phrase, answers = llm.options
+    assert all(0 < o["max_tokens"] <= 4 for o in (entailment, answers))
     assert 0 < phrase["max_tokens"] <= 32 and phrase["stop"] == ["\n"]
     assert all(o.get("temperature", 0.0) == 0.0 for o in llm.options)
 
 
-def test_a_no_is_final_and_no_phrase_is_asked_for():
-    llm = saying("NO")
+def test_no_phrase_is_final_and_no_yes_or_no_is_asked_for():
+    llm = RecordingLLM([], phrase=lambda messages: "NONE")
     assert ModelJudge(llm).answers("Question?", "Answer.") is False
-    assert llm.grammars == [YES_NO_GRAMMAR]
+    assert llm.grammars == [ANSWER_PHRASE_GRAMMAR]
 
 
 @pytest.mark.parametrize(
@@ -116,7 +122,7 @@ def test_the_questions_cancel_event_is_passed_to_the_model():
     # WHEN it judges, THEN every model call gets the event, so a stop cuts a judgment short
     assert judge.entails("Text.", "Claim.") is True
     assert judge.answers("Question?", "Answer.") is False
-    assert [o["cancel"] for o in llm.options] == [cancel, cancel]
+    assert [o["cancel"] for o in llm.options] == [cancel, cancel, cancel]
 
 
 def test_a_judgment_after_cancel_is_no():
@@ -274,3 +280,39 @@ def test_a_judgment_asked_again_is_not_asked_of_the_model_again():
     # THEN the model was asked twice, and the repeated judgment gave the same probability
     assert len(llm.calls) == 2 and judge.calls == 2
     assert first == again == pytest.approx(0.8)
+
+
+def test_yes_or_no_reads_the_sentences_that_hold_the_copied_phrase():
+    # GIVEN an answer of three sentences, and a model that copies "9 May" as what answers
+    llm = RecordingLLM([], phrase=lambda messages: "9 May")
+    answer = "The harbour shut in April. It reopened on 9 May. Boats returned the next day."
+    # WHEN the judge is asked whether it answers "When did the harbour reopen?"
+    assert ModelJudge(llm).answers("When did the harbour reopen?", answer) is True
+    # THEN YES or NO was asked of the sentence holding the phrase alone
+    prompts = PromptSet()
+    assert llm.calls[-1][1]["content"] == (
+        prompts.render(
+            "judge_answers_user",
+            question="When did the harbour reopen?",
+            answer="It reopened on 9 May.",
+        ).text
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "held"),
+    [
+        ("It shut. It reopened on 9 May.", "9 May", "It reopened on 9 May."),
+        ("It shut. It reopened on 9 May.", "9 MAY", "It reopened on 9 May."),  # case aside
+        (
+            "On 9 May it shut. It reopened on 9 May.",
+            "9 May",
+            "On 9 May it shut. It reopened on 9 May.",
+        ),
+        ("It shut.\n It reopened  on 9 May.", "on 9 May", "It reopened on 9 May."),  # spaces aside
+        ("It shut. It reopened on 9 May.", "in June", "It shut. It reopened on 9 May."),  # no copy
+        ("It shut. It reopened on 9 May.", "shut. It", "It shut. It reopened on 9 May."),  # across
+    ],
+)
+def test_holding_sentences(text, phrase, held):
+    assert holding_sentences(text, phrase) == held
