@@ -35,24 +35,8 @@ from judge import THRESHOLDS, at_threshold, scores
 
 from dossier.judge import ModelJudge, gives_more_than, holding_sentences
 from dossier.runtime import Runtime, Settings
-from models.llm import ChoiceScorer
-from prompts import PromptSet, chat_messages
 
 PAIRS = REPO_ROOT / "tests" / "data" / "answers_pairs.jsonl"
-
-
-def yes_no_probability(llm: ChoiceScorer, question: str, answer: str) -> float:
-    """The first half of the app's judgment (`ModelJudge.answers` compares it with 0.5)."""
-    prompts = PromptSet()
-    messages = chat_messages(
-        prompts.render("judge_answers_system"),
-        prompts.render(
-            "judge_answers_user",
-            question=" ".join(question.split()),
-            answer=" ".join(answer.split()),
-        ),
-    )
-    return llm.choice_probabilities(messages, ("YES", "NO"))["YES"]
 
 
 def main() -> None:
@@ -77,19 +61,19 @@ def main() -> None:
         for phrase, p in zip(phrases, pairs, strict=True)
     ]
     started = time.perf_counter()
-    yes = [yes_no_probability(llm, p["question"], p["answer"]) for p in pairs]
+    yes = [judge.answer_probability(p["question"], p["answer"]) for p in pairs]
     yes_no_s = (time.perf_counter() - started) / len(pairs)
     # The app asks YES/NO only after a phrase, and of the sentences holding it.
     held = [
         holding_sentences(p["answer"], phrase) if verdict else None
         for p, phrase, verdict in zip(pairs, phrases, verdicts, strict=True)
     ]
+    # The judge asks each (question, text) once: where the phrase's sentences are the whole
+    # answer, the probability above is reused.
     yes_held = [
-        None if text is None
-        else y if text == " ".join(p["answer"].split())
-        else yes_no_probability(llm, p["question"], text)
-        for p, text, y in zip(pairs, held, yes, strict=True)
-    ]  # fmt: skip
+        None if text is None else judge.answer_probability(p["question"], text)
+        for p, text in zip(pairs, held, strict=True)
+    ]
     both = [y is not None and y >= 0.5 for y in yes_held]
 
     report = {
