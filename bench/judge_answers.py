@@ -14,7 +14,10 @@ Three ways of asking the model are compared on the same pairs:
   (`ModelJudge.answer_phrase`, `dossier.judge.gives_more_than`: `ModelJudge.answering_phrase`,
   the gate of a second look);
 - `both` (the app's, `ModelJudge.answers`): such a phrase, and then YES at 0.5 asked of the
-  sentences of the answer that hold it (`dossier.judge.holding_sentences`).
+  sentences of the answer that hold it (`dossier.judge.holding_sentences`), with the phrase
+  named after them (`ModelJudge.phrase_answer_probability`);
+- `both, unnamed`: the same without the phrase named (`ModelJudge.answer_probability` on the
+  holding sentences), the app's way before.
 
 "Positive" is "answers": precision is the share of pairs judged to answer that do, recall the
 share of answering pairs judged so.
@@ -74,13 +77,19 @@ def main() -> None:
         None if text is None else judge.answer_probability(p["question"], text)
         for p, text in zip(pairs, held, strict=True)
     ]
-    both = [y is not None and y >= 0.5 for y in yes_held]
+    yes_named = [
+        None if text is None else judge.phrase_answer_probability(p["question"], text, phrase)
+        for p, text, phrase in zip(pairs, held, phrases, strict=True)
+    ]
+    both = [y is not None and y >= 0.5 for y in yes_named]
+    unnamed = [y is not None and y >= 0.5 for y in yes_held]
 
     report = {
         "pairs": len(pairs),
         "answering": sum(labels),
         "model": llm.model_id,
         "both": scores(labels, both, ids),
+        "both_unnamed": scores(labels, unnamed, ids),
         "phrase": {**scores(labels, verdicts, ids), "seconds_per_pair": round(phrase_s, 3)},
         "yes_no": {
             str(t): scores(labels, at_threshold(yes, t), ids) for t in (0.5, *THRESHOLDS[1:])
@@ -89,11 +98,13 @@ def main() -> None:
         "phrases": dict(zip(ids, phrases, strict=True)),
         "yes_probabilities": dict(zip(ids, yes, strict=True)),
         "yes_probabilities_held": dict(zip(ids, yes_held, strict=True)),
+        "yes_probabilities_named": dict(zip(ids, yes_named, strict=True)),
         "machine": machine(load_before),
     }
     print(f"{len(pairs)} labelled pairs ({sum(labels)} answer), model {llm.model_id}")
     print(f"{'judgment':<16} {'precision':>9} {'recall':>9} {'false+':>9} {'missed':>9}")
-    rows = [("both (the app)", report["both"]), ("phrase", report["phrase"])]
+    rows = [("both (the app)", report["both"]), ("both, unnamed", report["both_unnamed"])]
+    rows += [("phrase", report["phrase"])]
     rows += [(f"yes/no at {t}", row) for t, row in report["yes_no"].items()]
     for name, row in rows:
         print(

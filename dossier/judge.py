@@ -11,7 +11,8 @@ per session; each judgment pays only for its evidence and claim.
 
 Whether an answer gives what its question asks is asked twice: as a reading task, the model
 copies the phrase of the answer that gives it, or says NONE (a phrase that only hands back the
-question's own words does not count); then YES/NO as above, on the sentences holding that phrase.
+question's own words does not count); then YES/NO as above, on the sentences holding that phrase,
+with the phrase named after them.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class ModelJudge:
         self.threshold = threshold
         self.calls = 0
         # The same judgment is asked again when another account is weighed against the answer.
-        self._asked: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+        self._asked: dict[tuple[str, str, tuple[tuple[str, str], ...]], float] = {}
 
     def entails(self, evidence: str, claim: str) -> bool:
         return self.entailment_probability(evidence, claim) >= self.threshold
@@ -115,7 +116,10 @@ class ModelJudge:
         """How likely the model finds it that `evidence` states `claim` (0 or 1 when the
         model can only pick a word)."""
         return self._yes(
-            "judge_entails", evidence=" ".join(evidence.split()), claim=" ".join(claim.split())
+            "judge_entails_system",
+            "judge_entails_user",
+            evidence=" ".join(evidence.split()),
+            claim=" ".join(claim.split()),
         )
 
     def answers(self, question: str, answer: str) -> bool:
@@ -125,11 +129,28 @@ class ModelJudge:
         phrase = self.answering_phrase(question, answer)
         if phrase is None:
             return False
-        return self.answer_probability(question, holding_sentences(answer, phrase)) >= 0.5
+        held = holding_sentences(answer, phrase)
+        return self.phrase_answer_probability(question, held, phrase) >= 0.5
 
     def answer_probability(self, question: str, answer: str) -> float:
         return self._yes(
-            "judge_answers", question=" ".join(question.split()), answer=" ".join(answer.split())
+            "judge_answers_system",
+            "judge_answers_user",
+            question=" ".join(question.split()),
+            answer=" ".join(answer.split()),
+        )
+
+    def phrase_answer_probability(self, question: str, answer: str, phrase: str) -> float:
+        """`answer_probability` with the phrase the model read as what answers named after the
+        answer ("... (that is: 9 May)"). Named, a right figure or date in a sentence that says
+        more gets the judge's YES more often, and so does a wrong-subject one, but fewer
+        (bench/judge_answers.py)."""
+        return self._yes(
+            "judge_answers_system",
+            "judge_answers_phrase_user",
+            question=" ".join(question.split()),
+            answer=" ".join(answer.split()),
+            phrase=" ".join(phrase.split()),
         )
 
     def answering_phrase(self, question: str, text: str) -> str | None:
@@ -164,19 +185,18 @@ class ModelJudge:
         phrase = reply.strip().strip('"').strip()
         return None if not phrase or phrase.upper().startswith("NONE") else phrase
 
-    def _yes(self, name: str, **values: str) -> float:
-        """The probability of YES for one judgment, each asked of the model once."""
+    def _yes(self, system: str, user: str, **values: str) -> float:
+        """The probability of YES for one judgment (system and user templates and the user
+        template's values), each asked of the model once."""
         if self.cancel is not None and self.cancel.is_set():
             return 0.0  # stopped: ask the model nothing more
-        key = (name, tuple(sorted(values.items())))
+        key = (system, user, tuple(sorted(values.items())))
         if key not in self._asked:
-            self._asked[key] = self._ask_yes(name, **values)
+            self._asked[key] = self._ask_yes(system, user, **values)
         return self._asked[key]
 
-    def _ask_yes(self, name: str, **values: str) -> float:
-        messages = chat_messages(
-            self.prompts.render(f"{name}_system"), self.prompts.render(f"{name}_user", **values)
-        )
+    def _ask_yes(self, system: str, user: str, **values: str) -> float:
+        messages = chat_messages(self.prompts.render(system), self.prompts.render(user, **values))
         self.calls += 1
         if isinstance(self.llm, ChoiceScorer):
             return self.llm.choice_probabilities(messages, ("YES", "NO"), cancel=self.cancel)["YES"]
@@ -188,6 +208,6 @@ class ModelJudge:
     def prompt_hash(self) -> str:
         """The judge's templates, as one short hash for the answer's provenance."""
         names = ("judge_entails_system", "judge_entails_user")
-        names += ("judge_answers_system", "judge_answers_user")
+        names += ("judge_answers_system", "judge_answers_user", "judge_answers_phrase_user")
         names += ("judge_phrase_system", "judge_phrase_user")
         return "+".join(self.prompts.template_hash(n)[:8] for n in names)

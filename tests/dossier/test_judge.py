@@ -54,16 +54,37 @@ def test_entails_renders_the_entailment_prompts_with_the_texts_on_one_line():
     assert judge.calls == 1
 
 
-def test_answers_renders_the_answer_prompts():
-    llm = saying("NO")
+def test_answers_renders_the_answer_prompts_with_the_copied_phrase_named():
+    # GIVEN a model that copies "The mayor" as the phrase that answers
+    llm = RecordingLLM([], phrase=lambda messages: "The  mayor", verdict=lambda messages: "NO")
+    # WHEN the judge is asked whether the answer answers
     ModelJudge(llm).answers("Who  opened\nthe bridge?", "The mayor opened it.")
+    # THEN YES or NO was asked with the answer and, after it, the phrase on one line
     prompts = PromptSet()
     _phrase, messages = llm.calls
     assert messages[0]["content"] == prompts.render("judge_answers_system").text
     assert messages[1]["content"] == (
         prompts.render(
-            "judge_answers_user", question="Who opened the bridge?", answer="The mayor opened it."
+            "judge_answers_phrase_user",
+            question="Who opened the bridge?",
+            answer="The mayor opened it.",
+            phrase="The mayor",
         ).text
+    )
+    assert "(that is: The mayor) ->" in messages[1]["content"]
+
+
+def test_answer_probability_alone_asks_without_a_phrase():
+    llm = saying("YES")
+    ModelJudge(llm).answer_probability("Who opened the bridge?", "The mayor opened it.")
+    [messages] = llm.calls
+    assert messages[0]["content"] == PromptSet().render("judge_answers_system").text
+    assert messages[1]["content"] == (
+        PromptSet()
+        .render(
+            "judge_answers_user", question="Who opened the bridge?", answer="The mayor opened it."
+        )
+        .text
     )
 
 
@@ -149,6 +170,7 @@ def test_other_prompts_can_be_used(tmp_path):
         "judge_entails_user": "T={evidence} C={claim}",
         "judge_answers_system": "Answer?",
         "judge_answers_user": "Q={question} A={answer}",
+        "judge_answers_phrase_user": "Q={question} A={answer} P={phrase}",
         "judge_phrase_system": "Which words?",
         "judge_phrase_user": "Q={question} A={answer}",
     }.items():
@@ -160,9 +182,9 @@ def test_other_prompts_can_be_used(tmp_path):
         {"role": "system", "content": "Check."},
         {"role": "user", "content": "T=e C=c"},
     ]
-    # AND its hash names the six templates, so another judge prompt changes the answer's hash
+    # AND its hash names the seven templates, so another judge prompt changes the answer's hash
     assert judge.prompt_hash() != ModelJudge(llm).prompt_hash()
-    assert len(judge.prompt_hash().split("+")) == 6
+    assert len(judge.prompt_hash().split("+")) == 7
 
 
 def test_the_word_judge_used_by_other_tests_judges_by_content_words():
@@ -292,9 +314,10 @@ def test_yes_or_no_reads_the_sentences_that_hold_the_copied_phrase():
     prompts = PromptSet()
     assert llm.calls[-1][1]["content"] == (
         prompts.render(
-            "judge_answers_user",
+            "judge_answers_phrase_user",
             question="When did the harbour reopen?",
             answer="It reopened on 9 May.",
+            phrase="9 May",
         ).text
     )
 
