@@ -142,9 +142,9 @@ class ModelJudge:
 
     def phrase_answer_probability(self, question: str, answer: str, phrase: str) -> float:
         """`answer_probability` with the phrase the model read as what answers named after the
-        answer ("... (that is: 9 May)"). Named, a right figure or date in a sentence that says
-        more gets the judge's YES more often, and so does a wrong-subject one, but fewer
-        (bench/judge_answers.py)."""
+        answer ("... (that is: 9 May)"). Unnamed, a right figure inside a long sentence often
+        got less YES than NO; named, on the labelled pairs (bench/judge_answers.py), 5 right
+        answers were missed instead of 12, and 18 or 19 wrong ones accepted, as before."""
         return self._yes(
             "judge_answers_system",
             "judge_answers_phrase_user",
