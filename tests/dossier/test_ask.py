@@ -180,8 +180,7 @@ def test_an_answer_to_how_many_that_gives_no_figure_is_refused_without_asking_th
     # (only, for the second look, whether the closest passages do)
     assert answer.refused and answer.refusal_reason == "does_not_answer"
     drafted = "The U.S. has provided the ATACMS surface-to-surface missile."
-    asked = [field(call, "Answer") for call in judge_calls(llm, ANSWERS_SYSTEM)]
-    assert drafted not in asked
+    assert not any(drafted in asked for asked in judge_calls(llm, ANSWERS_SYSTEM))
 
 
 def test_supported_sentences_that_do_not_answer_the_question_are_refused(seeded_library):
